@@ -1,0 +1,62 @@
+"""The Celery app. The periodic schedule lives here and only here."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.local")
+
+app = Celery("portal")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.update(
+    task_serializer="json",
+    result_serializer="json",
+    accept_content=["json"],
+    # Every task is idempotent, so a task whose worker died is safely run again.
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    task_soft_time_limit=120,
+    task_time_limit=180,
+    task_ignore_result=True,
+    broker_connection_retry_on_startup=True,
+    timezone="UTC",
+)
+app.autodiscover_tasks()
+
+
+@app.task(name="portal.ping", ignore_result=False)
+def ping(value: str) -> str:
+    """A round trip for health checks: the worker answers what it was sent."""
+    return f"pong:{value}"
+
+
+def _every(seconds: int, job: str) -> dict:
+    # A run that would start after the next one is due is dropped, not queued behind it.
+    return {
+        "task": "presence.run_job",
+        "schedule": float(seconds),
+        "args": (job,),
+        "options": {"expires": seconds},
+    }
+
+
+def beat_schedule() -> dict:
+    """Every job of presence.services.jobs.JOBS on its timer (api.md); a test checks none is missing."""
+    from django.conf import settings
+
+    tick = settings.PRESENCE_TICK_EVERY_SECONDS
+    timers = {
+        "offers_expire": tick,
+        "clients_timeout": tick,
+        "grace_expire": tick,
+        "wrap_up_release": tick,
+        "end_of_day_reset": 60,
+        "conversations_autoclose": settings.CONVERSATION_AUTOCLOSE_EVERY_SECONDS,
+        "conversations_flag_stuck": 60,
+        "presence_safety_net": 60,
+    }
+    return {f"presence.{name}": _every(seconds, name) for name, seconds in timers.items()}
+
+
+app.conf.beat_schedule = beat_schedule()

@@ -1,0 +1,165 @@
+"""`make run`: the web server, a Celery worker and Celery beat together in the foreground.
+
+    python -m portal.devserver [--port 8000]
+
+Each process's output is prefixed with its name. Ctrl-C (or SIGTERM) stops all three; so does
+any one of them exiting. Development only: production runs gunicorn, a worker and beat as three
+separately supervised services.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DEMO_LOGINS = [
+    ("admin", "admin-demo-pass", "portal admin"),
+    ("supervisor", "supervisor-demo-pass", "supervisor"),
+    ("rep", "rep-demo-pass", "representative"),
+]
+STOP_GRACE_SECONDS = 15  # a Celery worker's warm shutdown takes several seconds
+READY_TIMEOUT_SECONDS = 90
+
+_print_lock = threading.Lock()
+
+
+def say(name: str, line: str) -> None:
+    with _print_lock:
+        sys.stdout.write(f"{name:<6} | {line}\n")
+        sys.stdout.flush()
+
+
+def commands(port: int) -> dict[str, list[str]]:
+    python = sys.executable
+    celery = [python, "-m", "celery", "-A", "portal"]
+    return {
+        "web": [python, "manage.py", "runserver", f"0.0.0.0:{port}"],
+        "worker": [*celery, "worker", "-l", "info", "--concurrency", "2"],
+        # The schedule file's place comes from CELERY_BEAT_SCHEDULE_FILENAME (var/).
+        "beat": [*celery, "beat", "-l", "info"],
+    }
+
+
+def pump(name: str, proc: subprocess.Popen[bytes]) -> None:
+    assert proc.stdout is not None
+    for raw in iter(proc.stdout.readline, b""):
+        say(name, raw.decode(errors="replace").rstrip("\n"))
+
+
+def announce_when_ready(port: int, procs: dict[str, subprocess.Popen[bytes]]) -> None:
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if procs["web"].poll() is not None:
+            return
+        try:
+            with urllib.request.urlopen(f"{url}healthz", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        say("run", f"the web server did not answer {url}healthz within {READY_TIMEOUT_SECONDS} s")
+        return
+    lines = ["", f"Presence portal: {url}", "Demo logins (user / password):"]
+    lines += [f"  {user:<11} {password:<21} ({role})" for user, password, role in DEMO_LOGINS]
+    lines += ["Ctrl-C stops the web server, the worker and beat.", ""]
+    for line in lines:
+        say("run", line)
+
+
+def stop(procs: dict[str, subprocess.Popen[bytes]]) -> None:
+    """Do what Ctrl-C in a terminal does (SIGINT to each process group), then insist."""
+    for proc in procs.values():
+        if proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGINT)
+    deadline = time.monotonic() + STOP_GRACE_SECONDS
+    for proc in procs.values():
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+    for proc in procs.values():
+        # The group, not only the leader: runserver's reloader and Celery's pool have children.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("0.0.0.0", port))
+        except OSError:
+            return False
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8000))
+    args = parser.parse_args(argv)
+    if not port_is_free(args.port):
+        # Checked first: otherwise the banner would announce whatever else answers on that port.
+        say(
+            "run",
+            f"port {args.port} is in use; choose another, e.g. `make run PORT={args.port + 1}`",
+        )
+        return 1
+
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.local")
+
+    stopping = threading.Event()
+
+    def on_signal(signum: int, frame: object) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+
+    procs: dict[str, subprocess.Popen[bytes]] = {}
+    exit_code = 0
+    try:
+        for name, cmd in commands(args.port).items():
+            # Its own process group: the terminal's Ctrl-C reaches only this supervisor, which
+            # then stops every process (and its children) in order.
+            procs[name] = subprocess.Popen(
+                cmd,
+                cwd=BASE_DIR,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            threading.Thread(target=pump, args=(name, procs[name]), daemon=True).start()
+        threading.Thread(target=announce_when_ready, args=(args.port, procs), daemon=True).start()
+
+        while not stopping.wait(0.5):
+            exited = {
+                name: proc.returncode for name, proc in procs.items() if proc.poll() is not None
+            }
+            if exited:
+                for name, code in exited.items():
+                    say("run", f"{name} exited with code {code}; stopping the others")
+                exit_code = next(iter(exited.values())) or 1
+                break
+    finally:
+        say("run", "stopping web, worker and beat ...")
+        stop(procs)
+    return exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

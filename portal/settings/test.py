@@ -1,0 +1,21 @@
+"""Test settings: SQLite unless DATABASE_URL is set (CI sets it to PostgreSQL)."""
+
+from .base import *  # noqa: F403
+from .base import DATABASES, env
+
+DEBUG = False
+SECRET_KEY = "test-only-secret-key-not-for-production"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and not env.str(
+    "DATABASE_URL", default=""
+):
+    DATABASES["default"]["NAME"] = ":memory:"
+    DATABASES["default"]["OPTIONS"] = {}
+    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
+CELERY_TASK_ALWAYS_EAGER = False
+STATIC_ROOT = None  # WhiteNoise serves from the finders here; collectstatic is for production
+WHITENOISE_USE_FINDERS = True

@@ -1,0 +1,110 @@
+"""Selectors read (STYLE.md): what pages and the API show about presence."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
+
+from portal.exceptions import NotFound
+from presence import engine
+from presence.models import Representative, RepresentativePresence
+
+from .services.capacity import capacity_snapshot
+from .services.transitions import status_ref
+
+
+def representatives_visible_to(*, user: AbstractBaseUser) -> QuerySet[Representative]:
+    """A2: admins (and anyone with view_all_teams) see every rep; supervisors their teams' reps;
+    a rep sees themself. Filtered in the query, never in a template."""
+    reps = Representative.objects.all()
+    if user.has_perm("presence.view_all_teams"):
+        return reps
+    if user.has_perm("presence.view_reports") or user.has_perm("presence.manage_presence"):
+        return reps.filter(teams__supervisors=user).distinct()
+    return reps.filter(user=user)
+
+
+def representative_for(*, user: AbstractBaseUser, representative_id: int) -> Representative:
+    """The rep if `user` may see them, else NotFound (no hint that an out-of-scope rep exists)."""
+    rep = representatives_visible_to(user=user).filter(pk=representative_id).first()
+    if rep is None:
+        raise NotFound(f"No representative {representative_id} that you can see.")
+    return rep
+
+
+def presence_headline(
+    *, text: str, since: dt.datetime, reason: str, timezone_name: str = "UTC"
+) -> str:
+    """P10: "Do not disturb since 10:42 — capacity full: ..."."""
+    try:
+        tz = ZoneInfo(timezone_name)
+    except (KeyError, ValueError):
+        tz = dt.UTC
+    return f"{text} since {since.astimezone(tz):%H:%M} — {reason}"
+
+
+def representative_presence_detail(*, representative: Representative, now: dt.datetime) -> dict:
+    """Everything api.md's GET .../presence answers, and what the console shows."""
+    row = (
+        RepresentativePresence.objects.select_related("status", "saved_status")
+        .filter(pk=representative.pk)
+        .first()
+    )
+    snap = capacity_snapshot(representative_id=representative.pk, now=now)
+    if row is None:  # never signed in
+        from .services.transitions import load_builtins
+
+        offline = load_builtins()[0].offline
+        status, source, since, signed_in, disconnected = (
+            offline,
+            engine.SIGN_OUT,
+            representative.created_at,
+            False,
+            False,
+        )
+    else:
+        status, source, since = status_ref(row.status), row.source, row.since
+        signed_in, disconnected = row.signed_in, row.saved_status_id is not None
+    reason = engine.explain(
+        status=status, source=source, signed_in=signed_in, disconnected=disconnected, capacity=snap
+    )
+    return {
+        "status": {
+            "id": status.id,
+            "name": status.name,
+            "presence_text": status.presence_text,
+            "base_status": status.base_status,
+        },
+        "source": source,
+        "sticky": engine.kind_of(source, status.base_status) == engine.Kind.STICKY,
+        "kind": engine.kind_of(source, status.base_status).value,
+        "since": since,
+        "signed_in": signed_in,
+        "reason": reason,
+        "headline": presence_headline(
+            text=status.presence_text,
+            since=since,
+            reason=reason,
+            timezone_name=representative.timezone,
+        ),
+        "capacity": {
+            "units_total": snap.units_total,
+            "units_used": snap.units_used,
+            "units_available": snap.units_available,
+            "work_items": snap.work_items,
+            "profiles": [
+                {
+                    "id": p.profile_id,
+                    "name": p.name,
+                    "limit": p.limit,
+                    "used": p.used,
+                    "blocking": p.blocking,
+                    "full": p.full,
+                }
+                for p in snap.profiles
+            ],
+        },
+    }

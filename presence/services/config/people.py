@@ -1,0 +1,357 @@
+"""Teams (A2) and representatives (D1, D2, D4, K1)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import zoneinfo
+from collections.abc import Iterable
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import QuerySet, Value
+from django.db.models.functions import Lower
+
+from portal.exceptions import ValidationFailed
+from presence import engine
+from presence.models import (
+    AuditLogEntry,
+    BuiltinStatus,
+    PresenceStatus,
+    Representative,
+    Team,
+)
+
+from ..audit import audit_entry, audit_log
+from ..presence import presence_recalculate
+from ._checks import (
+    UNSET,
+    _check_known,
+    _diff,
+    _full_clean,
+    _integer,
+    _optional_id_text,
+    _plural,
+    _save,
+    _text,
+    _unique_external_id,
+    _unique_name,
+)
+
+REPRESENTATIVE_FIELDS = (
+    "name",
+    "email",
+    "username",
+    "capacity_units",
+    "default_presence_id",
+    "team_ids",
+    "timezone",
+    "external_id",
+)
+
+
+def team_create(
+    *,
+    actor: AbstractBaseUser | None,
+    now: dt.datetime,
+    name: str,
+    supervisor_usernames: Iterable[str] = (),
+) -> Team:
+    """A team and its supervisors (who see and act on its reps only, A2)."""
+    name = _text(name, field="name")
+    usernames = list(dict.fromkeys(supervisor_usernames))
+    for username in usernames:
+        _text(username, field="supervisor_usernames")
+    users = list(get_user_model().objects.filter(username__in=usernames))
+    unknown = sorted(set(usernames) - {u.get_username() for u in users})
+    if unknown:
+        raise ValidationFailed(
+            f"No user named {', '.join(unknown)}; create the users first.",
+            field="supervisor_usernames",
+        )
+    team = Team(name=name)
+    _full_clean(team, fields={})
+    _unique_name(Team, name, what="team")
+    with transaction.atomic():
+        _save(team)
+        team.supervisors.set(users)
+        audit_log(
+            actor=actor,
+            action="team.create",
+            obj=team,
+            before=None,
+            after={"name": team.name, "supervisor_usernames": sorted(usernames)},
+            now=now,
+        )
+    return team
+
+
+# --- Representatives (D1, D2, D4, K1) -----------------------------------------------------------
+
+
+@functools.cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones() | {"UTC"})
+
+
+def check_default_presence(status: PresenceStatus, *, field: str = "default_presence_id") -> None:
+    """D2: a default is an active status that reps can set; Inactive never (B2)."""
+    if status.builtin_key == BuiltinStatus.INACTIVE:
+        raise ValidationFailed(
+            "Inactive cannot be a default presence: it is set only by the system (rule P6).",
+            field=field,
+        )
+    if not status.is_active:
+        raise ValidationFailed(
+            f'Status "{status.name}" is deactivated and cannot be a default presence (rule D2).',
+            field=field,
+        )
+    if not status.user_can_set:
+        raise ValidationFailed(
+            f'Status "{status.name}" cannot be set by representatives, so it cannot be a '
+            "default presence (rule D2).",
+            field=field,
+        )
+
+
+def _default_presence(status_id) -> PresenceStatus | None:
+    if status_id is None:
+        return None  # D1: none means Available
+    _integer(status_id, field="default_presence_id", low=1, high=2**63 - 1)
+    status = PresenceStatus.objects.filter(pk=status_id).first()
+    if status is None:
+        raise ValidationFailed(f"No presence status {status_id}.", field="default_presence_id")
+    check_default_presence(status)
+    return status
+
+
+def _teams(team_ids) -> list[Team]:
+    if not isinstance(team_ids, list | tuple):
+        raise ValidationFailed("team_ids must be a list of team ids.", field="team_ids")
+    ids = list(dict.fromkeys(team_ids))
+    for team_id in ids:
+        _integer(team_id, field="team_ids", low=1, high=2**63 - 1)
+    teams = list(Team.objects.filter(pk__in=ids))
+    unknown = sorted(set(ids) - {t.pk for t in teams})
+    if unknown:
+        raise ValidationFailed(f"No team with id {', '.join(map(str, unknown))}.", field="team_ids")
+    return teams
+
+
+def _user(username, *, representative: Representative):
+    if username is None:
+        return None
+    username = _text(username, field="username")
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise ValidationFailed(
+            f"No user named {username}; create the user first.", field="username"
+        )
+    other = Representative.objects.filter(user=user).exclude(pk=representative.pk).first()
+    if other is not None:
+        raise ValidationFailed(
+            f"User {username} is already representative {other.name} (id {other.pk}).",
+            field="username",
+        )
+    return user
+
+
+def _validate_representative(
+    rep: Representative, changes: dict
+) -> tuple[object, list[Team] | None]:
+    """Validates `changes` applied to `rep` (in memory); returns (user or UNSET, teams or None)."""
+    if "name" in changes:
+        rep.name = _text(changes["name"], field="name")
+    if "email" in changes:
+        rep.email = _text(changes["email"], field="email", required=False)
+    if "capacity_units" in changes:
+        rep.capacity_units = _integer(
+            changes["capacity_units"], field="capacity_units", low=0, high=10_000
+        )
+    if "default_presence_id" in changes:
+        rep.default_presence = _default_presence(changes["default_presence_id"])
+    if "timezone" in changes:
+        rep.timezone = _text(changes["timezone"], field="timezone")
+        if rep.timezone not in _time_zones():
+            raise ValidationFailed(
+                f"{rep.timezone!r} is not an IANA time zone (e.g. Europe/Paris, UTC).",
+                field="timezone",
+            )
+    if "external_id" in changes:
+        rep.external_id = _optional_id_text(changes["external_id"], field="external_id")
+    user = _user(changes["username"], representative=rep) if "username" in changes else UNSET
+    teams = _teams(changes["team_ids"]) if "team_ids" in changes else None
+    _full_clean(rep, fields={"default_presence": "default_presence_id", "user": "username"})
+    if rep.email and (
+        Representative.objects.alias(_lower=Lower("email"))
+        .filter(_lower=Lower(Value(rep.email)))
+        .exclude(pk=rep.pk)
+        .exists()
+    ):
+        raise ValidationFailed(
+            f"The e-mail address {rep.email} is already used by another representative.",
+            field="email",
+        )
+    _unique_external_id(Representative, rep.external_id, exclude_pk=rep.pk)
+    return user, teams
+
+
+def _representative_values(rep: Representative) -> dict:
+    return {
+        "name": rep.name,
+        "email": rep.email,
+        "username": rep.user.get_username() if rep.user_id else None,
+        "capacity_units": rep.capacity_units,
+        "default_presence_id": rep.default_presence_id,
+        "timezone": rep.timezone,
+        "external_id": rep.external_id,
+    }
+
+
+def representative_create(
+    *,
+    actor: AbstractBaseUser | None,
+    now: dt.datetime,
+    name: str,
+    email: str = "",
+    username: str | None = None,
+    capacity_units: int = 0,
+    default_presence_id: int | None = None,
+    team_ids: Iterable[int] = (),
+    timezone: str = "UTC",
+    external_id: str | None = None,
+) -> Representative:
+    """A rep; `username` links an existing user (their console sign-in); D2 for the default."""
+    rep = Representative()
+    user, teams = _validate_representative(
+        rep,
+        {
+            "name": name,
+            "email": email,
+            "capacity_units": capacity_units,
+            "default_presence_id": default_presence_id,
+            "timezone": timezone,
+            "external_id": external_id,
+            "username": username,
+            "team_ids": list(team_ids),
+        },
+    )
+    rep.user = user
+    with transaction.atomic():
+        _save(rep)
+        rep.teams.set(teams)
+        audit_log(
+            actor=actor,
+            action="representative.create",
+            obj=rep,
+            before=None,
+            after={**_representative_values(rep), "team_ids": sorted(t.pk for t in teams)},
+            now=now,
+        )
+    return rep
+
+
+def representative_update(
+    *, representative: Representative, actor: AbstractBaseUser | None, now: dt.datetime, **changes
+) -> Representative:
+    """Any field; new capacity units recalculate the rep (P4). A new default applies at the next
+    sign-in (D3)."""
+    _check_known(changes, REPRESENTATIVE_FIELDS)
+    rep = representative
+    before = _representative_values(rep)
+    before_teams = sorted(rep.teams.values_list("pk", flat=True)) if "team_ids" in changes else None
+    user, teams = _validate_representative(rep, changes)
+    if user is not UNSET:
+        rep.user = user
+    after = _representative_values(rep)
+    old, new = _diff(before, after)
+    if teams is not None:
+        team_ids = sorted(t.pk for t in teams)
+        if team_ids != before_teams:
+            old["team_ids"], new["team_ids"] = before_teams, team_ids
+    if not new:
+        return rep
+    model_fields = {
+        "username": "user",
+        "default_presence_id": "default_presence",
+    }
+    with transaction.atomic():
+        fields = [model_fields.get(f, f) for f in new if f != "team_ids"]
+        if fields:
+            _save(rep, update_fields=fields)
+        if "team_ids" in new:
+            rep.teams.set(teams)
+        audit_log(
+            actor=actor, action="representative.update", obj=rep, before=old, after=new, now=now
+        )
+        if "capacity_units" in new:
+            presence_recalculate(rep_ids=[rep.pk], event=engine.Event.CAPACITY_CHANGE, now=now)
+    return rep
+
+
+def representative_default_presence_bulk(
+    *,
+    representative_ids: Iterable[int],
+    status: PresenceStatus | None,
+    actor: AbstractBaseUser | None,
+    now: dt.datetime,
+    scope: QuerySet[Representative] | None = None,
+) -> list[dict]:
+    """D4: the default presence of many reps at once, all-or-nothing, every change audited.
+
+    Every id must be a rep of `scope` (default: all reps; interfaces pass
+    representatives_visible_to(user=...)) and `status` must satisfy D2 (None: Available, D1);
+    otherwise nothing is written. A bounded number of queries whatever the number of reps:
+    one read, one UPDATE, one INSERT of the audit rows (batched by the database's limits).
+    Returns the changes made: [{representative_id, name, before, after}] (status names).
+    """
+    ids = list(dict.fromkeys(representative_ids))
+    if not ids:
+        raise ValidationFailed("Give at least one representative id.", field="representative_ids")
+    for rep_id in ids:
+        _integer(rep_id, field="representative_ids", low=1, high=2**63 - 1)
+    if status is not None:
+        check_default_presence(status)
+    reps = scope if scope is not None else Representative.objects.all()
+    rows = list(
+        reps.filter(pk__in=ids)
+        .order_by()
+        .values_list("pk", "name", "default_presence_id", "default_presence__name")
+    )
+    unknown = sorted(set(ids) - {row[0] for row in rows})
+    if unknown:
+        shown = ", ".join(map(str, unknown[:20])) + (" ..." if len(unknown) > 20 else "")
+        raise ValidationFailed(
+            f"No representative {shown} that you can change; nothing was changed "
+            f"({_plural(len(unknown), 'invalid id')} of {len(ids)}).",
+            field="representative_ids",
+            extra={"invalid": unknown},
+        )
+    new_id = status.pk if status else None
+    new_name = status.name if status else None
+    changes = [
+        {"representative_id": pk, "name": name, "before": old_name, "after": new_name}
+        for pk, name, old_id, old_name in sorted(rows)
+        if old_id != new_id
+    ]
+    if not changes:
+        return []
+    with transaction.atomic():
+        Representative.objects.filter(pk__in=[c["representative_id"] for c in changes]).update(
+            default_presence=status
+        )
+        AuditLogEntry.objects.bulk_create(
+            [
+                audit_entry(
+                    actor=actor,
+                    action="representative.default_presence",
+                    obj=Representative(pk=c["representative_id"], name=c["name"]),
+                    before={"default_presence": c["before"]},
+                    after={"default_presence": c["after"]},
+                    now=now,
+                )
+                for c in changes
+            ]
+        )
+    return changes

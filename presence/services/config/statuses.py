@@ -1,0 +1,166 @@
+"""Presence statuses (B2, C1-C3)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.db.models.deletion import ProtectedError
+
+from portal.exceptions import Conflict
+from presence.models import (
+    BaseStatus,
+    PresenceInterval,
+    PresenceStatus,
+    Representative,
+    RepresentativePresence,
+)
+
+from ..audit import audit_log
+from ._checks import (
+    _boolean,
+    _check_known,
+    _choice,
+    _diff,
+    _full_clean,
+    _plural,
+    _save,
+    _text,
+    _unique_name,
+    _values,
+)
+
+STATUS_FIELDS = ("name", "presence_text", "description", "base_status", "user_can_set", "is_active")
+
+
+def _refuse_builtin(status: PresenceStatus, verb: str) -> None:
+    if status.builtin_key is not None:
+        raise Conflict(
+            f'"{status.name}" is a built-in status (rule B2): it cannot be {verb}.',
+            extra={"state": "builtin"},
+        )
+
+
+def _validate_status(status: PresenceStatus) -> None:
+    """C1."""
+    status.name = _text(status.name, field="name")
+    status.presence_text = _text(status.presence_text, field="presence_text")
+    status.description = _text(status.description, field="description", required=False)
+    _choice(status.base_status, BaseStatus, field="base_status")
+    _boolean(status.user_can_set, field="user_can_set")
+    _boolean(status.is_active, field="is_active")
+    _full_clean(status, fields={})
+    _unique_name(PresenceStatus, status.name, what="presence status", exclude_pk=status.pk)
+
+
+def presence_status_create(
+    *,
+    actor: AbstractBaseUser | None,
+    now: dt.datetime,
+    name: str,
+    presence_text: str,
+    base_status: str,
+    description: str = "",
+    user_can_set: bool = True,
+    is_active: bool = True,
+) -> PresenceStatus:
+    """C1: a custom status on one of the five base statuses (C2)."""
+    status = PresenceStatus(
+        name=name,
+        presence_text=presence_text,
+        base_status=base_status,
+        description=description,
+        user_can_set=user_can_set,
+        is_active=is_active,
+    )
+    _validate_status(status)
+    with transaction.atomic():
+        _save(status)
+        audit_log(
+            actor=actor,
+            action="presence_status.create",
+            obj=status,
+            before=None,
+            after=_values(status, STATUS_FIELDS),
+            now=now,
+        )
+    return status
+
+
+def presence_status_update(
+    *, status: PresenceStatus, actor: AbstractBaseUser | None, now: dt.datetime, **changes
+) -> PresenceStatus:
+    """C1, C3: any field of a custom status; deactivating one is how a used status is retired.
+
+    A deactivated status can no longer be picked or made a default; reps who hold it keep it.
+    """
+    _check_known(changes, STATUS_FIELDS)
+    _refuse_builtin(status, "edited")
+    before = _values(status, STATUS_FIELDS)
+    for field, value in changes.items():
+        setattr(status, field, value)
+    _validate_status(status)
+    old, new = _diff(before, _values(status, STATUS_FIELDS))
+    if not new:
+        return status
+    with transaction.atomic():
+        _save(status, update_fields=[*new, "updated_at"])
+        audit_log(
+            actor=actor, action="presence_status.update", obj=status, before=old, after=new, now=now
+        )
+    return status
+
+
+def presence_status_uses(status: PresenceStatus) -> list[str]:
+    """C3: why a status cannot be deleted, one phrase per kind of use (empty: it can)."""
+    reasons = []
+    defaults = Representative.objects.filter(default_presence=status).count()
+    if defaults:
+        reasons.append(f"used as default presence by {_plural(defaults, 'representative')}")
+    current = RepresentativePresence.objects.filter(
+        Q(status=status) | Q(saved_status=status)
+    ).count()
+    if current:
+        reasons.append(f"held now by {_plural(current, 'representative')}")
+    history = (
+        PresenceInterval.objects.filter(status=status)
+        .values("representative_id")
+        .distinct()
+        .count()
+    )
+    if history:
+        reasons.append(f"in the presence history of {_plural(history, 'representative')}")
+    return reasons
+
+
+def presence_status_delete(
+    *, status: PresenceStatus, actor: AbstractBaseUser | None, now: dt.datetime
+) -> None:
+    """B2, C3: built-ins and statuses that history, a default or a current presence use stay."""
+    _refuse_builtin(status, "deleted")
+    reasons = presence_status_uses(status)
+    if reasons:
+        raise Conflict(
+            f'Cannot delete status "{status.name}": {"; ".join(reasons)}. '
+            "Deactivate it instead (is_active false).",
+            extra={"state": "in_use"},
+        )
+    with transaction.atomic():
+        audit_log(
+            actor=actor,
+            action="presence_status.delete",
+            obj=status,
+            before=_values(status, STATUS_FIELDS),
+            after=None,
+            now=now,
+        )
+        try:
+            with transaction.atomic():
+                status.delete()
+        except (ProtectedError, IntegrityError) as error:  # used in the meantime
+            raise Conflict(
+                f'Cannot delete status "{status.name}": it is in use. Deactivate it instead.',
+                extra={"state": "in_use"},
+            ) from error

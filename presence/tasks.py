@@ -1,0 +1,26 @@
+"""Celery tasks: thin. They take ISO strings only, call one service, and are idempotent."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from celery import shared_task
+from django.utils import timezone
+
+from presence.services import jobs
+
+
+def _now(now: str | None) -> dt.datetime:
+    return dt.datetime.fromisoformat(now) if now else timezone.now()
+
+
+@shared_task(name="presence.run_job")
+def run_job(name: str, now: str | None = None) -> int:
+    """One periodic job of presence.services.jobs.JOBS by name."""
+    return jobs.JOBS[name](now=_now(now))
+
+
+@shared_task(name="presence.tick")
+def tick(now: str | None = None) -> dict[str, int]:
+    """Every periodic job once (what `manage.py presence_tick` runs)."""
+    return jobs.presence_tick(now=_now(now))

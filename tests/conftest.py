@@ -1,0 +1,41 @@
+import os
+
+import pytest
+from django.db import connection
+
+from tests.factories import UserFactory
+
+os.environ.setdefault(
+    "DJANGO_ALLOW_ASYNC_UNSAFE", "true"
+)  # Playwright's sync API runs an event loop
+
+
+def pytest_collection_modifyitems(config, items):
+    """PostgreSQL-only and Redis-only tests skip with a reason when those are not configured."""
+    on_postgres = os.environ.get("DATABASE_URL", "").startswith(("postgres", "pgsql"))
+    has_redis = bool(os.environ.get("REDIS_URL"))
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL (CI does)"))
+        if "redis" in item.keywords and not has_redis:
+            item.add_marker(pytest.mark.skip(reason="needs Redis: set REDIS_URL (CI does)"))
+
+
+@pytest.fixture
+def is_postgres():
+    return connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="admin1", groups=["Portal admins"])
+
+
+@pytest.fixture
+def supervisor_user(db):
+    return UserFactory(username="super1", groups=["Supervisors"])
+
+
+@pytest.fixture
+def rep_user(db):
+    return UserFactory(username="rep1", groups=["Representatives"])

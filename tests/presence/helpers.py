@@ -1,0 +1,43 @@
+"""Shared helpers for presence tests: a clock and short-hands over the services."""
+
+import datetime as dt
+
+from presence.models import PresenceInterval, RepresentativePresence
+
+T0 = dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.UTC)
+
+
+def at(seconds: float) -> dt.datetime:
+    return T0 + dt.timedelta(seconds=seconds)
+
+
+def presence_of(rep) -> RepresentativePresence:
+    return RepresentativePresence.objects.select_related("status", "saved_status").get(pk=rep.pk)
+
+
+def status_name(rep) -> str:
+    return presence_of(rep).status.name
+
+
+def assert_h1(rep) -> list[PresenceInterval]:
+    """H1: contiguous intervals, no overlap, no gap, exactly one open one and it is the last."""
+    intervals = list(
+        PresenceInterval.objects.filter(representative=rep)
+        .select_related("status")
+        .order_by("start", "id")
+    )
+    assert intervals, "no history"
+    for before, after in zip(intervals, intervals[1:], strict=False):
+        assert before.end is not None
+        assert before.end == after.start
+        assert before.start <= before.end
+    assert intervals[-1].end is None
+    row = presence_of(rep)
+    assert (intervals[-1].status_id, intervals[-1].source, intervals[-1].start) == (
+        row.status_id,
+        row.source,
+        row.since,
+    )
+    for interval in intervals:
+        assert interval.base_status == interval.status.base_status
+    return intervals
