@@ -6,6 +6,7 @@ presence is a visible branch below, named by its id. Services load state, call t
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from dataclasses import dataclass, field
 
@@ -35,7 +36,7 @@ class Level(enum.StrEnum):
     FULL = "full"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StatusRef:
     id: int
     name: str
@@ -46,7 +47,7 @@ class StatusRef:
     builtin_key: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Builtins:
     """The built-in statuses (B2) the rules pick by themselves."""
 
@@ -60,7 +61,7 @@ class Builtins:
         return {Level.NONE: self.available, Level.PARTIAL: self.busy, Level.FULL: self.dnd}[level]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ProfileUsage:
     profile_id: int
     name: str
@@ -73,7 +74,7 @@ class ProfileUsage:
         return self.used >= self.limit
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CapacitySnapshot:
     """What a rep has configured and what their capacity-consuming conversations use (K1-K4)."""
 
@@ -104,59 +105,83 @@ class CapacitySnapshot:
         return self.units_used > 0 or self.sessions > 0 or any(p.used > 0 for p in self.profiles)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CapacityPresence:
     level: Level
     base_status: str
     reason: str
 
 
-def capacity_presence(snap: CapacitySnapshot) -> CapacityPresence:
-    """P1: the presence the system picks from capacity alone."""
+def capacity_level(snap: CapacitySnapshot) -> Level:
+    """P1, without the explanation: what the periodic safety net needs for many reps at once."""
     if not snap.anything_used:
-        # P1 none. Beyond: a rep with no work is never full, even on a profile with limit 0.
-        return CapacityPresence(Level.NONE, AVAILABLE, "no capacity in use")
-    full_reason = _full_reason(snap)
-    if full_reason:
+        return Level.NONE  # Beyond: a rep with no work is never full, even on a limit-0 profile
+    return Level.FULL if _full_cause(snap) else Level.PARTIAL
+
+
+def capacity_presence(snap: CapacitySnapshot) -> CapacityPresence:
+    """P1: the presence the system picks from capacity alone, with its reason (P10)."""
+    if not snap.anything_used:
+        return CapacityPresence(Level.NONE, AVAILABLE, "no capacity in use")  # P1 none
+    cause = _full_cause(snap)
+    if cause:
         return CapacityPresence(
-            Level.FULL, BUSY_DND, f"capacity full: {full_reason}"
-        )  # P1 full, K5
+            Level.FULL, BUSY_DND, f"capacity full: {cause.text(snap)}"
+        )  # P1 full
     return CapacityPresence(
         Level.PARTIAL, BUSY, f"capacity partly used: {_usage_text(snap)}"
     )  # P1 partial
 
 
-def _full_reason(snap: CapacitySnapshot) -> str | None:
+@dataclass(frozen=True, slots=True)
+class _Full:
+    """Why capacity is full; the sentence is only built when someone reads it."""
+
+    units: bool = False
+    over: bool = False
+    ceiling: bool = False
+    profiles: tuple[ProfileUsage, ...] = ()
+
+    def text(self, snap: CapacitySnapshot) -> str:
+        if self.ceiling:
+            return f"{snap.sessions} conversations, the ceiling of {snap.max_sessions}"
+        parts = []
+        if self.units:
+            over = " (over the limit)" if self.over else ""
+            parts.append(f"{snap.units_used} of {snap.units_total} units used{over}")
+        if self.profiles:
+            parts.append(_profiles_text(self.profiles))
+        return " and ".join(parts)
+
+
+def _full_cause(snap: CapacitySnapshot) -> _Full | None:
     # P1/K5: configured units with negative availability are full whatever the profiles say.
     if snap.units_configured and snap.units_available < 0:
-        return f"{snap.units_used} of {snap.units_total} units used (over the limit)"
-    # P1: the session ceiling.
+        return _Full(units=True, over=True)
     if snap.sessions >= snap.max_sessions:
-        return f"{snap.sessions} conversations, the ceiling of {snap.max_sessions}"
+        return _Full(ceiling=True)  # P1: the session ceiling
     units_exhausted = snap.units_configured and snap.units_available <= 0
-    profiles_exhausted = _profiles_exhausted(snap)
+    full_profiles = _profiles_exhausted(snap)
     if snap.units_configured and snap.profiles:
         # P1: with both units and profiles, both must be exhausted.
-        if units_exhausted and profiles_exhausted:
-            return f"{snap.units_used} of {snap.units_total} units used and {profiles_exhausted}"
-        return None
-    if snap.units_configured:
         return (
-            f"{snap.units_used} of {snap.units_total} units used" if units_exhausted else None
-        )  # units only
-    return profiles_exhausted  # profiles only; with neither, never full (P1 last case)
+            _Full(units=True, profiles=full_profiles) if units_exhausted and full_profiles else None
+        )
+    if snap.units_configured:
+        return _Full(units=True) if units_exhausted else None  # units only
+    # Profiles only; with neither units nor profiles, never full (P1 last case).
+    return _Full(profiles=full_profiles) if full_profiles else None
 
 
-def _profiles_exhausted(snap: CapacitySnapshot) -> str | None:
+def _profiles_exhausted(snap: CapacitySnapshot) -> tuple[ProfileUsage, ...]:
     if not snap.profiles:
-        return None
-    blocking = [p for p in snap.profiles if p.blocking]
+        return ()
+    blocking = tuple(p for p in snap.profiles if p.blocking)
     if blocking:
         # P1: with a blocking profile, any blocking profile at its limit is enough.
-        full = [p for p in blocking if p.full]
-        return _profiles_text(full) if full else None
+        return tuple(p for p in blocking if p.full)
     # P1: otherwise every profile at its limit.
-    return _profiles_text(snap.profiles) if all(p.full for p in snap.profiles) else None
+    return snap.profiles if all(p.full for p in snap.profiles) else ()
 
 
 def _profiles_text(profiles) -> str:
@@ -184,7 +209,7 @@ def kind_of(source: str, base_status: str) -> Kind:
     return Kind.STICKY  # missed, rejected (P6), disconnect, sign_out (S4, S5)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Presence:
     """A rep's current presence."""
 
@@ -218,7 +243,7 @@ class Event(enum.StrEnum):
     REJECTED = "rejected"  # P6
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Change:
     """What happened, with what the event needs."""
 
@@ -230,7 +255,7 @@ class Change:
     switch_on: bool = False  # MISSED, REJECTED: the workstream's P6 switch
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Decision:
     status: StatusRef
     source: str
@@ -272,7 +297,7 @@ def decide(
         current.source,
     ):
         # P4, H1: the same status from the same source is no change: no history row.
-        return Decision(**{**decision.__dict__, "changed_presence": False})
+        return dataclasses.replace(decision, changed_presence=False)
     return decision
 
 

@@ -7,6 +7,7 @@ from collections import defaultdict
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 
 from presence import engine
@@ -14,26 +15,34 @@ from presence.models import Conversation, Representative, RepresentativeProfile,
 
 
 def capacity_snapshots(
-    *, representatives: QuerySet[Representative], now: dt.datetime
+    *, representatives: QuerySet[Representative] | None, now: dt.datetime
 ) -> dict[int, engine.CapacitySnapshot]:
-    """One snapshot per rep of `representatives`: 4 queries whatever their number."""
-    rep_ids = representatives.values("pk")
-    units = dict(representatives.values_list("pk", "capacity_units"))
+    """One snapshot per rep of `representatives` (None: every rep), in 4 queries whatever their
+    number. With None the queries scan without a filter, which is twice as fast for all reps."""
+    if representatives is None:
+        representatives = Representative.objects.all()
+    units = dict(_rows(representatives.values_list("pk", "capacity_units")))
+    if representatives.query.has_filters():
+        # The ids themselves, not the rep query again: PostgreSQL plans a literal list far better.
+        ids = list(units) if len(units) <= 10_000 else representatives.values("pk")
+        rep_filter = {"representative_id__in": ids}
+    else:
+        rep_filter = {}
     consuming = {
         rep_id: (units_used, sessions)
-        for rep_id, units_used, sessions in Conversation.objects.filter(
-            representative_id__in=rep_ids, consumes_capacity=True
+        for rep_id, units_used, sessions in _rows(
+            Conversation.objects.filter(**rep_filter, consumes_capacity=True)
+            .values("representative_id")
+            .annotate(units=Sum("units"), sessions=Count("pk"))
+            .values_list("representative_id", "units", "sessions")
+            .order_by()
         )
-        .values("representative_id")
-        .annotate(units=Sum("units"), sessions=Count("pk"))
-        .values_list("representative_id", "units", "sessions")
-        .order_by()
     }
     # K3, K4: an immediate profile's work item counts while the conversation consumes capacity;
     # an end-of-day profile's work item counts until the end of the rep's day.
     work_items = defaultdict(int)
-    for rep_id, profile_id, count in (
-        Conversation.objects.filter(representative_id__in=rep_ids, capacity_profile__isnull=False)
+    for rep_id, profile_id, count in _rows(
+        Conversation.objects.filter(**rep_filter, capacity_profile__isnull=False)
         .filter(
             Q(consumes_capacity=True, capacity_profile__reset_frequency=ResetFrequency.IMMEDIATE)
             | Q(
@@ -47,8 +56,8 @@ def capacity_snapshots(
     ):
         work_items[rep_id, profile_id] = count
     profiles = defaultdict(list)
-    for link in (
-        RepresentativeProfile.objects.filter(representative_id__in=rep_ids)
+    for link in _rows(
+        RepresentativeProfile.objects.filter(**rep_filter)
         .values_list(
             "representative_id",
             "profile_id",
@@ -66,7 +75,7 @@ def capacity_snapshots(
                 name=name,
                 limit=limit if own_limit is None else own_limit,  # K2: the rep's own limit wins
                 used=work_items[rep_id, profile_id],
-                blocking=blocking,
+                blocking=bool(blocking),
             )
         )
     max_sessions = settings.PRESENCE_MAX_SESSIONS
@@ -80,6 +89,16 @@ def capacity_snapshots(
         )
         for rep_id, units_total in units.items()
     }
+
+
+def _rows(queryset: QuerySet) -> list[tuple]:
+    """The rows of a values_list() query as the driver returns them: this skips Django's
+    per-value converters, which cost more than the query itself at 50,000 rows. Only for
+    integer, text and boolean columns (booleans come back as 0/1 on SQLite)."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def capacity_snapshot(*, representative_id: int, now: dt.datetime) -> engine.CapacitySnapshot:

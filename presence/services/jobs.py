@@ -22,7 +22,6 @@ from presence.models import (
     Offer,
     OfferState,
     PresenceSource,
-    Representative,
     RepresentativePresence,
     Workstream,
     WrapUpPolicy,
@@ -257,23 +256,22 @@ def conversations_flag_stuck(*, now: dt.datetime) -> int:
 def presence_safety_net(*, now: dt.datetime, batch_size: int = 5000) -> int:
     """P4: recalculate every computed presence. Reads everything in a few statements, then writes
     only the reps whose presence is wrong, skipping rows an event holds (it recalculates them)."""
-    computed = RepresentativePresence.objects.filter(
-        source=PresenceSource.CAPACITY, signed_in=True, saved_status__isnull=True
-    )
     builtins, _ = load_builtins()
     by_level = {
         engine.Level.NONE: builtins.available.id,
         engine.Level.PARTIAL: builtins.busy.id,
         engine.Level.FULL: builtins.dnd.id,
     }
-    current = dict(computed.values_list("pk", "status_id"))
-    snapshots = capacity_snapshots(
-        representatives=Representative.objects.filter(presence__in=computed), now=now
+    current = dict(
+        RepresentativePresence.objects.filter(
+            source=PresenceSource.CAPACITY, signed_in=True, saved_status__isnull=True
+        ).values_list("pk", "status_id")
     )
+    snapshots = capacity_snapshots(representatives=None, now=now)
     wrong = [
         rep_id
-        for rep_id, snap in snapshots.items()
-        if by_level[engine.capacity_presence(snap).level] != current.get(rep_id)
+        for rep_id, status_id in current.items()
+        if by_level[engine.capacity_level(snapshots[rep_id])] != status_id
     ]
     changed = 0
     for start in range(0, len(wrong), batch_size):

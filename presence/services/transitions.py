@@ -18,6 +18,7 @@ from django.db.models.functions import Greatest
 
 from presence import engine
 from presence.models import (
+    AuditLogEntry,
     PresenceInterval,
     PresenceSource,
     PresenceStatus,
@@ -41,16 +42,20 @@ def status_ref(status: PresenceStatus) -> engine.StatusRef:
     )
 
 
-def load_builtins() -> tuple[engine.Builtins, dict[int, PresenceStatus]]:
-    statuses = {s.builtin_key: s for s in PresenceStatus.objects.filter(builtin_key__isnull=False)}
-    refs = engine.Builtins(
-        available=status_ref(statuses["available"]),
-        busy=status_ref(statuses["busy"]),
-        dnd=status_ref(statuses["dnd"]),
-        offline=status_ref(statuses["offline"]),
-        inactive=status_ref(statuses["inactive"]),
+def _builtins(refs: Iterable[engine.StatusRef]) -> engine.Builtins:
+    by_key = {ref.builtin_key: ref for ref in refs if ref.builtin_key}
+    return engine.Builtins(
+        available=by_key["available"],
+        busy=by_key["busy"],
+        dnd=by_key["dnd"],
+        offline=by_key["offline"],
+        inactive=by_key["inactive"],
     )
-    return refs, {s.pk: s for s in statuses.values()}
+
+
+def load_builtins() -> tuple[engine.Builtins, dict[int, PresenceStatus]]:
+    statuses = {s.pk: s for s in PresenceStatus.objects.filter(builtin_key__isnull=False)}
+    return _builtins(status_ref(s) for s in statuses.values()), statuses
 
 
 def ensure_presence_rows(*, rep_ids: Iterable[int], now: dt.datetime) -> None:
@@ -84,6 +89,17 @@ def current_presence(row: RepresentativePresence) -> engine.Presence:
 
 ChangeFor = engine.Change | Callable[[int], engine.Change]
 
+_PRESENCE_FIELDS = (
+    "status_id",
+    "source",
+    "since",
+    "signed_in",
+    "signed_in_at",
+    "saved_status_id",
+    "saved_source",
+    "disconnected_at",
+)
+
 
 def transition(
     *,
@@ -105,112 +121,103 @@ def transition(
     rep_ids = sorted(set(rep_ids))
     if not rep_ids:
         return {}
-    ensure_presence_rows(rep_ids=rep_ids, now=now)
-    # Lock without joins: PostgreSQL rechecks a join against the old joined row when the locked
-    # row changed meanwhile, and would silently drop it. Then read the locked rows with joins.
-    locked = list(
-        RepresentativePresence.objects.select_for_update(skip_locked=skip_locked)
-        .filter(pk__in=rep_ids)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+    # Lock without joins (PostgreSQL rechecks a join against the old joined row when the locked
+    # row changed meanwhile, and would silently drop it), then read the locked rows as values.
+    lock = RepresentativePresence.objects.select_for_update(skip_locked=skip_locked).order_by("pk")
+    locked = list(lock.filter(pk__in=rep_ids).values_list("pk", flat=True))
+    if not skip_locked and len(locked) < len(rep_ids):
+        ensure_presence_rows(rep_ids=set(rep_ids) - set(locked), now=now)
+        locked = list(lock.filter(pk__in=rep_ids).values_list("pk", flat=True))
     if not locked:
         return {}
     rows = list(
         RepresentativePresence.objects.filter(pk__in=locked)
-        .select_related("status", "saved_status", "representative")
         .order_by("pk")
+        .values("pk", *_PRESENCE_FIELDS)
     )
-    builtins, builtin_rows = load_builtins()
+    refs = {status.pk: status_ref(status) for status in PresenceStatus.objects.all()}
+    builtins = _builtins(refs.values())
     snapshots = capacity_snapshots(
-        representatives=Representative.objects.filter(pk__in=[r.pk for r in rows]), now=now
+        representatives=Representative.objects.filter(pk__in=locked), now=now
     )
     decisions = {}
     for row in rows:
-        one = change(row.pk) if callable(change) else change
-        decisions[row.pk] = engine.decide(
-            current=current_presence(row), change=one, capacity=snapshots[row.pk], builtins=builtins
+        current = engine.Presence(
+            status=refs[row["status_id"]],
+            source=row["source"],
+            signed_in=row["signed_in"],
+            saved_status=refs.get(row["saved_status_id"]),
+            saved_source=row["saved_source"],
         )
-    _write(
-        rows, decisions, now=now, actor=actor, audit_action=audit_action, builtin_rows=builtin_rows
-    )
+        one = change(row["pk"]) if callable(change) else change
+        decisions[row["pk"]] = engine.decide(
+            current=current, change=one, capacity=snapshots[row["pk"]], builtins=builtins
+        )
+    _write(rows, decisions, refs, now=now, actor=actor, audit_action=audit_action)
     return decisions
 
 
-_PRESENCE_FIELDS = (
-    "status_id",
-    "source",
-    "since",
-    "signed_in",
-    "signed_in_at",
-    "saved_status_id",
-    "saved_source",
-    "disconnected_at",
-)
-
-
-def _write(rows, decisions, *, now, actor, audit_action, builtin_rows) -> None:
-    changed_rows, touched_rows, new_intervals, audits = [], [], [], []
+def _write(rows, decisions, refs, *, now, actor, audit_action) -> None:
+    """Presence rows, history (H1) and audit (A4) for every rep whose state changed."""
+    closed, new_intervals, audits = [], [], []
+    groups = defaultdict(list)
+    reps = Representative.objects.in_bulk([r["pk"] for r in rows]) if audit_action else {}
     for row in rows:
-        decision = decisions[row.pk]
-        before = (row.status_id, row.source, row.signed_in, row.saved_status_id, row.saved_source)
-        after = (
-            decision.status.id,
-            decision.source,
-            decision.signed_in,
-            decision.saved_status.id if decision.saved_status else None,
-            decision.saved_source,
+        d = decisions[row["pk"]]
+        saved_id = d.saved_status.id if d.saved_status else None
+        before = (
+            row["status_id"],
+            row["source"],
+            row["signed_in"],
+            row["saved_status_id"],
+            row["saved_source"],
         )
-        if before == after:
+        if before == (d.status.id, d.source, d.signed_in, saved_id, d.saved_source):
             continue
-        at = max(now, row.since)  # a late event never ends an interval before it starts (H1)
-        if decision.changed_presence:
-            changed_rows.append(row)
+        at = max(now, row["since"])  # a late event never ends an interval before it starts (H1)
+        new = dict(
+            row, signed_in=d.signed_in, saved_status_id=saved_id, saved_source=d.saved_source
+        )
+        if d.changed_presence:
+            new.update(status_id=d.status.id, source=d.source, since=at)
+            closed.append(row["pk"])
             new_intervals.append(
                 PresenceInterval(
-                    representative_id=row.pk,
-                    status_id=decision.status.id,
-                    base_status=decision.status.base_status,
-                    source=decision.source,
+                    representative_id=row["pk"],
+                    status_id=d.status.id,
+                    base_status=d.status.base_status,
+                    source=d.source,
                     actor=actor,
                     start=at,
                 )
             )
             if audit_action:
-                old_text = row.status.name
                 audits.append(
                     audit_entry(
                         actor=actor,
                         action=audit_action,
-                        obj=row.representative,
-                        before={"status": old_text, "source": row.source},
-                        after={"status": decision.status.name, "source": decision.source},
+                        obj=reps[row["pk"]],
+                        before={"status": refs[row["status_id"]].name, "source": row["source"]},
+                        after={"status": d.status.name, "source": d.source},
                         now=now,
                     )
                 )
-            row.status_id, row.source, row.since = decision.status.id, decision.source, at
-        if decision.signed_in and not row.signed_in:
-            row.signed_in_at = at
-        row.signed_in = decision.signed_in
-        row.saved_status_id = decision.saved_status.id if decision.saved_status else None
-        row.saved_source = decision.saved_source
-        if decision.source == PresenceSource.DISCONNECT and row.saved_status_id:
-            row.disconnected_at = row.disconnected_at if not decision.changed_presence else at
-        else:
-            row.disconnected_at = None
-        touched_rows.append(row)
-    if changed_rows:
+        if d.signed_in and not row["signed_in"]:
+            new["signed_in_at"] = at
+        if not (d.source == PresenceSource.DISCONNECT and saved_id):
+            new["disconnected_at"] = None
+        elif d.changed_presence:
+            new["disconnected_at"] = at  # S4: the grace period starts now
+        groups[tuple((name, new[name]) for name in _PRESENCE_FIELDS)].append(row["pk"])
+    if closed:
         # H1: close each open interval and open the next one in the same transaction.
-        PresenceInterval.objects.filter(
-            representative_id__in=[r.pk for r in changed_rows], end__isnull=True
-        ).update(end=Greatest("start", Value(now)))
+        PresenceInterval.objects.filter(representative_id__in=closed, end__isnull=True).update(
+            end=Greatest("start", Value(now))
+        )
         PresenceInterval.objects.bulk_create(new_intervals, batch_size=2000)
     # Rows that get the same values are updated by one statement: a job touching thousands of
     # reps issues a handful of UPDATEs (bulk_update's CASE per row is quadratic to compile).
-    groups = defaultdict(list)
-    for row in touched_rows:
-        groups[tuple((name, getattr(row, name)) for name in _PRESENCE_FIELDS)].append(row.pk)
     for values, pks in groups.items():
         RepresentativePresence.objects.filter(pk__in=pks).update(**dict(values), updated_at=now)
     if audits:
-        audits[0].__class__.objects.bulk_create(audits, batch_size=2000)
+        AuditLogEntry.objects.bulk_create(audits, batch_size=2000)

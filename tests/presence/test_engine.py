@@ -77,6 +77,11 @@ def test_p1_capacity_presence_table(case, capacity, level):
     )
 
 
+@pytest.mark.parametrize(("case", "capacity", "level"), P1_CASES, ids=[c[0] for c in P1_CASES])
+def test_p1_capacity_level_agrees_with_capacity_presence(case, capacity, level):
+    assert e.capacity_level(capacity) == level
+
+
 def test_p10_capacity_reason_names_the_profile():
     result = e.capacity_presence(snap(profiles=[prof(3, 3, name="Chat")]))
     assert result.reason == "capacity full: 3 of 3 work items used (profile Chat)"
