@@ -1,0 +1,298 @@
+"""The representative console: one rep's own presence, capacity, conversations and offers.
+
+Every view needs presence.use_console (A3) and acts on the signed-in user's own
+Representative only (Representative.user): an offer of another rep is a 404.
+Rule violations (ApplicationError) become a message on the page, or a JSON error for the
+page's own client calls (S1-S4), in one place: `_console_action`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from functools import wraps
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from portal.exceptions import ApplicationError, Conflict, NotFound, ValidationFailed
+from portal.permissions import require_permission
+from presence import services
+from presence.models import (
+    BaseStatus,
+    BuiltinStatus,
+    Client,
+    Conversation,
+    ConversationState,
+    Offer,
+    OfferState,
+    PresenceSource,
+    PresenceStatus,
+    Representative,
+)
+from presence.selectors import representative_presence_detail
+
+TEMPLATE = "presence/console.html"
+PERMISSION = "presence.use_console"
+# The states a rep's console lists (V1): work in progress, not queued or closed ones.
+CONSOLE_STATES = (ConversationState.ACTIVE, ConversationState.WRAP_UP, ConversationState.WAITING)
+# The regions that refresh themselves: the first is the htmx target, the others swap out of band.
+LIVE_PARTIALS = ("status", "capacity", "offers", "conversations")
+CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+NOT_LINKED = (
+    "Your user account is not linked to a representative, so there is no console to show. "
+    "Ask a portal admin to link your user to your representative record."
+)
+
+
+# --- Reads ------------------------------------------------------------------------------------
+
+
+def _own_representative(request: HttpRequest) -> Representative:
+    """The signed-in user's own rep; every console action is scoped by it."""
+    rep = Representative.objects.filter(user=request.user).first()
+    if rep is None:
+        raise NotFound(NOT_LINKED)
+    return rep
+
+
+def _pickable_statuses():
+    """What a rep may pick (B2, C3, D2): active, user-settable, never Inactive.
+    The engine checks again (engine.check_pickable); this is the list the form offers."""
+    return PresenceStatus.objects.filter(is_active=True, user_can_set=True).exclude(
+        builtin_key=BuiltinStatus.INACTIVE
+    )
+
+
+def _status_order(status: PresenceStatus) -> tuple:
+    bases = list(BaseStatus.values)
+    return (bases.index(status.base_status), status.builtin_key is None, status.name.lower())
+
+
+class SetPresenceForm(forms.Form):
+    status = forms.ModelChoiceField(
+        queryset=PresenceStatus.objects.none(),
+        empty_label="Choose a status…",
+        label="New presence",
+        error_messages={
+            "required": "Status: choose the presence to set.",
+            "invalid_choice": "Status: choose one of the statuses you can set.",
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["status"]
+        field.queryset = _pickable_statuses()
+        choices = sorted(field.queryset, key=_status_order)
+        field.choices = [("", field.empty_label)] + [(s.pk, s.presence_text) for s in choices]
+
+
+def _console_context(rep: Representative, *, now: dt.datetime) -> dict:
+    """Everything the live regions show: P10 detail, capacity, conversations, pending offers."""
+    detail = representative_presence_detail(representative=rep, now=now)
+    status = detail["status"]
+    conversations = list(
+        Conversation.objects.filter(representative=rep, state__in=CONSOLE_STATES)
+        .select_related("workstream")
+        .order_by("state_changed_at", "pk")
+    )
+    offers = list(
+        Offer.objects.filter(representative=rep, state=OfferState.PENDING, expires_at__gt=now)
+        .select_related("conversation__workstream")
+        .order_by("expires_at", "pk")
+    )
+    for offer in offers:
+        offer.seconds_left = max(0, int((offer.expires_at - now).total_seconds()))
+    capacity = detail["capacity"]
+    return {
+        "representative": rep,
+        "detail": detail,
+        "base_status_label": BaseStatus(status["base_status"]).label,
+        "source_label": PresenceSource(detail["source"]).label,
+        "capacity": capacity,
+        "units_configured": capacity["units_total"] > 0,
+        "units_full": capacity["units_total"] > 0 and capacity["units_available"] <= 0,
+        "conversations": conversations,
+        "offers": offers,
+        "now": now,
+    }
+
+
+# --- Responses --------------------------------------------------------------------------------
+
+
+def _live_response(
+    request: HttpRequest, rep: Representative, *, with_messages: bool
+) -> HttpResponse:
+    """The htmx answer: the status region, the other live regions (out of band) and, after an
+    action, the messages (out of band). A poll leaves messages alone so that it never eats one."""
+    context = _console_context(rep, now=timezone.now()) | {"oob": True}
+    names = [*LIVE_PARTIALS, "messages"] if with_messages else LIVE_PARTIALS
+    parts = [render_to_string(f"{TEMPLATE}#{name}", context, request) for name in names]
+    return HttpResponse("".join(parts))
+
+
+def _back(request: HttpRequest) -> HttpResponse:
+    """After a form action: without JavaScript back to the page (PRG); with htmx the regions."""
+    if request.htmx:
+        try:
+            rep = _own_representative(request)
+        except NotFound:
+            return HttpResponse(render_to_string(f"{TEMPLATE}#messages", {"oob": True}, request))
+        return _live_response(request, rep, with_messages=True)
+    return redirect("presence:console")
+
+
+def _console_action(*, json: bool = False) -> Callable:
+    """The one place ApplicationError is translated: a message on the page for forms,
+    a JSON error with the error's status for the page's client calls. Never a 500."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            try:
+                return view(request, *args, **kwargs)
+            except ApplicationError as error:
+                if json:
+                    return JsonResponse(
+                        {"code": error.code, "detail": error.detail, "field": error.field},
+                        status=error.status,
+                    )
+                messages.error(request, error.detail)
+                return _back(request)
+
+        return require_permission(PERMISSION)(require_POST(wrapper))
+
+    return decorator
+
+
+# --- The page ---------------------------------------------------------------------------------
+
+
+@require_GET
+@require_permission(PERMISSION)
+def console(request: HttpRequest) -> HttpResponse:
+    """The full page; an htmx request (the poll) gets the live regions only."""
+    rep = Representative.objects.filter(user=request.user).first()
+    if rep is None:
+        if request.htmx:
+            return HttpResponse(status=204)
+        return render(request, TEMPLATE, {"not_linked": NOT_LINKED})
+    if request.htmx and not request.htmx.history_restore_request:
+        return _live_response(request, rep, with_messages=False)
+    context = _console_context(rep, now=timezone.now()) | {
+        "form": SetPresenceForm(),
+        "heartbeat_seconds": 20,
+    }
+    return render(request, TEMPLATE, context)
+
+
+# --- Presence (P2, P3, P5) --------------------------------------------------------------------
+
+
+@_console_action()
+def set_presence(request: HttpRequest) -> HttpResponse:
+    rep = _own_representative(request)
+    form = SetPresenceForm(request.POST)
+    if not form.is_valid():
+        raise ValidationFailed(" ".join(form.errors["status"]), field="status")
+    decision = services.presence_set_manual(
+        representative=rep,
+        status=form.cleaned_data["status"],
+        actor=request.user,
+        now=timezone.now(),
+    )
+    messages.success(request, f"Presence set to {decision.status.presence_text}.")
+    return _back(request)
+
+
+@_console_action()
+def reset_presence(request: HttpRequest) -> HttpResponse:
+    rep = _own_representative(request)
+    decision = services.presence_reset(representative=rep, actor=request.user, now=timezone.now())
+    messages.success(
+        request, f"Presence reset to {decision.status.presence_text}, from your capacity."
+    )
+    return _back(request)
+
+
+# --- Offers (V4, P6) --------------------------------------------------------------------------
+
+
+def _own_offer(request: HttpRequest, offer_id: int) -> Offer:
+    rep = _own_representative(request)
+    return get_object_or_404(
+        Offer.objects.select_related("conversation", "representative"),
+        pk=offer_id,
+        representative=rep,
+    )
+
+
+@_console_action()
+def offer_accept(request: HttpRequest, offer_id: int) -> HttpResponse:
+    offer = _own_offer(request, offer_id)
+    conversation = services.offer_accept(offer=offer, now=timezone.now())
+    messages.success(request, f"Offer accepted: conversation {conversation.pk} is now yours.")
+    return _back(request)
+
+
+@_console_action()
+def offer_reject(request: HttpRequest, offer_id: int) -> HttpResponse:
+    offer = _own_offer(request, offer_id)
+    services.offer_reject(offer=offer, now=timezone.now())
+    messages.info(request, f"Offer of conversation {offer.conversation_id} rejected.")
+    return _back(request)
+
+
+# --- Clients of the page (S1-S4) --------------------------------------------------------------
+
+
+def _client_id(request: HttpRequest) -> str:
+    client_id = request.POST.get("client_id", "")
+    if not CLIENT_ID.match(client_id):
+        raise ValidationFailed(
+            "client_id: 8 to 64 letters, digits, '-' or '_' are required.", field="client_id"
+        )
+    return client_id
+
+
+@_console_action(json=True)
+def client_connect(request: HttpRequest) -> HttpResponse:
+    """S1 (first client), S2 (another one), S3/S4 (a refresh reconnects inside the grace period)."""
+    rep = _own_representative(request)
+    client_id = _client_id(request)
+    if Client.objects.filter(client_id=client_id).exclude(representative=rep).exists():
+        raise Conflict("client_id: that id belongs to another client; generate a new one.")
+    _, decision = services.client_connect(
+        representative=rep, client_id=client_id, now=timezone.now()
+    )
+    return JsonResponse({"client_id": client_id, "status": decision.status.presence_text})
+
+
+@_console_action(json=True)
+def client_heartbeat(request: HttpRequest) -> HttpResponse:
+    """S4: keeps the client alive; a 404 tells the page to connect again."""
+    services.client_heartbeat(
+        representative=_own_representative(request),
+        client_id=_client_id(request),
+        now=timezone.now(),
+    )
+    return HttpResponse(status=204)
+
+
+@_console_action(json=True)
+def client_goodbye(request: HttpRequest) -> HttpResponse:
+    """S4: the tab closes (navigator.sendBeacon); the last client gone disconnects the rep."""
+    services.client_goodbye(
+        representative=_own_representative(request),
+        client_id=_client_id(request),
+        now=timezone.now(),
+    )
+    return HttpResponse(status=204)

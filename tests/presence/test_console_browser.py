@@ -1,0 +1,204 @@
+"""The console in a real Chromium (Playwright): two tabs of one rep (S2), closing them (S4).
+
+Screenshots go to test-output/. These tests sleep while they poll the database: they are
+about a real browser talking to a real server.
+"""
+
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connections
+from django.utils import timezone
+
+from presence import services
+from presence.models import Client, PresenceSource, RepresentativePresence
+from tests.factories import (
+    CapacityProfileFactory,
+    RepresentativeFactory,
+    RepresentativeProfileFactory,
+    UserFactory,
+    WorkstreamFactory,
+)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+OUT = Path(__file__).resolve().parents[2] / "test-output"
+PASSWORD = "pw-for-tests-1"
+ONE_HEARTBEAT_MS = 25_000  # a heartbeat is every 20 s, the poll every 3 s
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    outer = {alias: connections[alias] for alias in connections}
+    with sync_playwright() as playwright:
+        # Inside sync_playwright() the code runs in another context, where Django would open a
+        # second connection (an in-memory SQLite then reports "table is locked", PostgreSQL
+        # cannot drop the test database at the end). Keep the test's own connection.
+        for alias, connection in outer.items():
+            connections[alias] = connection
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def rep(db):
+    user = UserFactory(username="ada", first_name="Ada", groups=["Representatives"])
+    return RepresentativeFactory(name="Ada Lovelace", user=user)
+
+
+def sign_in(page, live_server, username: str) -> None:
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+
+
+def open_console(context, live_server):
+    page = context.new_page()
+    page.goto(f"{live_server.url}/console/")
+    page.wait_for_selector("#console-connection[data-state=connected]", timeout=10_000)
+    return page
+
+
+def badge(page):
+    return page.locator("#console-status .status-badge")
+
+
+def wait_for(predicate, *, seconds: float, what: str):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {seconds} s waiting for {what}")
+
+
+def presence_of(rep) -> RepresentativePresence:
+    return RepresentativePresence.objects.select_related("status").get(pk=rep.pk)
+
+
+def close_all_tabs(context, rep) -> None:
+    """Close like a person does and wait for the goodbyes, so no request outlives the test."""
+    for page in context.pages:
+        page.close(run_before_unload=True)
+    wait_for(
+        lambda: not Client.objects.filter(representative=rep).exists(),
+        seconds=10,
+        what="every tab's goodbye",
+    )
+    context.close()
+
+
+def give_work(rep) -> None:
+    """Capacity, one active conversation and one pending offer, so the page shows every region."""
+    now = timezone.now()
+    rep.capacity_units = 3
+    rep.save()
+    chat = CapacityProfileFactory(name="Chat", limit=2)
+    RepresentativeProfileFactory(representative=rep, profile=chat)
+    RepresentativeProfileFactory(
+        representative=rep, profile=CapacityProfileFactory(name="Email", limit=1, blocking=True)
+    )
+    chat_support = WorkstreamFactory(name="Chat support", capacity_profile=chat)
+    services.conversation_assign(
+        conversation=services.conversation_create(workstream=chat_support, now=now),
+        representative=rep,
+        force=True,
+        now=now,
+    )
+    billing = WorkstreamFactory(name="Billing email", channel="email")
+    billing.offer_timeout_seconds = 600
+    billing.save()
+    services.offer_create(
+        conversation=services.conversation_create(workstream=billing, now=now),
+        representative=rep,
+        force=True,
+        now=now,
+    )
+
+
+def test_s2_two_tabs_show_the_same_presence(browser, live_server, rep):
+    give_work(rep)
+    OUT.mkdir(exist_ok=True)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    sign_in(context.new_page(), live_server, "ada")
+    tab1 = open_console(context, live_server)
+    tab2 = open_console(context, live_server)
+
+    # S1 with work in progress: the capacity presence; both tabs show the rep's one presence.
+    assert Client.objects.filter(representative=rep).count() == 2
+    for tab in (tab1, tab2):
+        tab.wait_for_function(
+            "document.querySelector('#console-status .status-badge').textContent.includes('Busy')",
+            timeout=ONE_HEARTBEAT_MS,
+        )
+    assert badge(tab1).inner_text() == badge(tab2).inner_text() == "Busy"
+    assert "Chat support" in tab1.locator("#console-conversations").inner_text()
+    assert "Billing email" in tab1.locator("#console-offers").inner_text()
+    tab1.screenshot(path=OUT / "console-1280-before.png", full_page=True)
+
+    # A change in tab 1 is the rep's change: tab 2 shows it within one heartbeat (S2).
+    tab1.select_option("#id_status", label="Appear away")
+    tab1.click("#set-presence-button")
+    tab1.wait_for_selector("#console-messages >> text=Presence set to Appear away.")
+    assert badge(tab1).inner_text() == "Appear away"
+    tab2.wait_for_function(
+        "document.querySelector('#console-status .status-badge').textContent.includes('Appear away')",
+        timeout=ONE_HEARTBEAT_MS,
+    )
+    assert "Base status: Away" in tab2.locator("#console-status").inner_text()
+    assert presence_of(rep).status.builtin_key == "away"
+    tab1.screenshot(path=OUT / "console-1280-tab1.png", full_page=True)
+    tab2.screenshot(path=OUT / "console-1280-tab2.png", full_page=True)
+
+    tab2.set_viewport_size({"width": 390, "height": 844})
+    tab2.wait_for_timeout(300)
+    tab2.screenshot(path=OUT / "console-phone.png", full_page=True)
+    close_all_tabs(context, rep)
+
+
+def test_s4_closing_all_tabs_disconnects(browser, live_server, rep):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    sign_in(context.new_page(), live_server, "ada")
+    tab1 = open_console(context, live_server)
+    tab2 = open_console(context, live_server)
+    assert Client.objects.filter(representative=rep).count() == 2
+    assert presence_of(rep).status.builtin_key == "available"
+
+    # One tab closes: its goodbye arrives, the other client keeps the rep signed in (S2).
+    tab1.close(run_before_unload=True)
+    wait_for(
+        lambda: Client.objects.filter(representative=rep).count() == 1,
+        seconds=10,
+        what="the first tab's goodbye",
+    )
+    assert presence_of(rep).status.builtin_key == "available"
+
+    # The last tab closes: the rep is disconnected at once (S4).
+    tab2.close(run_before_unload=True)
+    presence = wait_for(
+        lambda: (p := presence_of(rep)).source == PresenceSource.DISCONNECT and p,
+        seconds=10,
+        what="the rep to become Offline (disconnect)",
+    )
+    assert presence.status.builtin_key == "offline"
+    assert presence.saved_status.builtin_key == "available"  # what a reconnect restores
+    assert not Client.objects.filter(representative=rep).exists()
+    context.close()
