@@ -1,0 +1,105 @@
+"""Constants and conditions shared by the real-time report queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
+
+from presence.models import (
+    BaseStatus,
+    Conversation,
+    ConversationState,
+    PresenceInterval,
+    Representative,
+)
+
+S = ConversationState
+ONLINE_BASES = (BaseStatus.AVAILABLE, BaseStatus.BUSY, BaseStatus.BUSY_DND, BaseStatus.AWAY)
+WORK_STATES = (S.ACTIVE, S.WRAP_UP)
+ONGOING_STATES = (S.OPEN, S.ACTIVE, S.WRAP_UP, S.WAITING)  # R2
+RECENT_OFFLINE_WINDOW = dt.timedelta(hours=24)  # R1 offline tab
+ONGOING_WINDOW = dt.timedelta(hours=2)  # R2
+RECENT_STATUS_WINDOW = dt.timedelta(minutes=120)  # R1 drill-down
+
+TAB_SIGNED_IN, TAB_OFFLINE, TAB_WITH_WORK = "signed_in", "offline", "with_work"
+TABS = (TAB_SIGNED_IN, TAB_OFFLINE, TAB_WITH_WORK)
+
+
+def stuck_cutoff(*, now: dt.datetime) -> dt.datetime:
+    return now - dt.timedelta(seconds=settings.CONVERSATION_STUCK_AFTER_SECONDS)
+
+
+def stuck_q(*, now: dt.datetime, prefix: str = "") -> Q:
+    """V3: active or wrap-up with no activity for longer than the stuck threshold."""
+    return Q(
+        **{
+            f"{prefix}state__in": WORK_STATES,
+            f"{prefix}last_activity_at__lte": stuck_cutoff(now=now),
+        }
+    )
+
+
+def signed_in_q() -> Q:
+    return Q(presence__status__base_status__in=ONLINE_BASES)
+
+
+def offline_q() -> Q:
+    return Q(presence__isnull=True) | Q(presence__status__base_status=BaseStatus.OFFLINE)
+
+
+def has_work_q() -> Q:
+    # `pk IN (...)` rather than a correlated EXISTS: PostgreSQL hashes the subquery once, and the
+    # plan's estimated cost stays low enough not to trigger JIT compilation (20+ ms per query).
+    return Q(
+        pk__in=Conversation.objects.filter(state__in=WORK_STATES, representative__isnull=False)
+        .order_by()
+        .values("representative_id")
+    )
+
+
+def online_recently_q(*, now: dt.datetime) -> Q:
+    since = now - RECENT_OFFLINE_WINDOW
+    return Q(
+        pk__in=PresenceInterval.objects.exclude(base_status=BaseStatus.OFFLINE)
+        .filter(Q(end__isnull=True) | Q(end__gte=since))
+        .order_by()
+        .values("representative_id")
+    )
+
+
+def one_row_per_rep(representatives: QuerySet[Representative]) -> QuerySet[Representative]:
+    """The same reps, one row each. A DISTINCT queryset (the A2 scope joins the teams, and a rep
+    may be in two teams of one supervisor) becomes `pk IN (...)` so that aggregates and counts see
+    each rep once; any other queryset already has one row per rep and is used as it is (no
+    needless semi-join on the admin's 10,000 reps)."""
+    if representatives.query.distinct:
+        return Representative.objects.filter(pk__in=representatives.order_by().values("pk"))
+    return representatives.order_by()
+
+
+def viewer_timezone(*, user: AbstractBaseUser) -> ZoneInfo:
+    """The viewer's time zone: their rep profile's when they have one, else the portal's."""
+    name = settings.TIME_ZONE
+    rep = Representative.objects.filter(user_id=user.pk).values_list("timezone", flat=True).first()
+    return zone_named(rep or name)
+
+
+def zone_named(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (KeyError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def with_stuck(conversations: QuerySet[Conversation], *, now: dt.datetime) -> QuerySet:
+    return conversations.annotate(
+        stuck=Case(
+            When(stuck_q(now=now), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    )

@@ -1,0 +1,63 @@
+"""R2: the ongoing conversations report."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, Q, QuerySet
+
+from presence.models import Conversation
+from presence.selectors import representatives_visible_to
+
+from .common import ONGOING_STATES, ONGOING_WINDOW, S, stuck_q, with_stuck
+
+
+def conversations_visible_to(*, user: AbstractBaseUser) -> QuerySet[Conversation]:
+    """A2 for conversations: admins see all; supervisors see those of their teams' reps, and the
+    unassigned ones (a queue belongs to no team, and a supervisor must see what waits there)."""
+    conversations = Conversation.objects.all()
+    if user.has_perm("presence.view_all_teams"):
+        return conversations
+    reps = representatives_visible_to(user=user).order_by().values("pk")
+    return conversations.filter(Q(representative__in=reps) | Q(representative__isnull=True))
+
+
+def ongoing_conversations(*, user: AbstractBaseUser, now: dt.datetime) -> QuerySet[Conversation]:
+    """R2: open, active, wrap-up and waiting conversations with activity in the last 2 hours, plus
+    every stuck one; scoped to what `user` may see. Rows carry `stuck` and the related rep and
+    workstream (one query per page)."""
+    recent = Q(last_activity_at__gte=now - ONGOING_WINDOW)
+    return with_stuck(
+        conversations_visible_to(user=user)
+        .filter(state__in=ONGOING_STATES)
+        .filter(recent | stuck_q(now=now))
+        .select_related("representative", "workstream"),
+        now=now,
+    )
+
+
+@dataclass(frozen=True)
+class OngoingKpis:
+    total: int
+    open: int
+    active: int
+    wrap_up: int
+    waiting: int
+    stuck: int
+    unassigned: int
+
+
+def ongoing_kpis(*, conversations: QuerySet[Conversation], now: dt.datetime) -> OngoingKpis:
+    """R2 tiles over the filtered conversations: 1 query."""
+    row = conversations.order_by().aggregate(
+        total=Count("pk"),
+        open=Count("pk", filter=Q(state=S.OPEN)),
+        active=Count("pk", filter=Q(state=S.ACTIVE)),
+        wrap_up=Count("pk", filter=Q(state=S.WRAP_UP)),
+        waiting=Count("pk", filter=Q(state=S.WAITING)),
+        stuck=Count("pk", filter=stuck_q(now=now)),
+        unassigned=Count("pk", filter=Q(representative__isnull=True)),
+    )
+    return OngoingKpis(**row)

@@ -1,0 +1,322 @@
+"""Real-time reports (R1 agents, R1 drill-down, R2 ongoing conversations) and supervisor actions.
+
+Every view checks its permission (A3, via portal.permissions) and scopes its data in the query
+(A2: reports.selectors / presence.selectors). A page's live region is a named partial of the page
+template; htmx requests (filters, sorting, paging, polling) get only that partial.
+Rule violations (ApplicationError) become a message on the page, in one place: `_act`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import EmptyPage, PageNotAnInteger
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_tables2 import RequestConfig
+
+from portal.exceptions import ApplicationError, NotFound
+from portal.permissions import require_permission
+from presence import services
+from presence.models import PresenceStatus, Representative
+from presence.selectors import (
+    representative_for,
+    representative_presence_detail,
+    representatives_visible_to,
+)
+
+from . import selectors
+from .filters import AgentFilter, OngoingFilter
+from .tables import AgentTable, OngoingTable
+
+VIEW = "presence.view_reports"
+MANAGE = "presence.manage_presence"
+FORCE_CLOSE = "presence.force_close_conversation"
+
+
+# --- Helpers ------------------------------------------------------------------------------------
+
+
+def _partial_wanted(request: HttpRequest) -> bool:
+    """htmx swaps the live region; a history restore or a boosted link needs the whole page."""
+    htmx = request.htmx
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
+def _render(
+    request: HttpRequest, template: str, partial: str, context: dict, *, tz
+) -> HttpResponse:
+    name = f"{template}#{partial}" if _partial_wanted(request) else template
+    context = {
+        **context,
+        "refresh_seconds": settings.REPORT_REFRESH_SECONDS,
+        "viewer_tz": tz,
+        "can_manage": request.user.has_perm(MANAGE),
+        "can_force_close": request.user.has_perm(FORCE_CLOSE),
+    }
+    with timezone.override(tz):
+        response = render(request, name, context)
+    # The same URL answers a fragment or a page depending on this header: caches must know.
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def _paginate(table, request: HttpRequest) -> None:
+    """SQL-level paging (LIMIT/OFFSET); the page size is fixed, a bad page number shows page 1."""
+    try:
+        table.paginate(page=request.GET.get("page", 1), per_page=table._meta.per_page)
+    except PageNotAnInteger:
+        table.paginate(page=1, per_page=table._meta.per_page)
+    except EmptyPage:
+        table.paginate(page=table.paginator.num_pages, per_page=table._meta.per_page)
+
+
+def _records(table) -> list:
+    return [row.record for row in table.page.object_list]
+
+
+def _id_url(name: str) -> Callable[[int | None], str]:
+    """The URL of `name` for any id: reverse() once per page, not once per row of the grid."""
+    sentinel = "2147483647"
+    pattern = reverse(name, args=[int(sentinel)])
+    return lambda pk: pattern.replace(sentinel, str(pk)) if pk else ""
+
+
+def _scoped_representative(request: HttpRequest, representative_id: int) -> Representative:
+    """A2: a rep outside the user's teams is a 404, whatever URL was typed."""
+    try:
+        return representative_for(user=request.user, representative_id=representative_id)
+    except NotFound as exc:
+        raise Http404(exc.detail) from exc
+
+
+def _act(request: HttpRequest, action: Callable[[], str]) -> None:
+    """Run a service; its refusal (ApplicationError) becomes an error message, success a message."""
+    try:
+        messages.success(request, action())
+    except ApplicationError as exc:
+        messages.error(request, exc.detail)
+
+
+def _next_url(request: HttpRequest, default: str) -> str:
+    url = request.POST.get("next") or request.GET.get("next") or ""
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return default
+
+
+# --- R1: agents report --------------------------------------------------------------------------
+
+
+@require_permission(VIEW)
+@require_GET
+def agents(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    user = request.user
+    tz = selectors.viewer_timezone(user=user)
+    filterset = AgentFilter(
+        request.GET or None,
+        queryset=representatives_visible_to(user=user),
+        user=user,
+    )
+    reps = filterset.qs
+    tab = request.GET.get("tab")
+    tab = tab if tab in selectors.TABS else selectors.TAB_SIGNED_IN
+    kpis = selectors.agents_kpis(representatives=reps, now=now)
+    chart = selectors.agents_by_status(representatives=reps)
+    table = AgentTable(
+        selectors.agents_rows(representatives=selectors.agents_tab(reps, tab=tab, now=now))
+    )
+    RequestConfig(request, paginate=False).configure(table)
+    _paginate(table, request)
+    records = _records(table)
+    details = selectors.agents_page_details(representatives=records, now=now)
+    detail_url = _id_url("reports:agent_detail")
+    for rep in records:
+        rep.detail_url = detail_url(rep.pk)
+    context = {
+        "filter": filterset,
+        "tab": tab,
+        "tabs": [
+            (key, label, kpis.tab_counts[key])
+            for key, label in (
+                (selectors.TAB_SIGNED_IN, "Signed in"),
+                (selectors.TAB_OFFLINE, "Offline (last 24 h)"),
+                (selectors.TAB_WITH_WORK, "With work"),
+            )
+        ],
+        "kpis": kpis,
+        "chart": chart,
+        "table": table,
+        "rows": [(rep, details[rep.pk]) for rep in records],
+        "now": now,
+    }
+    return _render(request, "reports/agents.html", "results", context, tz=tz)
+
+
+# --- R1: drill-down and supervisor actions ------------------------------------------------------
+
+
+class SetPresenceForm(forms.Form):
+    status = forms.ModelChoiceField(
+        label="New presence",
+        queryset=PresenceStatus.objects.filter(is_active=True, user_can_set=True).order_by(
+            "base_status", "name"
+        ),
+        empty_label=None,
+        error_messages={"invalid_choice": "Pick one of the listed statuses."},
+    )
+
+
+@require_permission(VIEW)
+@require_GET
+def agent_detail(request: HttpRequest, representative_id: int) -> HttpResponse:
+    rep = _scoped_representative(request, representative_id)
+    now = timezone.now()
+    tz = selectors.viewer_timezone(user=request.user)
+    rep_tz = selectors.zone_named(rep.timezone)
+    day_start, day_end, segments = selectors.representative_timeline(
+        representative=rep, now=now, tz=rep_tz
+    )
+    hours = (day_end - day_start).total_seconds() / 3600
+    context = {
+        "rep": rep,
+        "rep_tz": rep_tz,
+        "detail": representative_presence_detail(representative=rep, now=now),
+        "day_start": day_start,
+        "segments": segments,
+        "ticks": [
+            {"label": f"{h:02d}:00", "left": round(100 * h / hours, 3), "major": h % 6 == 0}
+            for h in range(0, int(hours) + 1, 3)
+        ],
+        "now_left": round(100 * (now - day_start).total_seconds() / (hours * 3600), 3),
+        "recent": selectors.representative_recent_time(representative=rep, now=now),
+        "conversations": selectors.representative_conversations(representative=rep, now=now),
+        "form": SetPresenceForm() if request.user.has_perm(MANAGE) else None,
+        "now": now,
+    }
+    return _render(request, "reports/agent_detail.html", "live", context, tz=tz)
+
+
+@require_permission(MANAGE)
+@require_POST
+def agent_set_presence(request: HttpRequest, representative_id: int) -> HttpResponse:
+    """P7: set a rep's presence (source supervisor; audited by the service, A4)."""
+    rep = _scoped_representative(request, representative_id)
+    form = SetPresenceForm(request.POST)
+    if not form.is_valid():
+        errors = "; ".join(f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items())
+        messages.error(request, f"Presence not changed. {errors}")
+    else:
+        status = form.cleaned_data["status"]
+
+        def action() -> str:
+            services.presence_set_by_supervisor(
+                representative=rep, status=status, actor=request.user, now=timezone.now()
+            )
+            return f"{rep.name} is now {status.presence_text}."
+
+        _act(request, action)
+    return redirect(_next_url(request, reverse("reports:agent_detail", args=[rep.pk])))
+
+
+@require_permission(MANAGE)
+@require_POST
+def agent_reset_presence(request: HttpRequest, representative_id: int) -> HttpResponse:
+    """P5: reset to the capacity presence (audited by the service when the actor is not the rep)."""
+    rep = _scoped_representative(request, representative_id)
+
+    def action() -> str:
+        decision = services.presence_reset(
+            representative=rep, actor=request.user, now=timezone.now()
+        )
+        return (
+            f"{rep.name}'s presence was reset: {decision.status.presence_text} ({decision.reason})."
+        )
+
+    _act(request, action)
+    return redirect(_next_url(request, reverse("reports:agent_detail", args=[rep.pk])))
+
+
+# --- R2: ongoing conversations ------------------------------------------------------------------
+
+
+@require_permission(VIEW)
+@require_GET
+def ongoing(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    user = request.user
+    tz = selectors.viewer_timezone(user=user)
+    filterset = OngoingFilter(
+        request.GET or None,
+        queryset=selectors.ongoing_conversations(user=user, now=now),
+        user=user,
+        now=now,
+    )
+    conversations = filterset.qs
+    table = OngoingTable(conversations.order_by("-stuck", "state_changed_at", "pk"))
+    RequestConfig(request, paginate=False).configure(table)
+    _paginate(table, request)
+    detail_url, force_close_url = _id_url("reports:agent_detail"), _id_url("reports:force_close")
+    rows = _records(table)
+    for conversation in rows:
+        conversation.detail_url = detail_url(conversation.representative_id)
+        conversation.force_close_url = force_close_url(conversation.pk)
+    context = {
+        "filter": filterset,
+        "kpis": selectors.ongoing_kpis(conversations=conversations, now=now),
+        "table": table,
+        "rows": rows,
+        "now": now,
+        "stuck_hours": round(settings.CONVERSATION_STUCK_AFTER_SECONDS / 3600, 1),
+    }
+    return _render(request, "reports/ongoing.html", "results", context, tz=tz)
+
+
+@require_permission(FORCE_CLOSE)
+@require_http_methods(["GET", "POST"])
+def force_close(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """V3: GET asks for confirmation, POST force-closes (releases capacity, recalculates presence)."""
+    now = timezone.now()
+    conversation = (
+        selectors.conversations_visible_to(user=request.user)
+        .filter(pk=conversation_id)
+        .select_related("representative", "workstream")
+        .first()
+    )
+    if conversation is None:
+        raise Http404(f"No conversation {conversation_id} that you can see.")
+    back = _next_url(request, reverse("reports:ongoing"))
+    if request.method == "POST":
+        rep = conversation.representative
+
+        def action() -> str:
+            services.conversation_force_close(
+                conversation=conversation, actor=request.user, now=timezone.now()
+            )
+            freed = f" {rep.name}'s capacity is released." if rep else ""
+            return f"Conversation {conversation.pk} was force-closed.{freed}"
+
+        _act(request, action)
+        return redirect(back)
+    context = {
+        "conversation": conversation,
+        "stuck": conversation.state in selectors.WORK_STATES
+        and conversation.last_activity_at <= selectors.stuck_cutoff(now=now),
+        "closable": conversation.state in selectors.ONGOING_STATES,
+        "back": back,
+        "now": now,
+    }
+    tz = selectors.viewer_timezone(user=request.user)
+    with timezone.override(tz):
+        return render(request, "reports/force_close_confirm.html", context)
