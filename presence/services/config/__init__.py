@@ -1,4 +1,4 @@
-"""Configuration writes (C1-C3, D2, D4, K2, V2, A4): presence statuses, capacity profiles, workstreams,
+"""Configuration writes (A1, C1-C4, D2, D4, K2, V2, A4): presence statuses, capacity profiles, workstreams,
 teams and representatives. The JSON API uses them now, the configuration pages later.
 
 Every service validates everything first and raises ValidationFailed naming the field (or Conflict
@@ -6,11 +6,22 @@ for a change the rules refuse) before anything is written; then it writes in one
 transaction.atomic() together with its audit row (A4: who, when, old and new value).
 """
 
+from .access import user_groups_set
 from .capacity import (
     capacity_profile_create,
     capacity_profile_update,
     representative_profile_remove,
     representative_profile_set,
+)
+from .defaults import (
+    DefaultChange,
+    DefaultPresencePlan,
+    DefaultRow,
+    InvalidRow,
+    default_presence_plan_apply,
+    default_presence_plan_for,
+    default_presence_plan_from_rows,
+    representatives_by_key,
 )
 from .people import (
     check_default_presence,
@@ -18,22 +29,34 @@ from .people import (
     representative_default_presence_bulk,
     representative_update,
     team_create,
+    team_update,
 )
 from .statuses import (
+    presence_status_check,
     presence_status_create,
     presence_status_delete,
+    presence_status_translations_set,
     presence_status_update,
     presence_status_uses,
 )
 from .workstreams import autoclose_defaults, workstream_create, workstream_update
 
 __all__ = [
+    "DefaultChange",
+    "DefaultPresencePlan",
+    "DefaultRow",
+    "InvalidRow",
     "autoclose_defaults",
     "capacity_profile_create",
     "capacity_profile_update",
     "check_default_presence",
+    "default_presence_plan_apply",
+    "default_presence_plan_for",
+    "default_presence_plan_from_rows",
+    "presence_status_check",
     "presence_status_create",
     "presence_status_delete",
+    "presence_status_translations_set",
     "presence_status_update",
     "presence_status_uses",
     "representative_create",
@@ -41,7 +64,10 @@ __all__ = [
     "representative_profile_remove",
     "representative_profile_set",
     "representative_update",
+    "representatives_by_key",
     "team_create",
+    "team_update",
+    "user_groups_set",
     "workstream_create",
     "workstream_update",
 ]

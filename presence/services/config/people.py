@@ -87,6 +87,70 @@ def team_create(
     return team
 
 
+def team_update(
+    *,
+    team: Team,
+    actor: AbstractBaseUser | None,
+    now: dt.datetime,
+    name=UNSET,
+    supervisor_usernames=UNSET,
+    add_representative_ids: Iterable[int] = (),
+    remove_representative_ids: Iterable[int] = (),
+) -> Team:
+    """A team's name, its supervisors (A2: who sees its reps) and its members; audited (A4)."""
+    before: dict = {"name": team.name}
+    after: dict = {"name": team.name}
+    if name is not UNSET:
+        team.name = _text(name, field="name")
+        _full_clean(team, fields={})
+        _unique_name(Team, team.name, what="team", exclude_pk=team.pk)
+        after["name"] = team.name
+    users = None
+    if supervisor_usernames is not UNSET:
+        usernames = list(dict.fromkeys(supervisor_usernames))
+        for username in usernames:
+            _text(username, field="supervisor_usernames")
+        users = list(get_user_model().objects.filter(username__in=usernames))
+        unknown = sorted(set(usernames) - {u.get_username() for u in users})
+        if unknown:
+            raise ValidationFailed(
+                f"No user named {', '.join(unknown)}; create the users first.",
+                field="supervisor_usernames",
+            )
+        before["supervisor_usernames"] = sorted(team.supervisors.values_list("username", flat=True))
+        after["supervisor_usernames"] = sorted(usernames)
+    add_ids = list(dict.fromkeys(add_representative_ids))
+    remove_ids = list(dict.fromkeys(remove_representative_ids))
+    for rep_id in (*add_ids, *remove_ids):
+        _integer(rep_id, field="representative_ids", low=1, high=2**63 - 1)
+    adding = list(Representative.objects.filter(pk__in=add_ids).exclude(teams=team))
+    known = set(Representative.objects.filter(pk__in=add_ids).values_list("pk", flat=True))
+    unknown_ids = sorted(set(add_ids) - known)
+    if unknown_ids:
+        raise ValidationFailed(
+            f"No representative {', '.join(map(str, unknown_ids))}.", field="representative_ids"
+        )
+    removing = list(team.representatives.filter(pk__in=remove_ids))
+    old, new = _diff(before, after)
+    if adding:
+        new["representatives_added"] = sorted(r.name for r in adding)
+    if removing:
+        new["representatives_removed"] = sorted(r.name for r in removing)
+    if not new:
+        return team
+    with transaction.atomic():
+        if "name" in old:
+            _save(team, update_fields=["name"])
+        if users is not None:
+            team.supervisors.set(users)
+        if adding:
+            team.representatives.add(*adding)
+        if removing:
+            team.representatives.remove(*removing)
+        audit_log(actor=actor, action="team.update", obj=team, before=old, after=new, now=now)
+    return team
+
+
 # --- Representatives (D1, D2, D4, K1) -----------------------------------------------------------
 
 

@@ -1,19 +1,22 @@
-"""Presence statuses (B2, C1-C3)."""
+"""Presence statuses (B2, C1-C4)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.db.models.deletion import ProtectedError
 
-from portal.exceptions import Conflict
+from portal.exceptions import Conflict, ValidationFailed
 from presence.models import (
     BaseStatus,
     PresenceInterval,
     PresenceStatus,
+    PresenceStatusTranslation,
     Representative,
     RepresentativePresence,
 )
@@ -164,3 +167,72 @@ def presence_status_delete(
                 f'Cannot delete status "{status.name}": it is in use. Deactivate it instead.',
                 extra={"state": "in_use"},
             ) from error
+
+
+def presence_status_translations_set(
+    *,
+    status: PresenceStatus,
+    texts: dict[str, str],
+    actor: AbstractBaseUser | None,
+    now: dt.datetime,
+) -> dict[str, str]:
+    """C4: the presence text of a custom status per language of settings.LANGUAGES.
+
+    `texts` maps language codes to text; a blank text removes that language's translation.
+    Built-in statuses are locked (B2). Returns the translations now stored.
+    """
+    _refuse_builtin(status, "edited")
+    languages = dict(settings.LANGUAGES)
+    cleaned: dict[str, str] = {}
+    for language, text in texts.items():
+        field = f"presence_text_{language}"
+        if language not in languages:
+            raise ValidationFailed(f"Unknown language {language!r}.", field=field)
+        text = _text(text, field=field, required=False)
+        if len(text) > 500:
+            raise ValidationFailed(
+                f"{field} has at most 500 characters (it has {len(text)}).", field=field
+            )
+        cleaned[language] = text
+    rows = {t.language: t for t in status.translations.all()}
+    before = {lang: t.presence_text for lang, t in rows.items()}
+    after = {**before, **{lang: text for lang, text in cleaned.items() if text}}
+    for lang, text in cleaned.items():
+        if not text:
+            after.pop(lang, None)
+    old, new = _diff(before, after)
+    removed = sorted(set(before) - set(after))
+    if not new and not removed:
+        return after
+    with transaction.atomic():
+        if removed:
+            status.translations.filter(language__in=removed).delete()
+        for lang, text in new.items():
+            PresenceStatusTranslation.objects.update_or_create(
+                status=status, language=lang, defaults={"presence_text": text}
+            )
+        audit_log(
+            actor=actor,
+            action="presence_status.translations",
+            obj=status,
+            before={**old, **{lang: before[lang] for lang in removed}},
+            after={**new, **dict.fromkeys(removed)},
+            now=now,
+        )
+    return after
+
+
+def presence_status_check(*, field: str, value, status: PresenceStatus | None = None) -> None:
+    """C1 for one field, nothing written (a page's inline validation as the admin types):
+    ValidationFailed naming the field when `value` would be refused on `status` (or on a new
+    custom status). The other fields are taken as valid, so only this field's problem shows."""
+    _check_known({field: value}, STATUS_FIELDS)
+    if status is not None:
+        _refuse_builtin(status, "edited")
+        candidate = PresenceStatus(pk=status.pk, **_values(status, STATUS_FIELDS))
+    else:  # a valid stand-in for the fields not checked here
+        candidate = PresenceStatus(
+            name=f"new status {uuid.uuid4().hex}", presence_text="-", base_status=BaseStatus.AWAY
+        )
+    setattr(candidate, field, value)
+    _validate_status(candidate)

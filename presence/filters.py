@@ -1,0 +1,161 @@
+"""Filter forms of the configuration pages (django-filter).
+
+Every filter narrows a queryset already scoped to the admin (representatives_visible_to, A2).
+Choices are read lazily, one plain query each, when the form is drawn or the parameter given.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from presence.models import (
+    AuditLogEntry,
+    PresenceStatus,
+    Representative,
+    RepresentativeProfile,
+    Team,
+    Workstream,
+)
+
+NO_DEFAULT = "none"
+
+
+def _team_choices():
+    return list(Team.objects.order_by("name").values_list("pk", "name"))
+
+
+def _workstream_choices():
+    return list(Workstream.objects.order_by("name").values_list("pk", "name"))
+
+
+def _default_choices():
+    statuses = PresenceStatus.objects.order_by("builtin_key", "name").values_list(
+        "pk", "name", "is_active"
+    )
+    return [
+        (NO_DEFAULT, "No default (Available)"),
+        *((str(pk), name if active else f"{name} (deactivated)") for pk, name, active in statuses),
+    ]
+
+
+class RepresentativeDefaultFilter(django_filters.FilterSet):
+    """Representatives by name or e-mail, team, workstream and current default (D4 filters).
+
+    Workstream: reps who hold the workstream's capacity profile — the only configured link
+    between reps and workstreams (a workstream without a profile matches nobody).
+    """
+
+    q = django_filters.CharFilter(label="Search", method="filter_q")
+    team = django_filters.ChoiceFilter(
+        label="Team", choices=_team_choices, method="filter_team", empty_label="All teams"
+    )
+    workstream = django_filters.ChoiceFilter(
+        label="Workstream",
+        choices=_workstream_choices,
+        method="filter_workstream",
+        empty_label="All workstreams",
+    )
+    default = django_filters.ChoiceFilter(
+        label="Current default",
+        choices=_default_choices,
+        method="filter_default",
+        empty_label="Any default",
+    )
+
+    class Meta:
+        model = Representative
+        fields: list[str] = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.form.fields["q"].widget.attrs.update(
+            {"placeholder": "Name, e-mail or external id", "type": "search"}
+        )
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(name__icontains=value) | Q(email__icontains=value) | Q(external_id=value)
+        )
+
+    def filter_team(self, queryset, name, value):
+        return queryset.filter(teams=value)
+
+    def filter_workstream(self, queryset, name, value):
+        profile = Workstream.objects.filter(pk=value).values("capacity_profile")
+        return queryset.filter(
+            Exists(
+                RepresentativeProfile.objects.filter(
+                    representative=OuterRef("pk"), profile__in=profile
+                )
+            )
+        )
+
+    def filter_default(self, queryset, name, value):
+        if value == NO_DEFAULT:
+            return queryset.filter(default_presence__isnull=True)
+        return queryset.filter(default_presence=value)
+
+
+def _actor_choices():
+    users = get_user_model().objects.filter(
+        pk__in=AuditLogEntry.objects.filter(actor__isnull=False).values("actor")
+    )
+    return list(users.order_by("username").values_list("pk", "username"))
+
+
+def _object_type_choices():
+    types = AuditLogEntry.objects.order_by("object_type").values_list("object_type", flat=True)
+    return [(t, t.replace("_", " ")) for t in types.distinct()]
+
+
+class AuditFilterForm(forms.Form):
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            self.add_error("end", "The last day comes before the first day.")
+        return data
+
+
+class AuditFilter(django_filters.FilterSet):
+    """A4: who (actor), what (object type), when (a range of days in the server's time zone)."""
+
+    actor = django_filters.ChoiceFilter(
+        label="Who", choices=_actor_choices, field_name="actor", empty_label="Everyone"
+    )
+    object_type = django_filters.ChoiceFilter(
+        label="What", choices=_object_type_choices, empty_label="Everything"
+    )
+    start = django_filters.DateFilter(
+        label="From (day)",
+        method="filter_start",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    end = django_filters.DateFilter(
+        label="To (day, included)",
+        method="filter_end",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    class Meta:
+        model = AuditLogEntry
+        fields: list[str] = []
+        form = AuditFilterForm
+
+    @staticmethod
+    def _midnight(day: dt.date) -> dt.datetime:
+        return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+    def filter_start(self, queryset, name, value):
+        return queryset.filter(created_at__gte=self._midnight(value))
+
+    def filter_end(self, queryset, name, value):
+        return queryset.filter(created_at__lt=self._midnight(value + dt.timedelta(days=1)))

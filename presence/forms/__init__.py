@@ -1,0 +1,37 @@
+"""Forms of the configuration pages: they parse input; the services (presence.services.config)
+check the rules and name the field of a refusal, which `ServiceForm.add_service_error` shows."""
+
+from ._base import ServiceForm
+from .access import RolesForm, TeamForm, TeamMembersAddForm, TokenCreateForm
+from .capacity import CapacityProfileForm, CapacityUnitsForm, MemberAddForm, MemberLimitForm
+from .defaults import (
+    BulkDefaultForm,
+    DefaultsCsvForm,
+    RepresentativeDefaultForm,
+    decode_csv,
+    default_choices_queryset,
+    parse_csv,
+)
+from .statuses import PresenceStatusForm, TranslationsForm
+from .workstreams import WorkstreamForm
+
+__all__ = [
+    "BulkDefaultForm",
+    "CapacityProfileForm",
+    "CapacityUnitsForm",
+    "DefaultsCsvForm",
+    "MemberAddForm",
+    "MemberLimitForm",
+    "PresenceStatusForm",
+    "RepresentativeDefaultForm",
+    "RolesForm",
+    "ServiceForm",
+    "TeamForm",
+    "TeamMembersAddForm",
+    "TokenCreateForm",
+    "TranslationsForm",
+    "WorkstreamForm",
+    "decode_csv",
+    "default_choices_queryset",
+    "parse_csv",
+]

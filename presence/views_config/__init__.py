@@ -1,0 +1,3 @@
+"""The configuration pages (admins: presence.configure_portal), one small module per section.
+Each view checks the permission (A3, portal.permissions.require_permission) and calls one
+service or selector; a refusal of a service becomes a message or a field error."""

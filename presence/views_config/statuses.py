@@ -1,0 +1,212 @@
+"""Presence statuses: the list with who uses each (one query), create and edit custom ones (C1)
+with inline validation, built-ins locked (B2), deactivate, delete when unused (C3), and
+translations of the presence text (C4)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_tables2 import RequestConfig
+
+from portal.exceptions import ApplicationError
+from presence.forms import PresenceStatusForm, TranslationsForm
+from presence.models import (
+    BaseStatus,
+    PresenceStatus,
+    PresenceStatusTranslation,
+    Representative,
+    RepresentativePresence,
+)
+from presence.services import config as services
+from presence.tables import StatusTable
+
+from ._common import act, admin_required, render_page
+
+FORM_TEMPLATE = "presence/config/status_form.html"
+
+
+def _count(queryset: QuerySet, field: str) -> Coalesce:
+    counted = (
+        queryset.filter(**{field: OuterRef("pk")})
+        .order_by()
+        .values(field)
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def statuses_with_counts() -> QuerySet[PresenceStatus]:
+    """Every status with the number of reps using it as default, holding it now, and its
+    translations: one query whatever the number of statuses (subqueries, no N+1)."""
+    return PresenceStatus.objects.annotate(
+        default_count=_count(Representative.objects, "default_presence"),
+        holding_count=_count(RepresentativePresence.objects, "status"),
+        translation_count=_count(PresenceStatusTranslation.objects, "status"),
+    )
+
+
+def _custom_status(status_id: int) -> PresenceStatus:
+    return get_object_or_404(PresenceStatus, pk=status_id)
+
+
+@admin_required
+@require_GET
+def status_list(request: HttpRequest) -> HttpResponse:
+    table = StatusTable(statuses_with_counts())
+    RequestConfig(request, paginate=False).configure(table)
+    context = {
+        "table": table,
+        "statuses": [row.record for row in table.rows],
+        "base_labels": dict(BaseStatus.choices),
+    }
+    return render_page(request, "presence/config/statuses.html", context, partial="results")
+
+
+def _form_page(request, form, status=None, *, http_status=200) -> HttpResponse:
+    context = {"form": form, "status": status}
+    return render_page(request, FORM_TEMPLATE, context, status=http_status)
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def status_create(request: HttpRequest) -> HttpResponse:
+    form = PresenceStatusForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            status = services.presence_status_create(
+                actor=request.user, now=timezone.now(), **form.changes()
+            )
+        except ApplicationError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(
+                request,
+                f'Created status "{status.name}" (base {status.get_base_status_display()}).',
+            )
+            return redirect("presence:config_statuses")
+    return _form_page(request, form, http_status=400 if form.errors else 200)
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def status_edit(request: HttpRequest, status_id: int) -> HttpResponse:
+    status = _custom_status(status_id)
+    if status.is_builtin:
+        # B2: shown locked, never a form (a POST is refused the same way by the service).
+        if request.method == "POST":
+            messages.error(
+                request, f'"{status.name}" is a built-in status (rule B2): it cannot be edited.'
+            )
+        return render_page(
+            request,
+            "presence/config/status_locked.html",
+            {"status": status},
+            status=403 if request.method == "POST" else 200,
+        )
+    initial = {field: getattr(status, field) for field in PresenceStatusForm.base_fields}
+    form = PresenceStatusForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.presence_status_update(
+                status=status, actor=request.user, now=timezone.now(), **form.changes()
+            )
+        except ApplicationError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, f'Saved status "{status.name}".')
+            return redirect("presence:config_statuses")
+    return _form_page(request, form, status, http_status=400 if form.errors else 200)
+
+
+@admin_required
+@require_POST
+def status_validate(request: HttpRequest) -> HttpResponse:
+    """Inline validation of one field (htmx, on blur): the field's own row, with its error."""
+    name = request.POST.get("_field", "")
+    form = PresenceStatusForm(request.POST)
+    if name not in form.fields:
+        raise Http404("No such field.")
+    status = None
+    if request.POST.get("_status"):
+        status = PresenceStatus.objects.filter(
+            pk=request.POST["_status"], builtin_key__isnull=True
+        ).first()
+    form.is_valid()
+    if name not in form.errors:
+        try:
+            services.presence_status_check(field=name, value=form.cleaned_data[name], status=status)
+        except ApplicationError as error:
+            if (error.field or name) == name:
+                form.add_service_error(error)
+    context = {"form": form, "field": form[name], "status": status}
+    return render_page(request, FORM_TEMPLATE + "#field", context, partial=None)
+
+
+@admin_required
+@require_POST
+def status_set_active(request: HttpRequest, status_id: int) -> HttpResponse:
+    """C3: deactivating is how a status in use is retired; activating brings it back."""
+    status = _custom_status(status_id)
+    active = request.POST.get("active") == "1"
+
+    def run() -> str:
+        services.presence_status_update(
+            status=status, actor=request.user, now=timezone.now(), is_active=active
+        )
+        if active:
+            return f'"{status.name}" is active again: it can be picked and made a default.'
+        return (
+            f'"{status.name}" is deactivated: nobody can pick it or make it a default; '
+            "representatives who hold it keep it until their next change."
+        )
+
+    act(request, run)
+    return redirect("presence:config_statuses")
+
+
+@admin_required
+@require_POST
+def status_delete(request: HttpRequest, status_id: int) -> HttpResponse:
+    """C3: only an unused status goes; otherwise the refusal says why (from the service)."""
+    status = _custom_status(status_id)
+    name = status.name
+
+    def run() -> str:
+        services.presence_status_delete(status=status, actor=request.user, now=timezone.now())
+        return f'Deleted status "{name}".'
+
+    act(request, run)
+    return redirect("presence:config_statuses")
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def status_translations(request: HttpRequest, status_id: int) -> HttpResponse:
+    """C4: the presence text per language; reps see their language's text."""
+    status = _custom_status(status_id)
+    form = TranslationsForm(request.POST or None, status=status)
+    if status.is_builtin:
+        form = None
+    elif request.method == "POST" and form.is_valid():
+        try:
+            services.presence_status_translations_set(
+                status=status, texts=form.texts(), actor=request.user, now=timezone.now()
+            )
+        except ApplicationError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, f'Saved the translations of "{status.name}".')
+            return redirect(reverse("presence:config_statuses"))
+    return render_page(
+        request,
+        "presence/config/status_translations.html",
+        {"status": status, "form": form},
+        status=400 if form is not None and form.errors else 200,
+    )
