@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.local")
 
@@ -55,8 +56,15 @@ def beat_schedule() -> dict:
         "conversations_autoclose": settings.CONVERSATION_AUTOCLOSE_EVERY_SECONDS,
         "conversations_flag_stuck": 60,
         "presence_safety_net": 60,
+        "report_rollups": 30,  # R4: reports lag live data by at most one minute
     }
-    return {f"presence.{name}": _every(seconds, name) for name, seconds in timers.items()}
+    schedule = {f"presence.{name}": _every(seconds, name) for name, seconds in timers.items()}
+    # Retention (REPORT_RETENTION_MONTHS): once a day, at a quiet hour.
+    schedule["reports.rollups_purge"] = {
+        "task": "reports.rollups_purge",
+        "schedule": crontab(hour=3, minute=17),
+    }
+    return schedule
 
 
 app.conf.beat_schedule = beat_schedule()

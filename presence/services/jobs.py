@@ -26,6 +26,7 @@ from presence.models import (
     Workstream,
     WrapUpPolicy,
 )
+from reports.rollups import rollups_refresh
 
 from .capacity import capacity_snapshots
 from .transitions import load_builtins, transition
@@ -299,6 +300,7 @@ JOBS = {
     "conversations_autoclose": conversations_autoclose,
     "conversations_flag_stuck": conversations_flag_stuck,
     "presence_safety_net": presence_safety_net,
+    "report_rollups": rollups_refresh,  # R4: last, so the tick's own presence changes are in
 }
 
 

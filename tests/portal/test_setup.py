@@ -48,3 +48,17 @@ def test_production_settings_pass_check_deploy():
     assert result.returncode == 0, output
     assert "WARNING" not in output
     assert "System check identified no issues" in output
+
+
+def test_beat_schedule_runs_every_periodic_job():
+    """portal/celery.py lists the timers by name; a job added to JOBS without one would never run."""
+    from portal.celery import beat_schedule
+    from presence.services.jobs import JOBS
+
+    scheduled = {
+        entry["args"][0]
+        for entry in beat_schedule().values()
+        if entry["task"] == "presence.run_job"
+    }
+    assert scheduled == set(JOBS)
+    assert "reports.rollups_purge" in {entry["task"] for entry in beat_schedule().values()}

@@ -1,0 +1,311 @@
+"""The historical agents report (R3) and a rep's detailed timeline. Thin: parse the filters,
+call reports.history, shape the page or the streamed CSV.
+
+Permission presence.view_reports (A3); reps are scoped by representatives_visible_to (A2) in
+the selectors. Bad filter values: a message on the form, no figures, never a 500."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django_tables2 import RequestConfig
+
+from portal.exceptions import NotFound
+from portal.permissions import require_permission
+from presence.models import BaseStatus, BuiltinStatus
+from presence.selectors import representative_for
+
+from . import history
+from .forms_historical import TIMELINE_MAX_DAYS, HistoricalFilterForm, time_zone_names
+from .rollups import watermark
+from .tables_historical import (
+    BASE_LABELS,
+    csv_lines,
+    day_csv,
+    hour_csv,
+    query_string,
+    rep_csv,
+    rep_table,
+)
+
+PERMISSION = "presence.view_reports"
+TEMPLATE = "reports/historical.html"
+REP_TEMPLATE = "reports/historical_rep.html"
+SESSION_TZ = "reports_historical_tz"
+PER_PAGE = 50
+EXPORTS = ("reps", "days", "hours")
+
+
+def _form(request: HttpRequest, **kwargs) -> HistoricalFilterForm:
+    default_tz = request.session.get(SESSION_TZ) or settings.TIME_ZONE
+    form = HistoricalFilterForm(
+        request.GET, user=request.user, now=timezone.now(), default_tz=default_tz, **kwargs
+    )
+    if form.is_valid():
+        request.session[SESSION_TZ] = form.cleaned_data["tz"].key  # the user's choice sticks
+    return form
+
+
+def _csv_response(filename: str, header: list[str], rows) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(
+        csv_lines(header, rows), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _status_palette(statuses: dict) -> list[dict]:
+    """Legend entries of the charts: one per status in the data, base-status colour, custom
+    statuses (and Inactive) striped so that colour is not the only signal."""
+    plain = {
+        BuiltinStatus.AVAILABLE,
+        BuiltinStatus.BUSY,
+        BuiltinStatus.DND,
+        BuiltinStatus.AWAY,
+        BuiltinStatus.OFFLINE,
+    }
+    entries = []
+    for (status_id, base), status in statuses.items():
+        entries.append(
+            {
+                "key": (status_id, base),
+                "name": status.name if status else "?",
+                "base": base,
+                "base_label": BASE_LABELS[base],
+                "striped": status is None or status.builtin_key not in plain,
+            }
+        )
+    order = list(BaseStatus.values)
+    entries.sort(key=lambda e: (order.index(e["base"]), e["striped"], e["name"].lower()))
+    return entries
+
+
+def _bars(items: list[tuple[str, dict[tuple[int, str], int]]], legend: list[dict]) -> list[dict]:
+    """Stacked bars: per item, segments with their share of the largest total."""
+    largest = max((sum(v.values()) for _, v in items), default=0) or 1
+    bars = []
+    for label, seconds in items:
+        total = sum(seconds.values())
+        segments = [
+            {
+                **entry,
+                "seconds": seconds[entry["key"]],
+                "pct": 100 * seconds[entry["key"]] / largest,
+            }
+            for entry in legend
+            if seconds.get(entry["key"])
+        ]
+        bars.append({"label": label, "total": total, "segments": segments})
+    return bars
+
+
+def _day_rows(by_day, window: history.Window) -> list[dict]:
+    rows = []
+    for day, seconds in sorted(by_day.items()):
+        start, end = (
+            history.local_midnight(day, window.tz),
+            history.local_midnight(day + dt.timedelta(days=1), window.tz),
+        )
+        row = {
+            "date": day,
+            "hours_in_day": int((end - start).total_seconds() // 3600),
+            "statuses": {},
+            "seconds": seconds,
+        }
+        for base in history.BASES:
+            row[base] = sum(s for (_, b), s in seconds.items() if b == base)
+        for (status_id, _), s in seconds.items():
+            row["statuses"][status_id] = row["statuses"].get(status_id, 0) + s
+        row["signed_in"] = sum(seconds.values()) - row["offline"]
+        row["base_list"] = [row[base] for base in history.BASES]
+        rows.append(row)
+    return rows
+
+
+@require_permission(PERMISSION)
+def historical(request: HttpRequest) -> HttpResponse:
+    form = _form(request)
+    context = {"form": form, "time_zones": time_zone_names()}
+    export = request.GET.get("export", "")
+    if not form.is_valid():
+        return render(request, TEMPLATE, context)
+    now = timezone.now()
+    filters = form.filters()
+    window = filters.window()
+    reps = history.representatives_for_report(user=request.user, filters=filters, window=window)
+    report = history.rep_report(reps=reps, window=window, filters=filters, now=now)
+    stem = f"agents-{filters.date_from:%Y%m%d}-{filters.date_to:%Y%m%d}"
+    if export == "reps":
+        return _csv_response(f"{stem}-by-rep.csv", *rep_csv(report))
+    by_day = history.status_seconds_by_day(reps=reps, window=window, now=now)
+    days = _day_rows(by_day, window)
+    if export == "days":
+        return _csv_response(f"{stem}-by-day.csv", *day_csv(days, report.statuses))
+    hours = history.hourly_detail(reps=reps, window=window, now=now)
+    if export == "hours":
+        rows = hours.iterator(chunk_size=2000) if hasattr(hours, "iterator") else hours
+        return _csv_response(f"{stem}-hourly.csv", *hour_csv(rows, window.tz))
+
+    table = rep_table(report, rep_url_query=_rep_query(form))
+    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    status_keys = {key: report.status_names.get(key[0]) for key in report.total.statuses}
+    for seconds in by_day.values():
+        for key in seconds:
+            status_keys.setdefault(key, report.status_names.get(key[0]))
+    legend = _status_palette(status_keys)
+    page_rows = [row.record for row in table.paginated_rows]
+    by_rep = {r.representative_id: r.statuses for r in report.rows}
+    hour_day = _hour_day(request, window, now)
+    day_window = history.report_window(date_from=hour_day, date_to=hour_day, tz=window.tz)
+    hour_rows = list(history.hourly_detail(reps=reps, window=day_window, now=now))
+    for row in hour_rows:
+        row["local"] = history.epoch_to_local(row["hour"], window.tz)
+        row["signed_in"] = sum(row[b] for b in history.BASES) - row["offline"]
+        row["base_list"] = [row[b] for b in history.BASES]
+    for day in days:
+        day["status_list"] = [day["statuses"].get(s.pk, 0) for s in report.statuses]
+    context |= {
+        "filters": filters,
+        "window": window,
+        "report": report,
+        "table": table,
+        "legend": legend,
+        "rep_bars": _bars([(r["name"], by_rep[r["representative_id"]]) for r in page_rows], legend),
+        "day_bars": _bars([(d["date"].strftime("%a %d %b"), d["seconds"]) for d in days], legend),
+        "days": days,
+        "hour_rows": hour_rows,
+        "hour_day": hour_day,
+        "hour_days": _neighbours(hour_day, window),
+        "bases": [(b, BASE_LABELS[b]) for b in history.BASES],
+        "up_to": watermark() if window.aligned else now,
+        "export_query": {e: _export_query(request, e) for e in EXPORTS},
+    }
+    if request.htmx:
+        return render(request, f"{TEMPLATE}#results", context)
+    return render(request, TEMPLATE, context)
+
+
+def _hour_day(request: HttpRequest, window: history.Window, now: dt.datetime) -> dt.date:
+    """The local day the hourly detail shows (one day per page; the CSV has every day)."""
+    try:
+        day = dt.date.fromisoformat(request.GET.get("hday", ""))
+    except ValueError:
+        day = min(window.date_to, now.astimezone(window.tz).date())
+    return min(max(day, window.date_from), window.date_to)
+
+
+def _neighbours(day: dt.date, window: history.Window) -> dict:
+    one = dt.timedelta(days=1)
+    return {
+        "previous": day - one if day > window.date_from else None,
+        "next": day + one if day < window.date_to else None,
+    }
+
+
+def _export_query(request: HttpRequest, export: str) -> str:
+    params = {k: v for k, v in request.GET.items() if k not in ("page", "hday", "sort", "export")}
+    return query_string(params | {"export": export})
+
+
+def _rep_query(form: HistoricalFilterForm) -> str:
+    data = form.cleaned_data
+    return query_string(
+        {
+            "period": "custom",
+            "date_from": data["date_from"].isoformat(),
+            "date_to": data["date_to"].isoformat(),
+            "tz": data["tz"].key,
+        }
+    )
+
+
+@require_permission(PERMISSION)
+def historical_rep(request: HttpRequest, representative_id: int) -> HttpResponse:
+    """R3 drill-down: a rep's statuses with start and end, up to a month."""
+    try:
+        rep = representative_for(user=request.user, representative_id=representative_id)
+    except NotFound as exc:
+        raise Http404(exc.detail) from exc
+    form = _form(request, max_days=TIMELINE_MAX_DAYS, scoped=False)
+    context = {"form": form, "rep": rep, "time_zones": time_zone_names()}
+    if not form.is_valid():
+        return render(request, REP_TEMPLATE, context)
+    data = form.cleaned_data
+    if (data["date_to"] - data["date_from"]).days + 1 > TIMELINE_MAX_DAYS:
+        form.add_error(
+            None, f"A timeline covers {TIMELINE_MAX_DAYS} days at most; shorten the range."
+        )
+        return render(request, REP_TEMPLATE, context)
+    now = timezone.now()
+    window = history.report_window(
+        date_from=data["date_from"], date_to=data["date_to"], tz=data["tz"]
+    )
+    intervals = history.representative_timeline(representative=rep, window=window)
+    if request.GET.get("export") == "timeline":
+        return _csv_response(
+            f"timeline-{rep.pk}-{window.date_from:%Y%m%d}-{window.date_to:%Y%m%d}.csv",
+            *_timeline_csv(intervals, window, now),
+        )
+    intervals = list(intervals)
+    rows = []
+    totals: dict[tuple[int, str], int] = {}
+    for interval in intervals:
+        start, end, seconds = history.clip(interval, window, now)
+        rows.append(
+            {
+                "interval": interval,
+                "start": start.astimezone(window.tz),
+                "end": end.astimezone(window.tz),
+                "seconds": seconds,
+                "open": interval.end is None,
+            }
+        )
+        key = (interval.status_id, interval.base_status)
+        totals[key] = totals.get(key, 0) + seconds
+    statuses = {key: next(i.status for i in intervals if i.status_id == key[0]) for key in totals}
+    legend = _status_palette(statuses)
+    context |= {
+        "window": window,
+        "rows": rows,
+        "legend": legend,
+        "total_bar": _bars([("Total", totals)], legend)[0],
+        "days": [
+            {
+                "date": day,
+                "pieces": [
+                    {"left": left, "width": width, "interval": iv, "striped": _striped(iv)}
+                    for left, width, iv in pieces
+                ],
+            }
+            for day, pieces in history.timeline_by_day(intervals, window, now)
+        ],
+        "export_query": _export_query(request, "timeline"),
+    }
+    return render(request, REP_TEMPLATE, context)
+
+
+def _striped(interval) -> bool:
+    return interval.status.builtin_key in (None, BuiltinStatus.INACTIVE)
+
+
+def _timeline_csv(intervals, window: history.Window, now: dt.datetime):
+    header = ["Start", "End", "Seconds", "Status", "Base status", "Source", "Open"]
+
+    def rows():
+        for interval in intervals.iterator(chunk_size=2000):
+            start, end, seconds = history.clip(interval, window, now)
+            yield [
+                start.astimezone(window.tz).isoformat(),
+                end.astimezone(window.tz).isoformat(),
+                seconds,
+                interval.status.name,
+                interval.base_status,
+                interval.source,
+                "yes" if interval.end is None else "",
+            ]
+
+    return header, rows()
