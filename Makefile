@@ -9,6 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 PYTEST_ARGS ?=
+SIMULATE ?=
 VAR_DIRS := var/broker/queue var/broker/processed var/broker/control var/results
 
 .DEFAULT_GOAL := help
@@ -16,6 +17,7 @@ VAR_DIRS := var/broker/queue var/broker/processed var/broker/control var/results
 
 help:
 	@echo "make run     install, migrate, load the demo data once, start web + worker + beat (PORT=$(PORT))"
+	@echo "             SIMULATE=1 adds live traffic (manage.py simulate; SIMULATE_RATE, SIMULATE_DURATION)"
 	@echo "make test    install and run the test suite (SQLite unless DATABASE_URL is set)"
 	@echo "make lint    ruff check and ruff format --check"
 	@echo "make bench   run every bench/*.py"
@@ -43,7 +45,7 @@ run: migrate
 	status=$$?; \
 	if [ $$status -eq 10 ]; then $(BIN)/python manage.py seed_demo; \
 	elif [ $$status -ne 0 ]; then exit $$status; fi
-	$(BIN)/python -m portal.devserver --port $(PORT)
+	$(BIN)/python -m portal.devserver --port $(PORT) $(if $(SIMULATE),--simulate)
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)

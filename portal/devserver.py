@@ -1,9 +1,12 @@
 """`make run`: the web server, a Celery worker and Celery beat together in the foreground.
 
-    python -m portal.devserver [--port 8000]
+    python -m portal.devserver [--port 8000] [--simulate]
 
 Each process's output is prefixed with its name. Ctrl-C (or SIGTERM) stops all three; so does
-any one of them exiting. Development only: production runs gunicorn, a worker and beat as three
+any one of them exiting. With --simulate (`make run SIMULATE=1`), once the portal answers,
+`manage.py simulate` drives it with live traffic (SIMULATE_RATE events/s, default 5, for
+SIMULATE_DURATION s, default 1800, SIMULATE_REPS reps, default 20); it stops by itself, and its
+end stops nothing else. Development only: production runs gunicorn, a worker and beat as three
 separately supervised services.
 """
 
@@ -56,7 +59,11 @@ def pump(name: str, proc: subprocess.Popen[bytes]) -> None:
         say(name, raw.decode(errors="replace").rstrip("\n"))
 
 
-def announce_when_ready(port: int, procs: dict[str, subprocess.Popen[bytes]]) -> None:
+def announce_when_ready(
+    port: int,
+    procs: dict[str, subprocess.Popen[bytes]],
+    on_ready=None,
+) -> None:
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
@@ -76,6 +83,25 @@ def announce_when_ready(port: int, procs: dict[str, subprocess.Popen[bytes]]) ->
     lines += ["Ctrl-C stops the web server, the worker and beat.", ""]
     for line in lines:
         say("run", line)
+    if on_ready is not None:
+        on_ready()
+
+
+def simulate_command(port: int) -> list[str]:
+    return [
+        sys.executable,
+        "manage.py",
+        "simulate",
+        "--url",
+        f"http://127.0.0.1:{port}",
+        "--reps",
+        os.environ.get("SIMULATE_REPS", "20"),
+        "--rate",
+        os.environ.get("SIMULATE_RATE", "5"),
+        "--duration",
+        os.environ.get("SIMULATE_DURATION", "1800"),
+        "--no-progress",
+    ]
 
 
 def stop(procs: dict[str, subprocess.Popen[bytes]]) -> None:
@@ -108,6 +134,7 @@ def port_is_free(port: int) -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8000))
+    parser.add_argument("--simulate", action="store_true", help="live traffic (manage.py simulate)")
     args = parser.parse_args(argv)
     if not port_is_free(args.port):
         # Checked first: otherwise the banner would announce whatever else answers on that port.
@@ -129,6 +156,24 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
 
     procs: dict[str, subprocess.Popen[bytes]] = {}
+    extras: dict[
+        str, subprocess.Popen[bytes]
+    ] = {}  # stopped with the rest; their end stops nothing
+
+    def start_simulator() -> None:
+        if stopping.is_set():
+            return
+        extras["sim"] = subprocess.Popen(
+            simulate_command(args.port),
+            cwd=BASE_DIR,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        threading.Thread(target=pump, args=("sim", extras["sim"]), daemon=True).start()
+
     exit_code = 0
     try:
         for name, cmd in commands(args.port).items():
@@ -144,7 +189,11 @@ def main(argv: list[str] | None = None) -> int:
                 start_new_session=True,
             )
             threading.Thread(target=pump, args=(name, procs[name]), daemon=True).start()
-        threading.Thread(target=announce_when_ready, args=(args.port, procs), daemon=True).start()
+        threading.Thread(
+            target=announce_when_ready,
+            args=(args.port, procs, start_simulator if args.simulate else None),
+            daemon=True,
+        ).start()
 
         while not stopping.wait(0.5):
             exited = {
@@ -157,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
                 break
     finally:
         say("run", "stopping web, worker and beat ...")
-        stop(procs)
+        stop({**extras, **procs})
     return exit_code
 
 

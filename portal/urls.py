@@ -3,11 +3,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from portal import views
+from portal.throttle import ThrottledAdminAuthenticationForm, ThrottledLoginView
 from presence.api import api
+
+admin.site.login_form = ThrottledAdminAuthenticationForm  # failed sign-ins are throttled
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", ThrottledLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
@@ -17,3 +20,4 @@ urlpatterns = [
 ]
 
 handler403 = "portal.views.permission_denied"
+handler404 = "portal.middleware.page_not_found"  # JSON under /api/

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "portal.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -112,9 +113,13 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    # Short timeouts: a Redis that hangs must not hold a request (the cache fails open).
+    _redis_cache = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
+    CACHES = {"default": _redis_cache, "throttle": {**_redis_cache, "KEY_PREFIX": "throttle"}}
 else:
     BROKER_DIR = VAR_DIR / "broker"
     CELERY_BROKER_URL = "filesystem://localhost//"  # the host is only a label
@@ -133,7 +138,24 @@ else:
     for _folder in ("queue", "processed", "control"):
         (BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
     (VAR_DIR / "results").mkdir(parents=True, exist_ok=True)
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "throttle": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "throttle",
+        },
+    }
+
+# Throttling of guesses (portal/throttle.py): failed sign-ins per username and per address, bad
+# API tokens per address, counted over a window. Fails open when the cache is down.
+THROTTLE_WINDOW_SECONDS = env.int("THROTTLE_WINDOW_SECONDS", default=900)
+THROTTLE_LOGIN_FAILURES_PER_USER = env.int("THROTTLE_LOGIN_FAILURES_PER_USER", default=5)
+THROTTLE_LOGIN_FAILURES_PER_ADDRESS = env.int("THROTTLE_LOGIN_FAILURES_PER_ADDRESS", default=30)
+THROTTLE_BAD_TOKENS = env.int("THROTTLE_BAD_TOKENS", default=30)
+
+# Request bodies: 2 MiB holds the largest legitimate body (the bulk default presence of 100,000
+# ids); larger ones are refused (API: 413 JSON) before they are read.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

@@ -1,7 +1,7 @@
 """Test settings: SQLite unless DATABASE_URL is set (CI sets it to PostgreSQL)."""
 
 from .base import *  # noqa: F403
-from .base import DATABASES, env
+from .base import CACHES, DATABASES, env
 
 DEBUG = False
 SECRET_KEY = "test-only-secret-key-not-for-production"
@@ -19,3 +19,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and not env.st
 CELERY_TASK_ALWAYS_EAGER = False
 STATIC_ROOT = None  # WhiteNoise serves from the finders here; collectstatic is for production
 WHITENOISE_USE_FINDERS = True
+# Throttling counts across tests would leak from one test into another: off here (a cache that
+# keeps nothing); tests/reliability turns it on with a memory cache.
+CACHES = {**CACHES, "throttle": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}

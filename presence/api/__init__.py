@@ -30,15 +30,20 @@ plus "field" when an input field is at fault (400) and "state" for 409. Pydantic
 naming the field; a body that is not JSON is 400; nothing is ever a 500 for bad input.
 """
 
-from django.db import IntegrityError
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 
+from portal import throttle
 from portal.exceptions import ApplicationError
+from portal.middleware import DETAIL as DATABASE_DOWN
+from portal.middleware import RETRY_AFTER_SECONDS
 from presence.services import api_token_authenticate
 
 from . import routes_config, routes_conversations, routes_presence
@@ -52,6 +57,9 @@ HTTP_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
+    413: "too_large",
+    429: "throttled",
+    503: "unavailable",
 }
 
 
@@ -61,8 +69,11 @@ class ApiTokenAuth(HttpBearer):
     openapi_description = "A token from `python manage.py create_api_token USERNAME`."
 
     def authenticate(self, request: HttpRequest, token: str):
+        if throttle.bad_tokens_blocked(request):
+            raise Throttled(throttle.retry_after_minutes() * 60)
         row = api_token_authenticate(plaintext=token, now=timezone.now())
         if row is None:
+            throttle.bad_token_seen(request)
             return None
         request.user = row.user
         return row.user
@@ -137,7 +148,34 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         return error_response(request, 401, detail)
     if exc.status_code == 400:
         return error_response(request, 400, "The request body is not valid JSON.")
+    if isinstance(exc, Throttled):
+        response = error_response(
+            request,
+            429,
+            "Too many requests with a bad token from this address; wait "
+            f"{throttle.retry_after_minutes()} minutes and send a valid token.",
+        )
+        response["Retry-After"] = str(throttle.retry_after_minutes() * 60)
+        return response
     return error_response(request, exc.status_code, str(exc.message))
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return error_response(
+        request,
+        413,
+        f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024} KiB.",
+    )
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def database_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """The database cannot be reached: 503, nothing was written (writes are atomic)."""
+    response = error_response(request, 503, DATABASE_DOWN)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 @api.exception_handler(Http404)

@@ -65,7 +65,7 @@ def _profile_fields(data: dict) -> dict:
 # --- Presence statuses (B2, C1-C3) --------------------------------------------------------------
 
 
-@router.get("/presence-statuses", response=list[PresenceStatusOut])
+@router.get("/presence-statuses", response={200: list[PresenceStatusOut], **ERRORS})
 def presence_statuses(request: HttpRequest):
     """Every status, built-in first. Needs only a token: desktops list what a rep can pick."""
     return PresenceStatus.objects.order_by("builtin_key", "name")

@@ -5,7 +5,7 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from ninja import Field, Schema
-from pydantic import AfterValidator, ConfigDict
+from pydantic import AfterValidator, BeforeValidator, ConfigDict
 
 from presence.models import BaseStatus, Channel, ResetFrequency, WrapUpPolicy
 
@@ -16,9 +16,16 @@ def _no_nul(value: str) -> str:
     return value
 
 
+def _not_bool(value):
+    # JSON true/false are not ids (pydantic's lax mode would read true as 1).
+    if isinstance(value, bool):
+        raise ValueError("must be an integer id, not true or false")
+    return value
+
+
 Text = Annotated[str, AfterValidator(_no_nul)]
 ExternalId = Annotated[str, Field(max_length=100), AfterValidator(_no_nul)]
-Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+Id = Annotated[int, BeforeValidator(_not_bool), Field(ge=1, le=2**63 - 1)]
 BaseStatusName = Literal[tuple(BaseStatus.values)]  # type: ignore[valid-type]
 ChannelName = Literal[tuple(Channel.values)]  # type: ignore[valid-type]
 WrapUpPolicyName = Literal[tuple(WrapUpPolicy.values)]  # type: ignore[valid-type]

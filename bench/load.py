@@ -1,0 +1,299 @@
+"""Load: the live traffic simulator against a production-like stack, at rising rates.
+
+gunicorn (production settings, gthread workers) + PostgreSQL + Redis (broker and cache) + a Celery
+worker and beat, all on 127.0.0.1; `presence.simulator` sends events at each rate for --duration
+seconds. A rate is *held* when the run reached at least 95% of it, its p99 latency is under
+200 ms and no answer was an error (5xx, a failed connection, or any refusal but 409). After each
+run the invariants are checked in the database (presence.simulator.check_invariants): every 2xx
+answer is reflected in the database, every rep's history satisfies H1, and every rep's presence
+is what the engine computes from their final state (P4: the safety net would change nothing).
+
+Needs PostgreSQL (DATABASE_URL) and Redis (REDIS_URL, default redis://127.0.0.1:6379/13); data go
+to a database of their own (portal_bench_load). Run by hand or by `make bench`, never by
+`make test`:
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal python bench/load.py
+    python bench/load.py --rates 50,100,200 --duration 20 --workers 3 --threads 4
+
+Figures, with the machine they were measured on: docs/reliability.md and docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from _common import ROOT, setup_django
+
+DB_NAME = "portal_bench_load"
+PORT = 8461
+HELD_P99_SECONDS = 0.200
+RESULTS = ROOT / "var" / "bench" / "load.json"
+
+
+def free_port(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+def start_stack(env: dict[str, str], *, workers: int, threads: int, port: int) -> dict:
+    log_dir = ROOT / "var" / "bench"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    python = sys.executable
+    commands = {
+        "web": [
+            python, "-m", "gunicorn", "portal.wsgi", "-b", f"127.0.0.1:{port}",
+            "-w", str(workers), "-k", "gthread", "--threads", str(threads),
+            "--keep-alive", "10",
+        ],
+        "worker": [python, "-m", "celery", "-A", "portal", "worker", "-l", "warning",
+                   "--concurrency", "1", "-n", f"load-{os.getpid()}@%h"],
+        "beat": [python, "-m", "celery", "-A", "portal", "beat", "-l", "warning",
+                 "-s", str(log_dir / "load-beat-schedule")],
+    }  # fmt: skip
+    procs = {}
+    for name, cmd in commands.items():
+        log = open(log_dir / f"load-{name}.log", "w")  # noqa: SIM115 - closed with the process
+        procs[name] = subprocess.Popen(
+            cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        for name, proc in procs.items():
+            if proc.poll() is not None:
+                stop_stack(procs)
+                sys.exit(f"{name} exited at start; see var/bench/load-{name}.log")
+        with (
+            contextlib.suppress(OSError),
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer,
+        ):
+            if answer.status == 200:
+                return procs
+        time.sleep(0.5)
+    stop_stack(procs)
+    sys.exit("gunicorn did not answer /healthz within 60 s; see var/bench/load-web.log")
+
+
+def stop_stack(procs: dict) -> None:
+    for proc in procs.values():
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+    for proc in procs.values():
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids) -> float:
+    """User + system CPU time of these processes (Linux /proc), gone ones count 0."""
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / CLOCK_TICKS
+
+
+def stack_pids(procs: dict) -> list[int]:
+    """Every process of the stack's groups (gunicorn workers, Celery pool) and the PostgreSQL
+    backends serving the bench database."""
+    from django.db import connection
+
+    groups = {proc.pid for proc in procs.values()}
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                if os.getpgid(int(entry.name)) in groups:
+                    pids.append(int(entry.name))
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid()"
+        )
+        pids += [row[0] for row in cur.fetchall()]
+    return pids
+
+
+def reset_traffic() -> None:
+    """Every run starts from signed-out reps with no work, so runs compare."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(
+            "TRUNCATE presence_offer, presence_conversationparticipant, presence_conversation, "
+            "presence_client, presence_presenceinterval, presence_representativepresence CASCADE"
+        )
+
+
+def machine_note() -> str:
+    load = os.getloadavg()
+    return (
+        f"{os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}, "
+        f"load average at start {load[0]:.1f} (shared machine: other work may run)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rates", default="50,100,200,300,400,500")
+    parser.add_argument("--duration", type=float, default=20.0)
+    parser.add_argument("--reps", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--port", type=int, default=PORT)
+    parser.add_argument(
+        "--keep-going", action="store_true", help="run every rate even after a miss"
+    )
+    args = parser.parse_args()
+    rates = [float(r) for r in args.rates.split(",") if r.strip()]
+    if not free_port(args.port):
+        sys.exit(f"port {args.port} is in use; pass --port")
+    redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/13"
+    setup_django(DB_NAME)  # sets DATABASE_URL to the bench database, migrates
+
+    from django.contrib.auth.models import Group, User
+    from django.utils import timezone
+
+    from presence.services import api_token_create
+    from presence.simulator import Simulator, check_invariants
+
+    user, _ = User.objects.get_or_create(username="load-admin")
+    user.groups.add(Group.objects.get(name="Portal admins"))
+    _, token = api_token_create(user=user, name="bench/load.py", now=timezone.now())
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings.production",
+        "SECRET_KEY": "bench-load-only-" + "x" * 40,
+        "SECURE_SSL_REDIRECT": "false",  # plain http on loopback
+        "REDIS_URL": redis_url,
+        "LOG_LEVEL": "WARNING",
+        # Only the simulator moves conversations during a run (so that each 2xx can be checked);
+        # the periodic jobs still run on their schedules as load.
+        "PRESENCE_HEARTBEAT_TIMEOUT_SECONDS": "3600",
+        "PRESENCE_DISCONNECT_GRACE_SECONDS": "86400",
+        "PYTHONUNBUFFERED": "1",
+    }
+    note = machine_note()
+    print(f"machine: {note}")
+    print(
+        f"stack: gunicorn {args.workers} workers x {args.threads} threads (gthread), PostgreSQL, "
+        f"Redis, 1 Celery worker + beat; {args.reps} reps; {args.duration:g} s per rate",
+        flush=True,
+    )
+    procs = start_stack(env, workers=args.workers, threads=args.threads, port=args.port)
+    rows, held = [], None
+
+    def interrupted(signum, frame):
+        raise KeyboardInterrupt  # so that `finally` stops the stack
+
+    signal.signal(signal.SIGTERM, interrupted)
+    try:
+        # Reps and the workstream are created once, before the first measured run.
+        Simulator(
+            url=f"http://127.0.0.1:{args.port}", token=token, reps=args.reps, rate=1, duration=1
+        ).prepare()
+        for rate in rates:
+            reset_traffic()
+            sim = Simulator(
+                url=f"http://127.0.0.1:{args.port}",
+                token=token,
+                reps=args.reps,
+                rate=rate,
+                duration=args.duration,
+                seed=int(rate),
+            )
+            sim.prepare()
+            pids = stack_pids(procs)
+            cpu_before = cpu_seconds(pids)
+            result = sim.run()
+            pids = sorted(set(pids) | set(stack_pids(procs)))  # new PostgreSQL backends too
+            cpu_per_event = (cpu_seconds(pids) - cpu_before) / max(1, result.events)
+            problems = check_invariants(result)
+            bad = sum(
+                n
+                for code, n in result.codes.items()
+                if not (isinstance(code, int) and (200 <= code < 300 or code == 409))
+            )
+            ok = (
+                result.rate >= 0.95 * rate
+                and result.percentile(99) < HELD_P99_SECONDS
+                and bad == 0
+                and not problems
+            )
+            row = {
+                "target": rate,
+                "achieved": round(result.rate, 1),
+                "events": result.events,
+                "p50_ms": round(1000 * result.percentile(50), 1),
+                "p95_ms": round(1000 * result.percentile(95), 1),
+                "p99_ms": round(1000 * result.percentile(99), 1),
+                "server_cpu_ms_per_event": round(1000 * cpu_per_event, 2),
+                "errors": result.errors,
+                "other_refusals": bad - result.errors,
+                "invariant_problems": len(problems),
+                "held": ok,
+                "codes": {str(k): v for k, v in result.codes.items()},
+            }
+            rows.append(row)
+            print(
+                f"rate {rate:6.0f}/s: achieved {row['achieved']:6.1f}/s, {row['events']} events, "
+                f"p50 {row['p50_ms']} ms, p95 {row['p95_ms']} ms, p99 {row['p99_ms']} ms, "
+                f"server CPU {row['server_cpu_ms_per_event']} ms/event, "
+                f"errors {row['errors']}, other refusals {row['other_refusals']}, "
+                f"invariants {'ok' if not problems else f'{len(problems)} problems'} -> "
+                f"{'held' if ok else 'NOT held'}",
+                flush=True,
+            )
+            for line in problems[:5] + result.unexpected[:5]:
+                print(f"    {line}")
+            if ok:
+                held = rate
+            elif not args.keep_going:
+                break
+    finally:
+        stop_stack(procs)
+    print(
+        f"highest rate held (p99 < {HELD_P99_SECONDS * 1000:.0f} ms, no error, invariants ok): "
+        f"{f'{held:g} events/s' if held else 'none of ' + args.rates}"
+    )
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "machine": note,
+                "workers": args.workers,
+                "threads": args.threads,
+                "reps": args.reps,
+                "duration": args.duration,
+                "runs": rows,
+                "held": held,
+            },
+            indent=2,
+        )
+    )
+    print(
+        f"results: {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}"
+    )
+    if any(r["invariant_problems"] for r in rows):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

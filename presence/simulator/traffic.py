@@ -1,0 +1,425 @@
+"""The traffic: a live traffic simulator: agent desktops and a router driving a running portal over HTTP.
+
+It talks only to the public JSON API (api.md), as an integration relaying desktops would: clients
+connect (S1), beat, say goodbye (S4) and sign out (S5); reps pick statuses (P2, P3) and reset
+(P5); a router creates conversations, offers them (V4), assigns, and reps accept, reject, end,
+close, release and transfer them (V1, P9). Every request is one *event*; the pace is a fixed
+rate (open loop: a slow server makes the run fall behind, which the summary shows as an achieved
+rate below the target).
+
+Bounded: it stops after `duration` seconds (and never sends more than rate x duration events), and
+it talks to loopback addresses only. Stdlib only: one keep-alive `http.client` connection per
+worker thread.
+
+Besides the figures it keeps a journal of what the portal answered with 2xx, so that a caller with
+database access (bench/load.py, `manage.py simulate --check`) can verify that every accepted event
+is in the database (`check_invariants`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import http.client
+import random
+import threading
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from .client import TIMEOUT_SECONDS, Api, require_loopback
+from .results import EXPECTED_REFUSALS, Journal, Result
+
+SIM_PREFIX = "sim-rep-"
+SIM_WORKSTREAM = "sim-chat"
+MAX_CLIENTS = 2
+
+ACTIONS = {  # weight of each desktop or router action for a signed-in rep
+    "heartbeat": 30,
+    "offer": 12,
+    "accept": 12,
+    "reject": 3,
+    "assign": 6,
+    "end": 9,
+    "close": 9,
+    "transfer": 3,
+    "release": 2,
+    "manual": 6,
+    "reset": 3,
+    "connect": 2,
+    "goodbye": 2,
+    "sign_out": 1,
+}
+
+
+@dataclasses.dataclass
+class Rep:
+    id: int
+    clients: list[str] = dataclasses.field(default_factory=list)
+    active: set[int] = dataclasses.field(default_factory=set)
+    wrap_up: set[int] = dataclasses.field(default_factory=set)
+    offers: list[tuple[int, int]] = dataclasses.field(default_factory=list)  # (offer, conv)
+    busy: bool = False
+
+
+class Simulator:
+    def __init__(
+        self,
+        *,
+        url: str,
+        token: str,
+        reps: int = 50,
+        rate: float = 50.0,
+        duration: float = 30.0,
+        concurrency: int | None = None,
+        seed: int | None = None,
+        progress: Callable[[int], None] | None = None,
+    ):
+        if reps < 2 or rate <= 0 or duration <= 0:
+            raise ValueError("reps must be 2 or more, rate and duration positive.")
+        self.host, self.port = require_loopback(url)
+        self.base = urlsplit(url).path.rstrip("/") + "/api/v1"
+        self.token = token
+        self.n_reps, self.target_rate, self.duration = reps, rate, duration
+        # Little's law: in flight = rate x latency; room for 250 ms answers. One per rep at most.
+        self.concurrency = concurrency or max(2, min(64, reps // 2, int(rate * 0.25) + 8))
+        self.random = random.Random(seed)
+        self.progress = progress or (lambda n: None)
+        self.lock = threading.Lock()
+        self.reps: dict[int, Rep] = {}
+        self.queue: list[int] = []  # open conversations the router may hand out
+        self.statuses: list[int] = []
+        self.workstream_id = 0
+        self.codes: Counter = Counter()
+        self.by_action: dict[str, Counter] = defaultdict(Counter)
+        self.latencies: list[float] = []
+        self.unexpected: list[str] = []
+        self.journal = Journal()
+        self.next_slot = 0
+        self.max_slots = int(rate * duration)
+
+    # --- set-up: the reps, a workstream and the pickable statuses, created once, found after ---
+
+    def prepare(self) -> None:
+        api = Api(self.host, self.port, self.token)
+        try:
+            status, body, _ = api.call("GET", f"{self.base}/presence-statuses")
+            self._need(status, body, "list presence statuses")
+            self.statuses = [
+                s["id"]
+                for s in body
+                if s["user_can_set"] and s["is_active"] and s["base_status"] != "offline"
+            ]
+            status, body, _ = api.call(
+                "GET", f"{self.base}/workstreams?external_id={SIM_WORKSTREAM}"
+            )
+            self._need(status, body, "list workstreams")
+            if body:
+                self.workstream_id = body[0]["id"]
+            else:
+                status, body, _ = api.call(
+                    "POST",
+                    f"{self.base}/workstreams",
+                    {
+                        "name": "Simulator chat",
+                        "channel": "chat",
+                        "units_per_conversation": 1,
+                        "offer_timeout_seconds": 600,
+                        "external_id": SIM_WORKSTREAM,
+                    },
+                )
+                self._need(status, body, "create the simulator's workstream")
+                self.workstream_id = body["id"]
+            found: dict[str, int] = {}
+            offset = 0
+            while True:
+                status, body, _ = api.call(
+                    "GET", f"{self.base}/representatives?limit=1000&offset={offset}"
+                )
+                self._need(status, body, "list representatives")
+                for row in body["items"]:
+                    if (row.get("external_id") or "").startswith(SIM_PREFIX):
+                        found[row["external_id"]] = row["id"]
+                offset += len(body["items"])
+                if not body["items"] or offset >= body["count"]:
+                    break
+            for i in range(1, self.n_reps + 1):
+                external_id = f"{SIM_PREFIX}{i}"
+                if external_id not in found:
+                    status, body, _ = api.call(
+                        "POST",
+                        f"{self.base}/representatives",
+                        {
+                            "name": f"Simulated rep {i}",
+                            "capacity_units": 3,
+                            "external_id": external_id,
+                        },
+                    )
+                    self._need(status, body, "create a simulated representative")
+                    found[external_id] = body["id"]
+                rep_id = found[external_id]
+                self.reps[rep_id] = Rep(id=rep_id)
+        finally:
+            api.close()
+
+    @staticmethod
+    def _need(status: int, body, what: str) -> None:
+        if not 200 <= status < 300:
+            detail = body.get("detail") if isinstance(body, dict) else body
+            raise RuntimeError(
+                f"Could not {what}: HTTP {status} {detail or ''}. The token needs an admin "
+                "(presence.configure_portal and presence.manage_presence)."
+            )
+
+    # --- the run -------------------------------------------------------------------------------
+
+    def run(self) -> Result:
+        if not self.reps:
+            self.prepare()
+        self.started = time.monotonic()
+        self.deadline = self.started + self.duration
+        threads = [
+            threading.Thread(target=self._worker, args=(i,), daemon=True)
+            for i in range(self.concurrency)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            # Each request has its own timeout; a worker ends after its last one at the latest.
+            thread.join(self.duration + 2 * TIMEOUT_SECONDS + 5)
+        elapsed = time.monotonic() - self.started
+        return Result(
+            target_rate=self.target_rate,
+            duration=self.duration,
+            elapsed=elapsed,
+            codes=self.codes,
+            by_action=dict(self.by_action),
+            latencies=self.latencies,
+            unexpected=self.unexpected,
+            journal=self.journal,
+            rep_ids=sorted(self.reps),
+        )
+
+    def _claim_slot(self, n: int = 1) -> float | None:
+        """The start time of the next `n` event slots, or None when the run is over."""
+        with self.lock:
+            if self.next_slot + n > self.max_slots:
+                return None
+            at = self.started + self.next_slot / self.target_rate
+            self.next_slot += n
+        return at if at < self.deadline else None
+
+    def _claim_rep(self) -> Rep | None:
+        with self.lock:
+            free = [rep for rep in self.reps.values() if not rep.busy]
+            if not free:
+                return None
+            rep = self.random.choice(free)
+            rep.busy = True
+            return rep
+
+    def _worker(self, index: int) -> None:
+        api = Api(self.host, self.port, self.token)
+        rnd = random.Random(self.random.random() + index)
+        try:
+            while True:
+                at = self._claim_slot()
+                if at is None:
+                    return
+                delay = at - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+                rep = self._claim_rep()
+                if rep is None:
+                    continue
+                try:
+                    self._act(api, rnd, rep)
+                finally:
+                    with self.lock:
+                        rep.busy = False
+        finally:
+            api.close()
+
+    def _send(self, api: Api, action: str, method: str, path: str, body: dict | None = None):
+        try:
+            status, payload, elapsed = api.call(method, f"{self.base}{path}", body)
+        except (OSError, http.client.HTTPException) as exc:
+            api.close()
+            code = f"error:{type(exc).__name__}"
+            with self.lock:
+                self.codes[code] += 1
+                self.by_action[action][code] += 1
+                self.unexpected.append(f"{method} {path}: {exc!r}")
+            self.progress(1)
+            return None, None
+        with self.lock:
+            self.codes[status] += 1
+            self.by_action[action][status] += 1
+            self.latencies.append(elapsed)
+            if not 200 <= status < 300 and status not in EXPECTED_REFUSALS:
+                detail = payload.get("detail") if isinstance(payload, dict) else payload
+                self.unexpected.append(f"{method} {path} -> {status} {detail}")
+        self.progress(1)
+        return status, payload
+
+    # --- what the portal answered, kept for the invariants --------------------------------------
+
+    def _saw_presence(self, rep_id: int, presence: dict | None) -> None:
+        if presence:
+            with self.lock:
+                self.journal.presences.append((rep_id, presence["status"]["id"], presence["since"]))
+
+    def _saw_conversation(self, conversation: dict | None) -> None:
+        if conversation:
+            with self.lock:
+                self.journal.conversations[conversation["id"]] = (
+                    conversation["state"],
+                    conversation["representative_id"],
+                )
+
+    def _saw_offer(self, offer: dict | None) -> None:
+        if offer:
+            with self.lock:
+                self.journal.offers[offer["id"]] = offer["state"]
+            self._saw_conversation(offer.get("conversation"))
+
+    # --- one event (two for the router's create-then-offer) ------------------------------------
+
+    def _choose(self, rnd: random.Random, rep: Rep) -> str:
+        if not rep.clients:
+            return "connect"
+        possible = dict(ACTIONS)
+        if not rep.offers:
+            possible.pop("accept")
+            possible.pop("reject")
+        if not rep.active:
+            for name in ("end", "transfer", "release"):
+                possible.pop(name)
+        if not rep.active and not rep.wrap_up:
+            possible.pop("close")
+        if len(rep.clients) >= MAX_CLIENTS:
+            possible.pop("connect")
+        names = list(possible)
+        return rnd.choices(names, weights=[possible[n] for n in names])[0]
+
+    def _act(self, api: Api, rnd: random.Random, rep: Rep) -> None:
+        action = self._choose(rnd, rep)
+        base = f"/representatives/{rep.id}"
+        if action == "connect":
+            status, body = self._send(api, action, "POST", f"{base}/clients", {})
+            if status == 201:
+                rep.clients.append(body["client_id"])
+                self._saw_presence(rep.id, body["presence"])
+        elif action == "heartbeat":
+            client = rnd.choice(rep.clients)
+            status, body = self._send(api, action, "POST", f"{base}/clients/{client}/heartbeat")
+            if status == 200:
+                with self.lock:
+                    self.journal.heartbeats[client] = body["last_heartbeat_at"]
+            elif status == 404:
+                rep.clients.remove(client)
+        elif action == "goodbye":
+            client = rep.clients.pop(rnd.randrange(len(rep.clients)))
+            with self.lock:
+                self.journal.heartbeats.pop(client, None)
+            self._send(api, action, "DELETE", f"{base}/clients/{client}")
+        elif action == "sign_out":
+            status, body = self._send(api, action, "POST", f"{base}/sign-out")
+            if status == 200:
+                with self.lock:
+                    for client in rep.clients:
+                        self.journal.heartbeats.pop(client, None)
+                rep.clients.clear()
+                self._saw_presence(rep.id, body)
+        elif action == "manual":
+            status_id = rnd.choice(self.statuses)
+            status, body = self._send(
+                api, action, "PUT", f"{base}/presence", {"status_id": status_id}
+            )
+            if status == 200:
+                self._saw_presence(rep.id, body)
+        elif action == "reset":
+            status, body = self._send(api, action, "POST", f"{base}/presence/reset", {})
+            if status == 200:
+                self._saw_presence(rep.id, body)
+        elif action in ("offer", "assign"):
+            self._route(api, rnd, rep, action)
+        elif action in ("accept", "reject"):
+            offer_id, conversation_id = rep.offers.pop(rnd.randrange(len(rep.offers)))
+            status, body = self._send(api, action, "POST", f"/offers/{offer_id}/{action}")
+            if status == 200:
+                self._saw_offer(body)
+                if action == "accept":
+                    with self.lock:
+                        rep.active.add(conversation_id)
+                else:
+                    self._requeue(conversation_id)
+        elif action == "close":
+            with self.lock:  # a transfer from another worker may add to rep.active meanwhile
+                pool = rep.wrap_up or rep.active
+                conversation_id = rnd.choice(sorted(pool))
+            status, body = self._send(
+                api, action, "POST", f"/conversations/{conversation_id}/close"
+            )
+            if status == 200:
+                self._saw_conversation(body)
+            if status in (200, 409):
+                with self.lock:
+                    pool.discard(conversation_id)
+        else:  # end, release, transfer: an active conversation of the rep
+            with self.lock:
+                conversation_id = rnd.choice(sorted(rep.active))
+            path = f"/conversations/{conversation_id}/{action}"
+            if action == "transfer":
+                with self.lock:
+                    others = [r for r in self.reps.values() if r.id != rep.id and r.clients]
+                if not others:
+                    return
+                target = rnd.choice(others)
+                status, body = self._send(
+                    api, action, "POST", path, {"representative_id": target.id}
+                )
+            else:
+                status, body = self._send(api, action, "POST", path)
+            if status == 200:
+                self._saw_conversation(body)
+                with self.lock:
+                    rep.active.discard(conversation_id)
+                    if action == "end":
+                        rep.wrap_up.add(conversation_id)
+                    elif action == "release":
+                        self.queue.append(conversation_id)
+                    else:
+                        target.active.add(conversation_id)
+
+    def _requeue(self, conversation_id: int) -> None:
+        with self.lock:
+            self.queue.append(conversation_id)
+
+    def _route(self, api: Api, rnd: random.Random, rep: Rep, action: str) -> None:
+        """The router: an open conversation from the queue (a new one when it is empty)."""
+        with self.lock:
+            conversation_id = self.queue.pop() if self.queue else None
+        if conversation_id is None:
+            if self._claim_slot() is None:  # the create is an event of its own
+                return
+            status, body = self._send(
+                api, "create", "POST", "/conversations", {"workstream_id": self.workstream_id}
+            )
+            if status != 201:
+                return
+            self._saw_conversation(body)
+            conversation_id = body["id"]
+        path = f"/conversations/{conversation_id}/{'offers' if action == 'offer' else 'assign'}"
+        status, body = self._send(
+            api, action, "POST", path, {"representative_id": rep.id, "force": rnd.random() < 0.1}
+        )
+        if action == "offer" and status == 201:
+            self._saw_offer(body)
+            rep.offers.append((body["id"], conversation_id))
+        elif action == "assign" and status == 200:
+            self._saw_conversation(body)
+            with self.lock:
+                rep.active.add(conversation_id)
+        else:
+            self._requeue(conversation_id)

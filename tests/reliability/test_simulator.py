@@ -1,0 +1,78 @@
+"""The traffic simulator (presence/simulator.py, `manage.py simulate`) against a live server:
+bounded, loopback only, and after a run every 2xx is in the database, H1 and P4 hold."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.utils import timezone
+
+from presence.models import ApiToken
+from presence.services import api_token_create
+from presence.simulator import NotLoopback, Simulator, check_invariants, require_loopback
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def concurrency() -> int:
+    # The live server shares one in-memory SQLite connection between its threads: one at a time.
+    return 1 if connection.vendor == "sqlite" else 4
+
+
+@pytest.mark.parametrize("url", ["http://10.0.0.1:8000", "https://127.0.0.1", "ftp://localhost"])
+def test_simulator_refuses_anything_but_loopback_http(url):
+    with pytest.raises(NotLoopback):
+        require_loopback(url)
+
+
+def test_simulator_run_is_bounded_and_leaves_the_database_consistent(live_server):
+    admin = UserFactory(username="sim-admin", groups=["Portal admins"])
+    _, token = api_token_create(user=admin, now=timezone.now())
+    sim = Simulator(
+        url=live_server.url,
+        token=token,
+        reps=4,
+        rate=25,
+        duration=3,
+        concurrency=concurrency(),
+        seed=7,
+    )
+    sim.prepare()
+    result = sim.run()
+    assert result.events <= 25 * 3
+    assert result.events >= 20
+    assert result.errors == 0, result.summary()
+    assert not result.unexpected, result.summary()
+    assert sum(n for code, n in result.codes.items() if 200 <= code < 300) > 10
+    assert len(result.journal.presences) > 0
+    assert check_invariants(result) == []
+    text = result.summary()
+    assert "p99" in text
+    assert "answers by code" in text
+
+
+def test_simulate_command_makes_its_own_admin_token(live_server):
+    out = io.StringIO()
+    call_command(
+        "simulate",
+        url=live_server.url,
+        reps=3,
+        rate=10,
+        duration=1,
+        concurrency=concurrency(),
+        check=True,
+        no_progress=True,
+        stdout=out,
+    )
+    assert ApiToken.objects.filter(name="simulator").exists()
+    assert "events sent" in out.getvalue()
+    assert "H1 and P4 hold" in out.getvalue()
+
+
+def test_simulate_command_refuses_a_remote_url():
+    with pytest.raises(CommandError, match="loopback"):
+        call_command("simulate", url="http://10.1.2.3:8000", token="x", duration=1)
