@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 
 from portal.exceptions import NotFound
 from presence import engine
-from presence.models import Representative, RepresentativePresence
+from presence.models import PresenceStatusTranslation, Representative, RepresentativePresence
 
 from .services.capacity import capacity_snapshot
 from .services.transitions import status_ref
@@ -33,6 +33,16 @@ def representative_for(*, user: AbstractBaseUser, representative_id: int) -> Rep
     if rep is None:
         raise NotFound(f"No representative {representative_id} that you can see.")
     return rep
+
+
+def presence_texts(*, language: str) -> dict[int, str]:
+    """C4: the presence text of every status translated into `language` (one query); statuses
+    without a translation are absent, so callers fall back to the status's own text."""
+    return dict(
+        PresenceStatusTranslation.objects.filter(language=language).values_list(
+            "status_id", "presence_text"
+        )
+    )
 
 
 def presence_headline(
@@ -68,6 +78,9 @@ def representative_presence_detail(*, representative: Representative, now: dt.da
     else:
         status, source, since = status_ref(row.status), row.source, row.since
         signed_in, disconnected = row.signed_in, row.saved_status_id is not None
+    text = presence_texts(language=representative.language).get(
+        status.id, status.presence_text
+    )  # C4
     reason = engine.explain(
         status=status, source=source, signed_in=signed_in, disconnected=disconnected, capacity=snap
     )
@@ -75,7 +88,7 @@ def representative_presence_detail(*, representative: Representative, now: dt.da
         "status": {
             "id": status.id,
             "name": status.name,
-            "presence_text": status.presence_text,
+            "presence_text": text,
             "base_status": status.base_status,
         },
         "source": source,
@@ -85,7 +98,7 @@ def representative_presence_detail(*, representative: Representative, now: dt.da
         "signed_in": signed_in,
         "reason": reason,
         "headline": presence_headline(
-            text=status.presence_text,
+            text=text,
             since=since,
             reason=reason,
             timezone_name=representative.timezone,

@@ -36,7 +36,7 @@ from presence.models import (
     PresenceStatus,
     Representative,
 )
-from presence.selectors import representative_presence_detail
+from presence.selectors import presence_texts, representative_presence_detail
 
 TEMPLATE = "presence/console.html"
 PERMISSION = "presence.use_console"
@@ -86,12 +86,15 @@ class SetPresenceForm(forms.Form):
         },
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, language: str = "en", **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["status"]
         field.queryset = _pickable_statuses()
         choices = sorted(field.queryset, key=_status_order)
-        field.choices = [("", field.empty_label)] + [(s.pk, s.presence_text) for s in choices]
+        texts = presence_texts(language=language)  # C4: the rep's language
+        field.choices = [("", field.empty_label)] + [
+            (s.pk, texts.get(s.pk, s.presence_text)) for s in choices
+        ]
 
 
 def _console_context(rep: Representative, *, now: dt.datetime) -> dict:
@@ -188,7 +191,7 @@ def console(request: HttpRequest) -> HttpResponse:
     if request.htmx and not request.htmx.history_restore_request:
         return _live_response(request, rep, with_messages=False)
     context = _console_context(rep, now=timezone.now()) | {
-        "form": SetPresenceForm(),
+        "form": SetPresenceForm(language=rep.language),
         "heartbeat_seconds": 20,
     }
     return render(request, TEMPLATE, context)
@@ -200,7 +203,7 @@ def console(request: HttpRequest) -> HttpResponse:
 @_console_action()
 def set_presence(request: HttpRequest) -> HttpResponse:
     rep = _own_representative(request)
-    form = SetPresenceForm(request.POST)
+    form = SetPresenceForm(request.POST, language=rep.language)
     if not form.is_valid():
         raise ValidationFailed(" ".join(form.errors["status"]), field="status")
     decision = services.presence_set_manual(

@@ -344,3 +344,26 @@ def test_p10_detail_explains_the_presence(rep, chat):
     assert detail["status"]["name"] == "Do not disturb"
     assert detail["reason"] == "capacity full: 2 of 2 units used"
     assert detail["headline"].startswith("Do not disturb since 09:00 — capacity full")
+
+
+def test_c4_rep_sees_presence_text_in_their_language(rep):
+    from presence.models import PresenceStatusTranslation
+    from presence.selectors import representative_presence_detail
+
+    training = PresenceStatusFactory(
+        name="Training", presence_text="In training", base_status="away"
+    )
+    PresenceStatusTranslation.objects.create(
+        status=training, language="fr", presence_text="En formation"
+    )
+    s.client_connect(representative=rep, client_id="a", now=at(0))
+    s.presence_set_manual(representative=rep, status=training, now=at(1))
+    assert (
+        representative_presence_detail(representative=rep, now=at(2))["status"]["presence_text"]
+        == "In training"
+    )
+    rep.language = "fr"
+    rep.save()
+    detail = representative_presence_detail(representative=rep, now=at(2))
+    assert detail["status"]["presence_text"] == "En formation"
+    assert detail["headline"].startswith("En formation since")
