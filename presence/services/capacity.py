@@ -21,7 +21,7 @@ def capacity_snapshots(
     number. With None the queries scan without a filter, which is twice as fast for all reps."""
     if representatives is None:
         representatives = Representative.objects.all()
-    units = dict(_rows(representatives.values_list("pk", "capacity_units")))
+    units = dict(_rows(representatives.order_by().values_list("pk", "capacity_units")))
     if representatives.query.has_filters():
         # The ids themselves, not the rep query again: PostgreSQL plans a literal list far better.
         ids = list(units) if len(units) <= 10_000 else representatives.values("pk")
@@ -40,7 +40,7 @@ def capacity_snapshots(
     }
     # K3, K4: an immediate profile's work item counts while the conversation consumes capacity;
     # an end-of-day profile's work item counts until the end of the rep's day.
-    work_items = defaultdict(int)
+    work_items = {}
     for rep_id, profile_id, count in _rows(
         Conversation.objects.filter(**rep_filter, capacity_profile__isnull=False)
         .filter(
@@ -56,7 +56,8 @@ def capacity_snapshots(
     ):
         work_items[rep_id, profile_id] = count
     profiles = defaultdict(list)
-    for link in _rows(
+    usage = engine.ProfileUsage
+    for rep_id, profile_id, name, own_limit, limit, blocking in _rows(
         RepresentativeProfile.objects.filter(**rep_filter)
         .values_list(
             "representative_id",
@@ -68,16 +69,10 @@ def capacity_snapshots(
         )
         .order_by("profile__name")
     ):
-        rep_id, profile_id, name, own_limit, limit, blocking = link
-        profiles[rep_id].append(
-            engine.ProfileUsage(
-                profile_id=profile_id,
-                name=name,
-                limit=limit if own_limit is None else own_limit,  # K2: the rep's own limit wins
-                used=work_items[rep_id, profile_id],
-                blocking=bool(blocking),
-            )
-        )
+        # K2: the rep's own limit wins over the profile's.
+        used = work_items.get((rep_id, profile_id), 0)
+        limit = limit if own_limit is None else own_limit
+        profiles[rep_id].append(usage(profile_id, name, limit, used, bool(blocking)))
     max_sessions = settings.PRESENCE_MAX_SESSIONS
     no_work = (0, 0)
     return {
