@@ -39,3 +39,23 @@ def supervisor_user(db):
 @pytest.fixture
 def rep_user(db):
     return UserFactory(username="rep1", groups=["Representatives"])
+
+
+@pytest.fixture
+def browser():
+    """Chromium driven by Playwright, for tests marked `browser`."""
+    from django.db import connections
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import ARGS, CHROMIUM
+
+    outer = {alias: connections[alias] for alias in connections}
+    with sync_playwright() as playwright:
+        # Inside sync_playwright() the code runs in another context, where Django would open a
+        # second connection (an in-memory SQLite then reports "table is locked", PostgreSQL
+        # cannot drop the test database at the end). Keep the test's own connection.
+        for alias, connection in outer.items():
+            connections[alias] = connection
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()

@@ -4,15 +4,13 @@ team in bulk (D4: preview, apply), and reads the audit entries (A4). Screenshots
 phone width go to test-output/config-*.png.
 """
 
-from pathlib import Path
-
 import pytest
 from django.contrib.auth.models import User
-from django.db import connections
 from django.utils import timezone
 
 from presence.models import AuditLogEntry, PresenceStatus, Representative
 from presence.services import config as config_services
+from tests.browser import OUT, PASSWORD
 from tests.factories import (
     CapacityProfileFactory,
     RepresentativeFactory,
@@ -27,28 +25,7 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-OUT = Path(__file__).resolve().parents[2] / "test-output"
-PASSWORD = "pw-for-tests-1"
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
-        connections.close_all()
 
 
 @pytest.fixture

@@ -5,14 +5,13 @@ about a real browser talking to a real server.
 """
 
 import time
-from pathlib import Path
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 
 from presence import services
 from presence.models import Client, PresenceSource, RepresentativePresence
+from tests.browser import OUT, PASSWORD
 from tests.factories import (
     CapacityProfileFactory,
     RepresentativeFactory,
@@ -26,33 +25,7 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-OUT = Path(__file__).resolve().parents[2] / "test-output"
-PASSWORD = "pw-for-tests-1"
 ONE_HEARTBEAT_MS = 25_000  # a heartbeat is every 20 s, the poll every 3 s
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    outer = {alias: connections[alias] for alias in connections}
-    with sync_playwright() as playwright:
-        # Inside sync_playwright() the code runs in another context, where Django would open a
-        # second connection (an in-memory SQLite then reports "table is locked", PostgreSQL
-        # cannot drop the test database at the end). Keep the test's own connection.
-        for alias, connection in outer.items():
-            connections[alias] = connection
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ import io
 from pathlib import Path
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 
 from reports.rollups import rollups_refresh
+from tests.browser import OUT, PASSWORD
 from tests.factories import (
     PresenceStatusFactory,
     RepresentativeFactory,
@@ -25,28 +25,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-OUT = Path(__file__).resolve().parents[2] / "test-output"
-PASSWORD = "pw-for-tests-1"
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
-        connections.close_all()
 
 
 @pytest.fixture

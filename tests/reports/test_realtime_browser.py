@@ -5,13 +5,12 @@ a real server.
 """
 
 import time
-from pathlib import Path
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 
 from presence import services
+from tests.browser import OUT, PASSWORD
 from tests.factories import builtin
 from tests.reports.realtime_helpers import build_floor
 
@@ -20,30 +19,9 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-OUT = Path(__file__).resolve().parents[2] / "test-output"
-PASSWORD = "pw-for-tests-1"
 REFRESH = 2  # seconds; the report polls at settings.REPORT_REFRESH_SECONDS
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
-        connections.close_all()
 
 
 @pytest.fixture
