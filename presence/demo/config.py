@@ -24,10 +24,12 @@ from presence.models import (
     Team,
     Workstream,
 )
+from presence.services.transitions import status_ref
 
 BATCH_SIZE = 5000  # rows per INSERT
 LOGIN_HINT = (
-    "Start the site (make run, or manage.py runserver) and sign in at http://127.0.0.1:8000/login/"
+    "Start the site (make run prints its address; manage.py runserver serves port 8000 by default)"
+    " and sign in at /login/ with one of these users."
 )
 
 
@@ -361,18 +363,6 @@ def _email(name: str, taken: set[str]) -> str:
         email = f"{local}{n}@example.com"
     taken.add(email)
     return email
-
-
-def status_ref(status: PresenceStatus) -> engine.StatusRef:
-    return engine.StatusRef(
-        id=status.pk,
-        name=status.name,
-        presence_text=status.presence_text,
-        base_status=status.base_status,
-        user_can_set=status.user_can_set,
-        is_active=status.is_active,
-        builtin_key=status.builtin_key,
-    )
 
 
 @dataclass
