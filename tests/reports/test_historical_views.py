@@ -19,6 +19,7 @@ from tests.factories import (
     PresenceStatusFactory,
     RepresentativeFactory,
     TeamFactory,
+    UserFactory,
     WorkstreamFactory,
     builtin,
 )
@@ -447,10 +448,8 @@ def test_r3_rep_timeline_is_at_most_a_month(client, admin_user, reps):
 
 
 def _tick(now):
-    """The periodic tick; rollups run in it once registered in JOBS, else right after it."""
-    ran = s.presence_tick(now=now)
-    if not any("rollup" in name for name in ran):
-        rollups_refresh(now=now)
+    """The periodic tick, which refreshes the rollups itself (R4): no separate call here."""
+    assert "report_rollups" in s.presence_tick(now=now)
 
 
 def test_r4_presence_change_shows_in_the_report_after_the_next_tick(client, admin_user):
@@ -466,3 +465,33 @@ def test_r4_presence_change_shows_in_the_report_after_the_next_tick(client, admi
     _tick(at(120))  # a tick, not a daily job: the change is there at most one tick later
     row = by_name(csv_rows(client.get(f"{URL}?{query}")))["Fresh"]
     assert (row["Available (s)"], row["Away (s)"], row["Signed in (s)"]) == ("90", "30", "120")
+
+
+def test_r4_presence_change_through_the_api_shows_after_presence_tick(client, admin_user):
+    from django.core.management import call_command
+
+    from presence.services import api_token_create
+
+    user = UserFactory(username="api-rep", groups=["Representatives"])
+    rep = RepresentativeFactory(name="Via API", user=user)
+    _, token = api_token_create(user=user, name="desktop", now=at(0))
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    base = f"/api/v1/representatives/{rep.pk}"
+    with time_machine.travel(at(0), tick=False) as clock:
+        assert (
+            client.post(f"{base}/clients", {}, content_type="application/json", **auth).status_code
+            == 201
+        )
+        clock.move_to(at(30))
+        away = builtin("away").pk
+        response = client.put(
+            f"{base}/presence", {"status_id": away}, content_type="application/json", **auth
+        )
+        assert response.status_code == 200, response.content
+        clock.move_to(at(50))
+        call_command("presence_tick", stdout=io.StringIO())
+        client.force_login(admin_user)
+        row = by_name(csv_rows(client.get(f"{URL}?{DAY}&representative={rep.pk}&export=reps")))[
+            "Via API"
+        ]
+    assert (row["Available (s)"], row["Away (s)"], row["Signed in (s)"]) == ("30", "20", "50")
