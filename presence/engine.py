@@ -113,17 +113,34 @@ class CapacityPresence:
 
 
 def capacity_level(snap: CapacitySnapshot) -> Level:
-    """P1, without the explanation: what the periodic safety net needs for many reps at once."""
-    if not snap.anything_used:
+    """P1, without the explanation."""
+    return capacity_level_of(
+        snap.units_total, snap.units_used, snap.sessions, snap.profiles, snap.max_sessions
+    )
+
+
+def capacity_level_of(
+    units_total: int,
+    units_used: int,
+    sessions: int,
+    profiles: tuple[ProfileUsage, ...],
+    max_sessions: int,
+) -> Level:
+    """P1 from plain values: what the periodic safety net asks for 50,000 reps at once, without
+    building a snapshot per rep."""
+    if not (units_used > 0 or sessions > 0 or any(p.used > 0 for p in profiles)):
         return Level.NONE  # Beyond: a rep with no work is never full, even on a limit-0 profile
-    return Level.FULL if _full_cause(snap) else Level.PARTIAL
+    full = _full_cause(units_total, units_used, sessions, profiles, max_sessions)
+    return Level.FULL if full else Level.PARTIAL
 
 
 def capacity_presence(snap: CapacitySnapshot) -> CapacityPresence:
     """P1: the presence the system picks from capacity alone, with its reason (P10)."""
     if not snap.anything_used:
         return CapacityPresence(Level.NONE, AVAILABLE, "no capacity in use")  # P1 none
-    cause = _full_cause(snap)
+    cause = _full_cause(
+        snap.units_total, snap.units_used, snap.sessions, snap.profiles, snap.max_sessions
+    )
     if cause:
         return CapacityPresence(
             Level.FULL, BUSY_DND, f"capacity full: {cause.text(snap)}"
@@ -154,34 +171,36 @@ class _Full:
         return " and ".join(parts)
 
 
-def _full_cause(snap: CapacitySnapshot) -> _Full | None:
+def _full_cause(units_total, units_used, sessions, profiles, max_sessions) -> _Full | None:
+    units_configured = units_total > 0  # K1
+    available = units_total - units_used
     # P1/K5: configured units with negative availability are full whatever the profiles say.
-    if snap.units_configured and snap.units_available < 0:
+    if units_configured and available < 0:
         return _Full(units=True, over=True)
-    if snap.sessions >= snap.max_sessions:
+    if sessions >= max_sessions:
         return _Full(ceiling=True)  # P1: the session ceiling
-    units_exhausted = snap.units_configured and snap.units_available <= 0
-    full_profiles = _profiles_exhausted(snap)
-    if snap.units_configured and snap.profiles:
+    units_exhausted = units_configured and available <= 0
+    full_profiles = _profiles_exhausted(profiles)
+    if units_configured and profiles:
         # P1: with both units and profiles, both must be exhausted.
         return (
             _Full(units=True, profiles=full_profiles) if units_exhausted and full_profiles else None
         )
-    if snap.units_configured:
+    if units_configured:
         return _Full(units=True) if units_exhausted else None  # units only
     # Profiles only; with neither units nor profiles, never full (P1 last case).
     return _Full(profiles=full_profiles) if full_profiles else None
 
 
-def _profiles_exhausted(snap: CapacitySnapshot) -> tuple[ProfileUsage, ...]:
-    if not snap.profiles:
+def _profiles_exhausted(profiles: tuple[ProfileUsage, ...]) -> tuple[ProfileUsage, ...]:
+    if not profiles:
         return ()
-    blocking = tuple(p for p in snap.profiles if p.blocking)
+    blocking = tuple(p for p in profiles if p.blocking)
     if blocking:
         # P1: with a blocking profile, any blocking profile at its limit is enough.
         return tuple(p for p in blocking if p.full)
     # P1: otherwise every profile at its limit.
-    return snap.profiles if all(p.full for p in snap.profiles) else ()
+    return profiles if all(p.full for p in profiles) else ()
 
 
 def _profiles_text(profiles) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -14,11 +15,9 @@ from presence import engine
 from presence.models import Conversation, Representative, RepresentativeProfile, ResetFrequency
 
 
-def capacity_snapshots(
-    *, representatives: QuerySet[Representative] | None, now: dt.datetime
-) -> dict[int, engine.CapacitySnapshot]:
-    """One snapshot per rep of `representatives` (None: every rep), in 4 queries whatever their
-    number. With None the queries scan without a filter, which is twice as fast for all reps."""
+def _capacity_rows(representatives: QuerySet[Representative] | None, now: dt.datetime):
+    """Per rep: capacity units, (units used, sessions), and profile usage; 4 queries whatever
+    the number of reps. With None the queries scan without a filter (twice as fast for all)."""
     if representatives is None:
         representatives = Representative.objects.all()
     units = dict(_rows(representatives.order_by().values_list("pk", "capacity_units")))
@@ -73,6 +72,14 @@ def capacity_snapshots(
         used = work_items.get((rep_id, profile_id), 0)
         limit = limit if own_limit is None else own_limit
         profiles[rep_id].append(usage(profile_id, name, limit, used, bool(blocking)))
+    return units, consuming, profiles
+
+
+def capacity_snapshots(
+    *, representatives: QuerySet[Representative] | None, now: dt.datetime
+) -> dict[int, engine.CapacitySnapshot]:
+    """One snapshot per rep of `representatives` (None: every rep), in 4 queries."""
+    units, consuming, profiles = _capacity_rows(representatives, now)
     max_sessions = settings.PRESENCE_MAX_SESSIONS
     no_work = (0, 0)
     return {
@@ -83,6 +90,24 @@ def capacity_snapshots(
             max_sessions,
         )
         for rep_id, units_total in units.items()
+    }
+
+
+def capacity_levels(*, rep_ids: Iterable[int], now: dt.datetime) -> dict[int, engine.Level]:
+    """The P1 level of each rep of `rep_ids`, read for every rep at once (the safety net):
+    the engine decides from plain values, so no snapshot object is built per rep."""
+    units, consuming, profiles = _capacity_rows(None, now)
+    max_sessions = settings.PRESENCE_MAX_SESSIONS
+    no_work, no_profiles = (0, 0), ()
+    level = engine.capacity_level_of
+    return {
+        rep_id: level(
+            units.get(rep_id, 0),
+            *consuming.get(rep_id, no_work),
+            profiles.get(rep_id, no_profiles),
+            max_sessions,
+        )
+        for rep_id in rep_ids
     }
 
 

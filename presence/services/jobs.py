@@ -28,7 +28,7 @@ from presence.models import (
 )
 from reports.rollups import rollups_refresh
 
-from .capacity import capacity_snapshots
+from .capacity import capacity_levels
 from .transitions import load_builtins, transition
 
 S = ConversationState
@@ -268,11 +268,9 @@ def presence_safety_net(*, now: dt.datetime, batch_size: int = 5000) -> int:
             source=PresenceSource.CAPACITY, signed_in=True, saved_status__isnull=True
         ).values_list("pk", "status_id")
     )
-    snapshots = capacity_snapshots(representatives=None, now=now)
+    levels = capacity_levels(rep_ids=current, now=now)
     wrong = [
-        rep_id
-        for rep_id, status_id in current.items()
-        if by_level[engine.capacity_level(snapshots[rep_id])] != status_id
+        rep_id for rep_id, status_id in current.items() if by_level[levels[rep_id]] != status_id
     ]
     changed = 0
     for start in range(0, len(wrong), batch_size):
