@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
@@ -165,7 +164,3 @@ def presence_recalculate(
         return transition(
             rep_ids=rep_ids, change=engine.Change(event), now=now, skip_locked=skip_locked
         )
-
-
-def heartbeat_timeout() -> dt.timedelta:
-    return dt.timedelta(seconds=settings.PRESENCE_HEARTBEAT_TIMEOUT_SECONDS)

@@ -381,3 +381,18 @@ def test_p9_transfer_moves_capacity_and_recalculates_both():
     assert trail == [(first.pk, at(2)), (second.pk, None)]
     assert_h1(first)
     assert_h1(second)
+
+
+def test_v1_late_clock_never_ends_a_participation_before_it_began():
+    """A request that waited for the conversation's lock may carry an earlier clock than the
+    change it waited for; it acts at the conversation's last activity instead."""
+    first = signed_in(capacity_units=2)
+    second = signed_in(capacity_units=2)
+    conv = assign(first, WorkstreamFactory(), t=10)
+    s.conversation_transfer(conversation=conv, representative=second, now=at(20))
+    s.conversation_close(conversation=conv, now=at(15))  # a late clock
+    conv.refresh_from_db()
+    assert conv.closed_at == at(20)
+    for joined, left in ConversationParticipant.objects.values_list("joined_at", "left_at"):
+        assert left >= joined
+    assert_h1(second)
