@@ -13,7 +13,7 @@ from collections.abc import Callable
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import EmptyPage, PageNotAnInteger
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -69,14 +69,26 @@ def _render(
     return response
 
 
-def _paginate(table, request: HttpRequest) -> None:
-    """SQL-level paging (LIMIT/OFFSET); the page size is fixed, a bad page number shows page 1."""
+class _CountedPaginator(Paginator):
+    """A paginator told how many rows there are, when a query of the page counted them already."""
+
+    def __init__(self, object_list, per_page, *, count: int, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.count = count  # replaces the cached property: no SELECT COUNT(*)
+
+
+def _paginate(table, request: HttpRequest, *, count: int | None = None) -> None:
+    """SQL-level paging (LIMIT/OFFSET); the page size is fixed, a bad page number shows page 1.
+    `count`: the number of rows of the table, when the caller has it (one query less)."""
+    options = {"per_page": table._meta.per_page}
+    if count is not None:
+        options.update(paginator_class=_CountedPaginator, count=count)
     try:
-        table.paginate(page=request.GET.get("page", 1), per_page=table._meta.per_page)
+        table.paginate(page=request.GET.get("page", 1), **options)
     except PageNotAnInteger:
-        table.paginate(page=1, per_page=table._meta.per_page)
+        table.paginate(page=1, **options)
     except EmptyPage:
-        table.paginate(page=table.paginator.num_pages, per_page=table._meta.per_page)
+        table.paginate(page=table.paginator.num_pages, **options)
 
 
 def _records(table) -> list:
@@ -264,9 +276,10 @@ def ongoing(request: HttpRequest) -> HttpResponse:
         now=now,
     )
     conversations = filterset.qs
+    kpis = selectors.ongoing_kpis(conversations=conversations, now=now)
     table = OngoingTable(conversations.order_by("-stuck", "state_changed_at", "pk"))
     RequestConfig(request, paginate=False).configure(table)
-    _paginate(table, request)
+    _paginate(table, request, count=kpis.total)  # the KPI query counted the same rows
     detail_url, force_close_url = _id_url("reports:agent_detail"), _id_url("reports:force_close")
     rows = _records(table)
     for conversation in rows:
@@ -274,7 +287,7 @@ def ongoing(request: HttpRequest) -> HttpResponse:
         conversation.force_close_url = force_close_url(conversation.pk)
     context = {
         "filter": filterset,
-        "kpis": selectors.ongoing_kpis(conversations=conversations, now=now),
+        "kpis": kpis,
         "table": table,
         "rows": rows,
         "now": now,
