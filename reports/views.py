@@ -9,6 +9,8 @@ Rule violations (ApplicationError) become a message on the page, in one place: `
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote
 
 from django import forms
 from django.conf import settings
@@ -26,7 +28,7 @@ from django_tables2 import RequestConfig
 from portal.exceptions import ApplicationError, NotFound
 from portal.permissions import require_permission
 from presence import services
-from presence.models import PresenceStatus, Representative
+from presence.models import Channel, ConversationState, PresenceStatus, Representative
 from presence.selectors import (
     representative_for,
     representative_presence_detail,
@@ -35,6 +37,7 @@ from presence.selectors import (
 
 from . import selectors
 from .filters import AgentFilter, OngoingFilter
+from .formatting import elapsed
 from .tables import AgentTable, OngoingTable
 
 VIEW = "presence.view_reports"
@@ -262,6 +265,38 @@ def agent_reset_presence(request: HttpRequest, representative_id: int) -> HttpRe
 
 # --- R2: ongoing conversations ------------------------------------------------------------------
 
+STATE_LABELS = dict(ConversationState.choices)
+CHANNEL_LABELS = dict(Channel.choices)
+
+
+def _ongoing_rows(conversations, *, now, tz, back: str) -> list[dict[str, Any]]:
+    """The grid's cells as text, formatted once per row here rather than by filters per cell in
+    the template: the page polls every few seconds, and 25 rows of `date`, `elapsed` and label
+    lookups cost more than its SQL (docs/performance.md). Times are in the viewer's zone `tz`."""
+    detail_url, force_close_url = _id_url("reports:agent_detail"), _id_url("reports:force_close")
+    next_here = f"?next={quote(back)}"  # where Force close returns to: this very view
+    rows = []
+    for c in conversations:
+        changed, active = c.state_changed_at.astimezone(tz), c.last_activity_at.astimezone(tz)
+        rows.append(
+            {
+                "id": str(c.pk),
+                "stuck": c.stuck,
+                "representative": c.representative.name if c.representative else None,
+                "detail_url": detail_url(c.representative_id),
+                "workstream": c.workstream.name,
+                "channel": CHANNEL_LABELS.get(c.workstream.channel, c.workstream.channel),
+                "state": STATE_LABELS.get(c.state, c.state),
+                "time_in_state": elapsed(changed, now),
+                "state_since": f"{changed:%Y-%m-%d %H:%M:%S}",
+                "last_activity": active.isoformat(),
+                "last_activity_time": f"{active:%H:%M}",
+                "last_activity_ago": elapsed(active, now),
+                "force_close_url": force_close_url(c.pk) + next_here,
+            }
+        )
+    return rows
+
 
 @require_permission(VIEW)
 @require_GET
@@ -280,16 +315,11 @@ def ongoing(request: HttpRequest) -> HttpResponse:
     table = OngoingTable(conversations.order_by("-stuck", "state_changed_at", "pk"))
     RequestConfig(request, paginate=False).configure(table)
     _paginate(table, request, count=kpis.total)  # the KPI query counted the same rows
-    detail_url, force_close_url = _id_url("reports:agent_detail"), _id_url("reports:force_close")
-    rows = _records(table)
-    for conversation in rows:
-        conversation.detail_url = detail_url(conversation.representative_id)
-        conversation.force_close_url = force_close_url(conversation.pk)
     context = {
         "filter": filterset,
         "kpis": kpis,
         "table": table,
-        "rows": rows,
+        "rows": _ongoing_rows(_records(table), now=now, tz=tz, back=request.get_full_path()),
         "now": now,
         "stuck_hours": round(settings.CONVERSATION_STUCK_AFTER_SECONDS / 3600, 1),
     }

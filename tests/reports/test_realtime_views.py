@@ -4,8 +4,10 @@ behaviour, bad input, and a fixed number of queries per page whatever the number
 
 import datetime as dt
 import html
+from urllib.parse import quote
 
 import pytest
+import time_machine
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 from django.utils import timezone
@@ -456,6 +458,52 @@ def test_r1_drill_down_queries_do_not_grow_with_reps(
     with django_assert_max_num_queries(DETAIL_BOUND):
         response = client.get(reverse("reports:agent_detail", args=[reps[0].pk]))
     assert response.status_code == 200
+
+
+def _row(page: str, conversation) -> str:
+    row = page[page.index(f'<tr data-conversation-id="{conversation.pk}"') :]
+    return row[: row.index("</tr>")]
+
+
+def test_r2_rows_show_every_cell_in_the_viewer_time_zone(client):
+    now = dt.datetime(2026, 3, 10, 14, 0, tzinfo=dt.UTC)
+    with time_machine.travel(now, tick=False):
+        floor = build_floor(now=now)
+        viewer = floor.reps["idle"]
+        viewer.user, viewer.timezone = floor.supervisor, "Asia/Kolkata"  # UTC+05:30
+        viewer.save()
+        client.force_login(floor.supervisor)
+        page = client.get(reverse("reports:ongoing"), {"sort": "id"}).content.decode()
+    stuck, wrap = floor.conversations["stuck"], floor.conversations["wrap"]
+    close_url = reverse("reports:force_close", args=[stuck.pk])
+    back = quote(reverse("reports:ongoing") + "?sort=id")
+    detail = reverse("reports:agent_detail", args=[floor.reps["stuck"].pk])
+    row = _row(page, stuck)
+    for cell in (
+        'class="is-stuck"',
+        f'<td data-label="#">{stuck.pk}</td>',
+        f'<a href="{detail}">Hal Stuck</a>',
+        'Chat support <small class="muted">Chat</small>',
+        '<span class="state-tag">Active</span>',
+        '<span title="since 2026-03-10 14:30:00">5 h 00 min</span>',  # 09:00 UTC
+        '<time datetime="2026-03-10T14:30:00+05:30">14:30</time>',
+        '<small class="muted">5 h 00 min ago</small>',
+        '<span class="stuck-flag">⚠ Stuck</span>',
+        f'href="{close_url}?next={back}" data-force-close="{stuck.pk}"',
+    ):
+        assert cell in row, cell
+    row = _row(page, wrap)  # ended (wrap-up began) 5 minutes ago
+    for cell in (
+        'Email support <small class="muted">Email</small>',
+        '<span class="state-tag">Wrap-up</span>',
+        '<span title="since 2026-03-10 19:25:00">5 min 00 s</span>',
+        '<time datetime="2026-03-10T19:25:00+05:30">19:25</time>',
+        '<small class="muted">5 min 00 s ago</small>',
+        '<td data-label="Stuck" data-cell="stuck"><span class="muted">no</span></td>',
+    ):
+        assert cell in row, cell
+    assert "is-stuck" not in row
+    assert '<span class="muted">Unassigned</span>' in _row(page, floor.conversations["queued"])
 
 
 def test_times_are_shown_in_the_viewer_time_zone(client, floor):
