@@ -3,9 +3,10 @@
 from collections.abc import Callable
 from functools import wraps
 
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission, User
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -42,3 +43,22 @@ def require_permission(perm: str) -> Callable:
         return wrapper
 
     return decorator
+
+
+def load_permissions(user) -> None:
+    """Read all of `user`'s permissions, their own and their groups', in one query, and keep them
+    where Django's ModelBackend keeps them (`_perm_cache`), so every has_perm() of the request is
+    answered without a query. ModelBackend would read them in two queries on first use; the API
+    calls this once per request, after the token is checked."""
+    if not user.is_active or user.is_superuser:
+        return  # inactive: no permission; superuser: every permission, without a query
+    own = User.user_permissions.through.objects.filter(user_id=user.pk).values("permission_id")
+    via_groups = Group.permissions.through.objects.filter(group__user=user.pk).values(
+        "permission_id"
+    )
+    user._perm_cache = {
+        f"{app_label}.{codename}"
+        for app_label, codename in Permission.objects.filter(
+            Q(pk__in=own) | Q(pk__in=via_groups)
+        ).values_list("content_type__app_label", "codename")
+    }

@@ -13,7 +13,7 @@ from presence import engine
 from presence.models import PresenceStatusTranslation, Representative, RepresentativePresence
 
 from .services.capacity import capacity_snapshot
-from .services.transitions import status_ref
+from .services.transitions import Outcome, status_ref
 
 
 def representatives_visible_to(*, user: AbstractBaseUser) -> QuerySet[Representative]:
@@ -56,8 +56,22 @@ def presence_headline(
     return f"{text} since {since.astimezone(tz):%H:%M} — {reason}"
 
 
-def representative_presence_detail(*, representative: Representative, now: dt.datetime) -> dict:
-    """Everything api.md's GET .../presence answers, and what the console shows."""
+def representative_presence_detail(
+    *, representative: Representative, now: dt.datetime, outcome: Outcome | None = None
+) -> dict:
+    """Everything api.md's GET .../presence answers, and what the console shows. With the
+    `outcome` of the event that just changed the rep, nothing is read again but translations."""
+    if outcome is not None:
+        d = outcome.decision
+        return _detail(
+            representative,
+            status=d.status,
+            source=d.source,
+            since=outcome.since,
+            signed_in=d.signed_in,
+            disconnected=d.saved_status is not None,
+            snap=outcome.capacity,
+        )
     row = (
         RepresentativePresence.objects.select_related("status", "saved_status")
         .filter(pk=representative.pk)
@@ -78,6 +92,27 @@ def representative_presence_detail(*, representative: Representative, now: dt.da
     else:
         status, source, since = status_ref(row.status), row.source, row.since
         signed_in, disconnected = row.signed_in, row.saved_status_id is not None
+    return _detail(
+        representative,
+        status=status,
+        source=source,
+        since=since,
+        signed_in=signed_in,
+        disconnected=disconnected,
+        snap=snap,
+    )
+
+
+def _detail(
+    representative: Representative,
+    *,
+    status: engine.StatusRef,
+    source: str,
+    since: dt.datetime,
+    signed_in: bool,
+    disconnected: bool,
+    snap: engine.CapacitySnapshot,
+) -> dict:
     text = presence_texts(language=representative.language).get(
         status.id, status.presence_text
     )  # C4

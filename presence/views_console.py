@@ -206,22 +206,22 @@ def set_presence(request: HttpRequest) -> HttpResponse:
     form = SetPresenceForm(request.POST, language=rep.language)
     if not form.is_valid():
         raise ValidationFailed(" ".join(form.errors["status"]), field="status")
-    decision = services.presence_set_manual(
+    outcome = services.presence_set_manual(
         representative=rep,
         status=form.cleaned_data["status"],
         actor=request.user,
         now=timezone.now(),
     )
-    messages.success(request, f"Presence set to {decision.status.presence_text}.")
+    messages.success(request, f"Presence set to {outcome.status.presence_text}.")
     return _back(request)
 
 
 @_console_action()
 def reset_presence(request: HttpRequest) -> HttpResponse:
     rep = _own_representative(request)
-    decision = services.presence_reset(representative=rep, actor=request.user, now=timezone.now())
+    outcome = services.presence_reset(representative=rep, actor=request.user, now=timezone.now())
     messages.success(
-        request, f"Presence reset to {decision.status.presence_text}, from your capacity."
+        request, f"Presence reset to {outcome.status.presence_text}, from your capacity."
     )
     return _back(request)
 
@@ -241,8 +241,8 @@ def _own_offer(request: HttpRequest, offer_id: int) -> Offer:
 @_console_action()
 def offer_accept(request: HttpRequest, offer_id: int) -> HttpResponse:
     offer = _own_offer(request, offer_id)
-    conversation = services.offer_accept(offer=offer, now=timezone.now())
-    messages.success(request, f"Offer accepted: conversation {conversation.pk} is now yours.")
+    offer = services.offer_accept(offer=offer, now=timezone.now())
+    messages.success(request, f"Offer accepted: conversation {offer.conversation_id} is now yours.")
     return _back(request)
 
 
@@ -273,10 +273,10 @@ def client_connect(request: HttpRequest) -> HttpResponse:
     client_id = _client_id(request)
     if Client.objects.filter(client_id=client_id).exclude(representative=rep).exists():
         raise Conflict("client_id: that id belongs to another client; generate a new one.")
-    _, decision = services.client_connect(
+    _, outcome = services.client_connect(
         representative=rep, client_id=client_id, now=timezone.now()
     )
-    return JsonResponse({"client_id": client_id, "status": decision.status.presence_text})
+    return JsonResponse({"client_id": client_id, "status": outcome.status.presence_text})
 
 
 @_console_action(json=True)

@@ -252,11 +252,11 @@ def agent_reset_presence(request: HttpRequest, representative_id: int) -> HttpRe
     rep = _scoped_representative(request, representative_id)
 
     def action() -> str:
-        decision = services.presence_reset(
+        outcome = services.presence_reset(
             representative=rep, actor=request.user, now=timezone.now()
         )
         return (
-            f"{rep.name}'s presence was reset: {decision.status.presence_text} ({decision.reason})."
+            f"{rep.name}'s presence was reset: {outcome.status.presence_text} ({outcome.reason})."
         )
 
     _act(request, action)

@@ -40,7 +40,7 @@ from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 
-from portal import throttle
+from portal import permissions, throttle
 from portal.exceptions import ApplicationError
 from portal.middleware import DETAIL as DATABASE_DOWN
 from portal.middleware import RETRY_AFTER_SECONDS
@@ -75,6 +75,7 @@ class ApiTokenAuth(HttpBearer):
         if row is None:
             throttle.bad_token_seen(request)
             return None
+        permissions.load_permissions(row.user)  # one query for every has_perm() of the request
         request.user = row.user
         return row.user
 

@@ -3,6 +3,7 @@
 A move that V1 does not allow is the services' Conflict: 409 with the current state.
 """
 
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Status
@@ -27,13 +28,14 @@ router = Router(tags=["conversations"])
 ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 409: Error}
 
 
-def _fresh(conversation: Conversation) -> Conversation:
-    """The conversation as answered: with its participants, in one more query."""
-    return Conversation.objects.prefetch_related("participants").get(pk=conversation.pk)
+def _answer(conversation: Conversation) -> Conversation:
+    """The conversation as the service left it (saved), with its participants: one query."""
+    prefetch_related_objects([conversation], "participants")
+    return conversation
 
 
 def _offer_out(offer: Offer) -> Offer:
-    offer.conversation = _fresh(offer.conversation)
+    _answer(offer.conversation)
     return offer
 
 
@@ -45,7 +47,7 @@ def conversation_create(request: HttpRequest, payload: ConversationIn):
     conversation = services.conversation_create(
         workstream=workstream, external_id=payload.external_id, now=timezone.now()
     )
-    return Status(201, _fresh(conversation))
+    return Status(201, _answer(conversation))
 
 
 @router.get("/conversations/{int:id}", response={200: ConversationOut, **ERRORS})
@@ -55,7 +57,7 @@ def conversation_detail(request: HttpRequest, id: int):
         Conversation,
         id,
         "conversation that you can see",
-        access.conversations_visible_to(user),
+        access.conversations_visible_to(user).prefetch_related("participants"),
     )
     own = conversation.representative_id is not None and (
         conversation.representative.user_id == user.pk
@@ -81,8 +83,7 @@ def offer_create(request: HttpRequest, id: int, payload: OfferIn):
 def offer_accept(request: HttpRequest, id: int):
     """V4: open → active for the offered rep."""
     offer = access.offer(request, id)
-    services.offer_accept(offer=offer, now=timezone.now())
-    return _offer_out(Offer.objects.select_related("conversation").get(pk=offer.pk))
+    return _offer_out(services.offer_accept(offer=offer, now=timezone.now()))
 
 
 @router.post("/offers/{int:id}/reject", response={200: OfferOut, **ERRORS})
@@ -90,8 +91,7 @@ def offer_reject(request: HttpRequest, id: int):
     """V4, P6: the conversation stays open; with the workstream's switch on, the rep becomes
     Do not disturb."""
     offer = access.offer(request, id)
-    offer = services.offer_reject(offer=offer, now=timezone.now())
-    return _offer_out(Offer.objects.select_related("conversation").get(pk=offer.pk))
+    return _offer_out(services.offer_reject(offer=offer, now=timezone.now()))
 
 
 @router.post("/conversations/{int:id}/assign", response={200: ConversationOut, **ERRORS})
@@ -102,12 +102,12 @@ def conversation_assign(request: HttpRequest, id: int, payload: AssignIn):
     conversation = services.conversation_assign(
         conversation=conversation, representative=rep, force=payload.force, now=timezone.now()
     )
-    return _fresh(conversation)
+    return _answer(conversation)
 
 
 def _move(request: HttpRequest, id: int, service) -> Conversation:
     conversation = access.conversation(request, id)
-    return _fresh(service(conversation=conversation, now=timezone.now()))
+    return _answer(service(conversation=conversation, now=timezone.now()))
 
 
 @router.post("/conversations/{int:id}/end", response={200: ConversationOut, **ERRORS})
@@ -138,7 +138,7 @@ def conversation_wait(request: HttpRequest, id: int):
 def conversation_revive(request: HttpRequest, id: int, payload: ReviveIn):
     """V1 waiting → active (by the representative) or → open (by the customer)."""
     conversation = access.conversation(request, id)
-    return _fresh(
+    return _answer(
         services.conversation_revive(conversation=conversation, by=payload.by, now=timezone.now())
     )
 
@@ -148,7 +148,7 @@ def conversation_transfer(request: HttpRequest, id: int, payload: Representative
     """P9: the first rep's capacity is released, the second's used; both recalculated."""
     conversation = access.conversation(request, id)
     rep = access.representative_in_body(request, payload.representative_id, "representative_id")
-    return _fresh(
+    return _answer(
         services.conversation_transfer(
             conversation=conversation, representative=rep, now=timezone.now()
         )
@@ -161,14 +161,14 @@ def conversation_consult(request: HttpRequest, id: int, payload: RepresentativeR
     conversation = access.conversation(request, id)
     rep = access.representative_in_body(request, payload.representative_id, "representative_id")
     services.conversation_consult(conversation=conversation, representative=rep, now=timezone.now())
-    return _fresh(conversation)
+    return Conversation.objects.prefetch_related("participants").get(pk=conversation.pk)
 
 
 @router.post("/conversations/{int:id}/force-close", response={200: ConversationOut, **ERRORS})
 def conversation_force_close(request: HttpRequest, id: int):
     """V3: supervisors close a conversation in any state but closed; capacity is released at once."""
     conversation = access.conversation(request, id, perm=FORCE_CLOSE)
-    return _fresh(
+    return _answer(
         services.conversation_force_close(
             conversation=conversation, actor=request.auth, now=timezone.now()
         )

@@ -39,8 +39,8 @@ def _client_id(client_id: str) -> str:
     return client_id
 
 
-def _detail(rep, now: dt.datetime) -> dict:
-    return selectors.representative_presence_detail(representative=rep, now=now)
+def _detail(rep, now: dt.datetime, outcome: services.Outcome | None = None) -> dict:
+    return selectors.representative_presence_detail(representative=rep, now=now, outcome=outcome)
 
 
 @router.get("/representatives/{int:id}/presence", response={200: PresenceOut, **ERRORS})
@@ -63,12 +63,14 @@ def presence_set(request: HttpRequest, id: int, payload: PresenceSetIn):
     engine.check_pickable(services.status_ref(status))  # input first, then the rep's state
     now = timezone.now()
     if payload.actor == "supervisor":
-        services.presence_set_by_supervisor(
+        outcome = services.presence_set_by_supervisor(
             representative=rep, status=status, actor=request.auth, now=now
         )
     else:
-        services.presence_set_manual(representative=rep, status=status, actor=request.auth, now=now)
-    return _detail(rep, now)
+        outcome = services.presence_set_manual(
+            representative=rep, status=status, actor=request.auth, now=now
+        )
+    return _detail(rep, now, outcome)
 
 
 @router.post("/representatives/{int:id}/presence/reset", response={200: PresenceOut, **ERRORS})
@@ -80,8 +82,8 @@ def presence_reset(request: HttpRequest, id: int, payload: ActorIn | None = None
     else:
         access.acts_for(request, rep)
     now = timezone.now()
-    services.presence_reset(representative=rep, actor=request.auth, now=now)
-    return _detail(rep, now)
+    outcome = services.presence_reset(representative=rep, actor=request.auth, now=now)
+    return _detail(rep, now, outcome)
 
 
 @router.post("/representatives/{int:id}/clients", response={201: ClientOut, **ERRORS})
@@ -99,8 +101,8 @@ def client_connect(request: HttpRequest, id: int, payload: ClientIn | None = Non
             field="client_id",
         )
     now = timezone.now()
-    client, _ = services.client_connect(representative=rep, client_id=client_id, now=now)
-    return Status(201, {"client_id": client.client_id, "presence": _detail(rep, now)})
+    client, outcome = services.client_connect(representative=rep, client_id=client_id, now=now)
+    return Status(201, {"client_id": client.client_id, "presence": _detail(rep, now, outcome)})
 
 
 @router.post(
@@ -132,8 +134,8 @@ def sign_out(request: HttpRequest, id: int):
     rep = access.representative(request, id)
     access.acts_for(request, rep)
     now = timezone.now()
-    services.representative_sign_out(representative=rep, actor=request.auth, now=now)
-    return _detail(rep, now)
+    outcome = services.representative_sign_out(representative=rep, actor=request.auth, now=now)
+    return _detail(rep, now, outcome)
 
 
 def _aware(value: dt.datetime | None, field: str) -> dt.datetime | None:

@@ -47,7 +47,7 @@ from .presence import (
     representative_sign_out,
 )
 from .tokens import api_token_authenticate, api_token_create, api_token_revoke, token_hash
-from .transitions import load_builtins, status_ref, transition
+from .transitions import Outcome, load_builtins, status_ref, transition
 
 __all__ = [
     "JOBS",
@@ -81,6 +81,7 @@ __all__ = [
     "representative_sign_out",
     "status_ref",
     "transition",
+    "Outcome",
     # config.py
     "autoclose_defaults",
     "capacity_profile_create",

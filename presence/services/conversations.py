@@ -51,8 +51,8 @@ def _locked(conversation: Conversation, now: dt.datetime) -> tuple[Conversation,
     """Lock the conversation. A request that waited for the lock with an earlier clock acts at the
     conversation's last activity, so no state or participation ends before it began."""
     conversation = (
-        Conversation.objects.select_for_update()
-        .select_related("workstream")
+        Conversation.objects.select_for_update(of=("self",))  # not the workstream: it is shared
+        .select_related("workstream__capacity_profile")
         .get(pk=conversation.pk)
     )
     return conversation, max(now, conversation.last_activity_at)
@@ -96,13 +96,10 @@ def _take(conversation: Conversation, rep: Representative, now: dt.datetime) -> 
         conversation.end_of_day_until = conversation.end_of_day_until or end_of_rep_day(
             timezone_name=rep.timezone, now=now
         )
-    ConversationParticipant.objects.get_or_create(
-        conversation=conversation,
-        representative=rep,
-        role=ParticipantRole.PRIMARY,
-        left_at=None,
-        defaults={"joined_at": now},
-    )
+    # The conversation is locked, so nobody adds the participant between the check and the insert.
+    primary = {"conversation": conversation, "representative": rep, "role": ParticipantRole.PRIMARY}
+    if not ConversationParticipant.objects.filter(**primary, left_at=None).exists():
+        ConversationParticipant.objects.create(**primary, joined_at=now)
 
 
 def _drop(
@@ -195,7 +192,11 @@ def offer_create(
 
 
 def _pending(offer: Offer, now: dt.datetime) -> Offer:
-    offer = Offer.objects.select_for_update().get(pk=offer.pk)
+    offer = (
+        Offer.objects.select_for_update(of=("self",))
+        .select_related("representative")
+        .get(pk=offer.pk)
+    )
     if offer.state != OfferState.PENDING:
         raise Conflict(f"The offer is {offer.state}.", extra={"state": offer.state})
     if offer.expires_at <= now:
@@ -203,8 +204,8 @@ def _pending(offer: Offer, now: dt.datetime) -> Offer:
     return offer
 
 
-def offer_accept(*, offer: Offer, now: dt.datetime) -> Conversation:
-    """V4: accept → active for the offered rep."""
+def offer_accept(*, offer: Offer, now: dt.datetime) -> Offer:
+    """V4: accept → active for the offered rep; returns the offer, with its conversation."""
     with transaction.atomic():
         conversation, now = _locked(offer.conversation, now)
         offer = _pending(offer, now)
@@ -214,11 +215,13 @@ def offer_accept(*, offer: Offer, now: dt.datetime) -> Conversation:
         offer.state, offer.decided_at = OfferState.ACCEPTED, now
         offer.save(update_fields=["state", "decided_at"])
         _recalculate([offer.representative_id], now)
-    return conversation
+    offer.conversation = conversation
+    return offer
 
 
 def offer_reject(*, offer: Offer, now: dt.datetime) -> Offer:
-    """V4, P6: the conversation stays open; with the switch on, the rep becomes Do not disturb."""
+    """V4, P6: the conversation stays open; with the switch on, the rep becomes Do not disturb.
+    Returns the offer, with its conversation."""
     with transaction.atomic():
         conversation, now = _locked(offer.conversation, now)
         offer = _pending(offer, now)
@@ -231,6 +234,7 @@ def offer_reject(*, offer: Offer, now: dt.datetime) -> Offer:
             ),
             now=now,
         )
+    offer.conversation = conversation
     return offer
 
 

@@ -109,10 +109,14 @@ def grace_expire(*, now: dt.datetime) -> int:
             .order_by("pk")
             .values_list("pk", "representative_id")
         )
-        decisions = transition(
+        outcomes = transition(
             rep_ids=rep_ids, change=engine.Change(engine.Event.GRACE_EXPIRED), now=now
         )
-        expired = {rep_id for rep_id, d in decisions.items() if not d.signed_in and d.rule == "S4"}
+        expired = {
+            rep_id
+            for rep_id, o in outcomes.items()
+            if not o.decision.signed_in and o.decision.rule == "S4"
+        }
         released = [pk for pk, rep_id in conversations if rep_id in expired]
         _release_to_queue(released, now)
     return len(expired)
@@ -274,8 +278,8 @@ def presence_safety_net(*, now: dt.datetime, batch_size: int = 5000) -> int:
     ]
     changed = 0
     for start in range(0, len(wrong), batch_size):
-        decisions = _recalculate_batch(wrong[start : start + batch_size], now)
-        changed += sum(1 for d in decisions.values() if d.changed_presence)
+        outcomes = _recalculate_batch(wrong[start : start + batch_size], now)
+        changed += sum(1 for o in outcomes.values() if o.decision.changed_presence)
     return changed
 
 

@@ -12,16 +12,16 @@ from portal.exceptions import NotFound
 from presence import engine
 from presence.models import Client, PresenceStatus, Representative, RepresentativePresence
 
-from .transitions import status_ref, transition
+from .transitions import Outcome, status_ref, transition
 
 
-def _one(decisions: dict[int, engine.Decision], representative: Representative) -> engine.Decision:
-    return decisions[representative.pk]
+def _one(outcomes: dict[int, Outcome], representative: Representative) -> Outcome:
+    return outcomes[representative.pk]
 
 
 def client_connect(
     *, representative: Representative, client_id: str | None = None, now: dt.datetime
-) -> tuple[Client, engine.Decision]:
+) -> tuple[Client, Outcome]:
     """A client connects: S1 when it is the rep's first, S3/S4 restore inside the grace period, else S2."""
     client_id = client_id or secrets.token_urlsafe(16)
     with transaction.atomic():
@@ -30,8 +30,9 @@ def client_connect(
             engine.Event.CONNECT,
             default=status_ref(default) if default and default.is_active else None,
         )
-        decision = _one(
-            transition(rep_ids=[representative.pk], change=change, now=now), representative
+        outcome = _one(
+            transition(rep_ids=[representative.pk], change=change, now=now, known=[representative]),
+            representative,
         )
         client, _ = Client.objects.update_or_create(
             client_id=client_id,
@@ -41,7 +42,7 @@ def client_connect(
                 "last_heartbeat_at": now,
             },
         )
-    return client, decision
+    return client, outcome
 
 
 def _client(*, representative: Representative, client_id: str) -> Client:
@@ -66,7 +67,7 @@ def client_heartbeat(*, representative: Representative, client_id: str, now: dt.
 
 def client_goodbye(
     *, representative: Representative, client_id: str, now: dt.datetime
-) -> engine.Decision | None:
+) -> Outcome | None:
     """S4: a client says goodbye; when it was the last one the rep is disconnected."""
     with transaction.atomic():
         RepresentativePresence.objects.select_for_update().filter(pk=representative.pk).first()
@@ -74,26 +75,30 @@ def client_goodbye(
         client.delete()
         if Client.objects.filter(representative=representative).exists():
             return None  # S2: other clients remain
-        decisions = transition(
-            rep_ids=[representative.pk], change=engine.Change(engine.Event.DISCONNECT), now=now
+        outcomes = transition(
+            rep_ids=[representative.pk],
+            change=engine.Change(engine.Event.DISCONNECT),
+            now=now,
+            known=[representative],
         )
-    return _one(decisions, representative)
+    return _one(outcomes, representative)
 
 
 def representative_sign_out(
     *, representative: Representative, now: dt.datetime, actor: AbstractBaseUser | None = None
-) -> engine.Decision:
+) -> Outcome:
     """S5: Offline at once, every client ended, no grace period."""
     with transaction.atomic():
-        decisions = transition(
+        outcomes = transition(
             rep_ids=[representative.pk],
+            known=[representative],
             change=engine.Change(engine.Event.SIGN_OUT),
             now=now,
             actor=actor,
             audit_action=_audit_action(actor, representative, "presence.sign_out"),
         )
         Client.objects.filter(representative=representative).delete()
-    return _one(decisions, representative)
+    return _one(outcomes, representative)
 
 
 def _audit_action(actor, representative: Representative, action: str) -> str:
@@ -109,17 +114,18 @@ def presence_set_manual(
     status: PresenceStatus,
     now: dt.datetime,
     actor: AbstractBaseUser | None = None,
-) -> engine.Decision:
+) -> Outcome:
     """P2/P3: the rep picks a status."""
     with transaction.atomic():
-        decisions = transition(
+        outcomes = transition(
             rep_ids=[representative.pk],
+            known=[representative],
             change=engine.Change(engine.Event.MANUAL, status=status_ref(status)),
             now=now,
             actor=actor,
             audit_action=_audit_action(actor, representative, "presence.set"),
         )
-    return _one(decisions, representative)
+    return _one(outcomes, representative)
 
 
 def presence_set_by_supervisor(
@@ -128,37 +134,39 @@ def presence_set_by_supervisor(
     status: PresenceStatus,
     actor: AbstractBaseUser,
     now: dt.datetime,
-) -> engine.Decision:
+) -> Outcome:
     """P7: a supervisor sets the rep's presence (audited, A4)."""
     with transaction.atomic():
-        decisions = transition(
+        outcomes = transition(
             rep_ids=[representative.pk],
+            known=[representative],
             change=engine.Change(engine.Event.SUPERVISOR, status=status_ref(status)),
             now=now,
             actor=actor,
             audit_action="presence.set_by_supervisor",
         )
-    return _one(decisions, representative)
+    return _one(outcomes, representative)
 
 
 def presence_reset(
     *, representative: Representative, now: dt.datetime, actor: AbstractBaseUser | None = None
-) -> engine.Decision:
+) -> Outcome:
     """P5: the capacity presence, not the default."""
     with transaction.atomic():
-        decisions = transition(
+        outcomes = transition(
             rep_ids=[representative.pk],
+            known=[representative],
             change=engine.Change(engine.Event.RESET),
             now=now,
             actor=actor,
             audit_action=_audit_action(actor, representative, "presence.reset"),
         )
-    return _one(decisions, representative)
+    return _one(outcomes, representative)
 
 
 def presence_recalculate(
     *, rep_ids, event: engine.Event, now: dt.datetime, skip_locked: bool = False
-) -> dict[int, engine.Decision]:
+) -> dict[int, Outcome]:
     """P4: recalculate after a conversation event, a capacity change or by the safety net."""
     with transaction.atomic():
         return transition(

@@ -7,6 +7,7 @@ calling this (lock order: conversations, then presence rows by rep id), so there
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -89,6 +90,25 @@ def current_presence(row: RepresentativePresence) -> engine.Presence:
 
 ChangeFor = engine.Change | Callable[[int], engine.Change]
 
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    """What transition() decided for one rep, with the state it left them in: enough to answer
+    the event (api.md GET .../presence) without reading the rep again."""
+
+    decision: engine.Decision
+    since: dt.datetime
+    capacity: engine.CapacitySnapshot
+
+    @property
+    def status(self) -> engine.StatusRef:
+        return self.decision.status
+
+    @property
+    def reason(self) -> str:
+        return self.decision.reason
+
+
 _PRESENCE_FIELDS = (
     "status_id",
     "source",
@@ -109,32 +129,36 @@ def transition(
     actor: AbstractBaseUser | None = None,
     audit_action: str = "",
     skip_locked: bool = False,
-) -> dict[int, engine.Decision]:
-    """Apply `change` (one for all, or a function of the rep id) to each rep; return the decisions.
+    known: Iterable[Representative] = (),
+) -> dict[int, Outcome]:
+    """Apply `change` (one for all, or a function of the rep id) to each rep; return the outcomes.
 
     Must run inside transaction.atomic(). With skip_locked, reps whose row another event holds are
     left out: that event recalculates them itself (used by the periodic safety net).
     Raises what the engine raises (Conflict, ValidationFailed); the caller's transaction then
-    rolls back, so nothing is written.
+    rolls back, so nothing is written. `known`: rep objects the caller has already loaded (the
+    audit names them without reading them again).
     """
     assert transaction.get_connection().in_atomic_block, "transition() needs transaction.atomic()"
     rep_ids = sorted(set(rep_ids))
     if not rep_ids:
         return {}
-    # Lock without joins (PostgreSQL rechecks a join against the old joined row when the locked
-    # row changed meanwhile, and would silently drop it), then read the locked rows as values.
-    lock = RepresentativePresence.objects.select_for_update(skip_locked=skip_locked).order_by("pk")
-    locked = list(lock.filter(pk__in=rep_ids).values_list("pk", flat=True))
-    if not skip_locked and len(locked) < len(rep_ids):
-        ensure_presence_rows(rep_ids=set(rep_ids) - set(locked), now=now)
-        locked = list(lock.filter(pk__in=rep_ids).values_list("pk", flat=True))
-    if not locked:
-        return {}
-    rows = list(
-        RepresentativePresence.objects.filter(pk__in=locked)
+    # Lock and read in one statement without joins: PostgreSQL rechecks a join against the old
+    # joined row when the locked row changed meanwhile, and would silently drop it; a plain row
+    # comes back as the version committed by whoever held the lock.
+    lock = (
+        RepresentativePresence.objects.select_for_update(skip_locked=skip_locked)
+        .filter(pk__in=rep_ids)
         .order_by("pk")
         .values("pk", *_PRESENCE_FIELDS)
     )
+    rows = list(lock)
+    if not skip_locked and len(rows) < len(rep_ids):
+        ensure_presence_rows(rep_ids=set(rep_ids) - {row["pk"] for row in rows}, now=now)
+        rows = list(lock.all())
+    if not rows:
+        return {}
+    locked = [row["pk"] for row in rows]
     refs = {status.pk: status_ref(status) for status in PresenceStatus.objects.all()}
     builtins = _builtins(refs.values())
     snapshots = capacity_snapshots(
@@ -153,15 +177,23 @@ def transition(
         decisions[row["pk"]] = engine.decide(
             current=current, change=one, capacity=snapshots[row["pk"]], builtins=builtins
         )
-    _write(rows, decisions, refs, now=now, actor=actor, audit_action=audit_action)
-    return decisions
+    since = _write(
+        rows, decisions, refs, now=now, actor=actor, audit_action=audit_action, known=known
+    )
+    return {pk: Outcome(decision, since[pk], snapshots[pk]) for pk, decision in decisions.items()}
 
 
-def _write(rows, decisions, refs, *, now, actor, audit_action) -> None:
-    """Presence rows, history (H1) and audit (A4) for every rep whose state changed."""
+def _write(rows, decisions, refs, *, now, actor, audit_action, known) -> dict[int, dt.datetime]:
+    """Presence rows, history (H1) and audit (A4) for every rep whose state changed; returns each
+    rep's `since` afterwards."""
     closed, new_intervals, audits = [], [], []
+    since = {row["pk"]: row["since"] for row in rows}
     groups = defaultdict(list)
-    reps = Representative.objects.in_bulk([r["pk"] for r in rows]) if audit_action else {}
+    reps = {}
+    if audit_action:
+        reps = {rep.pk: rep for rep in known}
+        missing = [row["pk"] for row in rows if row["pk"] not in reps]
+        reps.update(Representative.objects.in_bulk(missing) if missing else {})
     for row in rows:
         d = decisions[row["pk"]]
         saved_id = d.saved_status.id if d.saved_status else None
@@ -180,6 +212,7 @@ def _write(rows, decisions, refs, *, now, actor, audit_action) -> None:
         )
         if d.changed_presence:
             new.update(status_id=d.status.id, source=d.source, since=at)
+            since[row["pk"]] = at
             closed.append(row["pk"])
             new_intervals.append(
                 PresenceInterval(
@@ -221,3 +254,4 @@ def _write(rows, decisions, refs, *, now, actor, audit_action) -> None:
         RepresentativePresence.objects.filter(pk__in=pks).update(**dict(values), updated_at=now)
     if audits:
         AuditLogEntry.objects.bulk_create(audits, batch_size=2000)
+    return since

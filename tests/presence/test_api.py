@@ -1039,6 +1039,60 @@ def test_s5_sign_out(as_rep, rep_a):
     assert body["status"]["base_status"] == "offline"
 
 
+def test_every_presence_answer_equals_a_fresh_read(admin, supervisor, rep_a):
+    """The presence events answer from what the service decided (no second read): the answer must
+    be exactly what GET .../presence then reads, through C4 texts, capacity (K1-K4), a
+    disconnection (S3) and the audited paths (an integration acting for the rep, P7)."""
+    training = PresenceStatusFactory(name="Training", base_status="busy_dnd")
+    training.translations.create(language="fr", presence_text="Formation")
+    Representative.objects.filter(pk=rep_a.pk).update(language="fr", capacity_units=2)
+    profile = CapacityProfileFactory(limit=1, blocking=True)
+    RepresentativeProfile.objects.create(representative=rep_a, profile=profile)
+    workstream = WorkstreamFactory(capacity_profile=profile)
+    path = f"/representatives/{rep_a.pk}"
+
+    def same_as_read(response, status=200):
+        assert response.status_code == status, response.content
+        body = response.json()
+        presence = body["presence"] if status == 201 else body
+        assert presence == admin.get(f"{path}/presence").json()
+        return presence
+
+    same_as_read(admin.post(f"{path}/clients", {}), 201)
+    assert (
+        same_as_read(admin.put(f"{path}/presence", {"status_id": training.pk}))["status"][
+            "presence_text"
+        ]
+        == "Formation"
+    )
+    conversation = admin.post("/conversations", {"workstream_id": workstream.pk}).json()["id"]
+    assign = {"representative_id": rep_a.pk, "force": True}
+    r = admin.post(f"/conversations/{conversation}/assign", assign)
+    assert r.status_code == 200, r.content
+    reset = same_as_read(admin.post(f"{path}/presence/reset", {}))
+    assert reset["capacity"]["units_used"] == 1
+    assert reset["capacity"]["profiles"][0]["full"]
+    client_id = rep_a.clients.get().client_id
+    assert admin.delete(f"{path}/clients/{client_id}").status_code == 204
+    assert same_as_read(admin.post(f"{path}/clients", {}), 201)["signed_in"] is True  # S3
+    same_as_read(
+        supervisor.put(f"{path}/presence", {"status_id": builtin("away").pk, "actor": "supervisor"})
+    )
+    assert same_as_read(admin.post(f"{path}/sign-out"))["source"] == "sign_out"
+
+
+def test_a_status_change_runs_a_fixed_number_of_queries(
+    as_rep, rep_a, django_assert_max_num_queries
+):
+    """Token, permissions (one query for all), the rep, the status; the transition; the answer
+    from the transition's own outcome (translations only)."""
+    signed_in(as_rep, rep_a)
+    away = builtin("away").pk
+    with django_assert_max_num_queries(16):
+        response = as_rep.put(f"/representatives/{rep_a.pk}/presence", {"status_id": away})
+    assert response.status_code == 200, response.content
+
+
 def test_h1_presence_history_returns_intervals_overlapping_the_range(as_rep, rep_a):
     t0 = dt.datetime(2025, 3, 3, 9, 0, tzinfo=dt.UTC)
     with time_machine.travel(t0, tick=False) as clock:
