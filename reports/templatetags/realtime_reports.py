@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django import forms, template
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 from presence.models import BaseStatus, ConversationState
@@ -36,8 +36,9 @@ def css_percent(value: float) -> str:
 @register.simple_tag
 def filter_widget(field) -> str:
     """A filter form's field. Selects are written here in one pass rather than one template per
-    <option> (Django's widget renderer): the report's filter form has a few hundred options at
-    most and this keeps the page's own cost below its SQL's (docs/performance.md)."""
+    <option> (Django's widget renderer), and each option is one f-string rather than a
+    format_html() call: the report's filter form has a few hundred options at most and this keeps
+    the page's own cost below its SQL's (docs/performance.md)."""
     if not isinstance(field.field.widget, forms.Select):
         return field.as_widget()
     current = field.value()
@@ -47,14 +48,12 @@ def filter_widget(field) -> str:
         html = []
         for value, label in choices:
             if isinstance(label, list | tuple):
-                html.append(
-                    format_html('<optgroup label="{}">{}</optgroup>', value, options(label))
-                )
+                html.append(f'<optgroup label="{escape(value)}">{options(label)}</optgroup>')
                 continue
             value = "" if value is None else str(value)
-            selected = mark_safe(" selected") if value == current else ""
-            html.append(format_html('<option value="{}"{}>{}</option>', value, selected, label))
-        return mark_safe("".join(html))
+            selected = " selected" if value == current else ""
+            html.append(f'<option value="{escape(value)}"{selected}>{escape(label)}</option>')
+        return "".join(html)  # every value and label escaped above
 
     invalid = mark_safe(' aria-invalid="true"') if field.errors else ""
     return format_html(
@@ -62,5 +61,5 @@ def filter_widget(field) -> str:
         field.html_name,
         field.auto_id,
         invalid,
-        options(field.field.choices),
+        mark_safe(options(field.field.choices)),
     )
