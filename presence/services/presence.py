@@ -34,25 +34,27 @@ def client_connect(
             transition(rep_ids=[representative.pk], change=change, now=now, known=[representative]),
             representative,
         )
-        client, _ = Client.objects.update_or_create(
+        # One upsert: a client that connects again under its id is the same client.
+        client = Client(
+            representative=representative,
             client_id=client_id,
-            defaults={
-                "representative": representative,
-                "connected_at": now,
-                "last_heartbeat_at": now,
-            },
+            connected_at=now,
+            last_heartbeat_at=now,
+        )
+        Client.objects.bulk_create(
+            [client],
+            update_conflicts=True,
+            unique_fields=["client_id"],
+            update_fields=["representative", "connected_at", "last_heartbeat_at"],
         )
     return client, outcome
 
 
-def _client(*, representative: Representative, client_id: str) -> Client:
-    client = Client.objects.filter(representative=representative, client_id=client_id).first()
-    if client is None:
-        raise NotFound(
-            f"No connected client {client_id!r} for this representative; it timed out or said goodbye. "
-            "Connect again with POST .../clients."
-        )
-    return client
+def _gone(client_id: str) -> NotFound:
+    return NotFound(
+        f"No connected client {client_id!r} for this representative; it timed out or said goodbye. "
+        "Connect again with POST .../clients."
+    )
 
 
 def client_heartbeat(*, representative: Representative, client_id: str, now: dt.datetime) -> Client:
@@ -61,7 +63,7 @@ def client_heartbeat(*, representative: Representative, client_id: str, now: dt.
         last_heartbeat_at=now
     )
     if not updated:
-        _client(representative=representative, client_id=client_id)
+        raise _gone(client_id)
     return Client(representative=representative, client_id=client_id, last_heartbeat_at=now)
 
 
@@ -71,8 +73,11 @@ def client_goodbye(
     """S4: a client says goodbye; when it was the last one the rep is disconnected."""
     with transaction.atomic():
         RepresentativePresence.objects.select_for_update().filter(pk=representative.pk).first()
-        client = _client(representative=representative, client_id=client_id)
-        client.delete()
+        deleted, _ = Client.objects.filter(
+            representative=representative, client_id=client_id
+        ).delete()
+        if not deleted:
+            raise _gone(client_id)
         if Client.objects.filter(representative=representative).exists():
             return None  # S2: other clients remain
         outcomes = transition(
