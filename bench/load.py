@@ -8,6 +8,10 @@ run the invariants are checked in the database (presence.simulator.check_invaria
 answer is reflected in the database, every rep's history satisfies H1, and every rep's presence
 is what the engine computes from their final state (P4: the safety net would change nothing).
 
+Each rate runs twice: the simulator's mix of desktop and router events, then the baseline of the
+same run: heartbeats alone, the lightest real event (token, permissions, scope, one UPDATE), so
+the figures say how much of the cost is the stack itself and how much the presence rules.
+
 Needs PostgreSQL (DATABASE_URL) and Redis (REDIS_URL, default redis://127.0.0.1:6379/13); data go
 to a database of their own (portal_bench_load). Run by hand or by `make bench`, never by
 `make test`:
@@ -150,6 +154,76 @@ def machine_note() -> str:
     )
 
 
+# The traffic of agent desktops and a router, and the lightest real event alone as the baseline
+# measured in the same run on the same stack: what the stack costs before the presence rules.
+MIXES = ("mixed", "heartbeats")
+
+
+def measure(procs: dict, args, token: str, rate: float, mix: str) -> dict:
+    """One run of `mix` at `rate` from signed-out reps with no work; checks the invariants."""
+    from presence.simulator import Simulator, check_invariants
+    from presence.simulator.traffic import ACTIONS, HEARTBEATS_ONLY
+
+    reset_traffic()
+    sim = Simulator(
+        url=f"http://127.0.0.1:{args.port}",
+        token=token,
+        reps=args.reps,
+        rate=rate,
+        duration=args.duration,
+        seed=int(rate),
+        actions=ACTIONS if mix == "mixed" else HEARTBEATS_ONLY,
+    )
+    sim.prepare()
+    pids = stack_pids(procs)
+    cpu_before, own_before = cpu_seconds(pids), time.process_time()
+    result = sim.run()
+    own = time.process_time() - own_before
+    pids = sorted(set(pids) | set(stack_pids(procs)))  # new PostgreSQL backends too
+    cpu_per_event = (cpu_seconds(pids) - cpu_before) / max(1, result.events)
+    problems = check_invariants(result)
+    bad = sum(
+        n
+        for code, n in result.codes.items()
+        if not (isinstance(code, int) and (200 <= code < 300 or code == 409))
+    )
+    ok = (
+        result.rate >= 0.95 * rate
+        and result.percentile(99) < HELD_P99_SECONDS
+        and bad == 0
+        and not problems
+    )
+    row = {
+        "mix": mix,
+        "target": rate,
+        "achieved": round(result.rate, 1),
+        "events": result.events,
+        "p50_ms": round(1000 * result.percentile(50), 1),
+        "p95_ms": round(1000 * result.percentile(95), 1),
+        "p99_ms": round(1000 * result.percentile(99), 1),
+        "server_cpu_ms_per_event": round(1000 * cpu_per_event, 2),
+        "simulator_cpu_ms_per_event": round(1000 * own / max(1, result.events), 2),
+        "errors": result.errors,
+        "other_refusals": bad - result.errors,
+        "invariant_problems": len(problems),
+        "held": ok,
+        "codes": {str(k): v for k, v in result.codes.items()},
+    }
+    print(
+        f"{mix:10} rate {rate:6.0f}/s: achieved {row['achieved']:6.1f}/s, {row['events']} events, "
+        f"p50 {row['p50_ms']} ms, p95 {row['p95_ms']} ms, p99 {row['p99_ms']} ms, "
+        f"server CPU {row['server_cpu_ms_per_event']} ms/event, "
+        f"simulator CPU {row['simulator_cpu_ms_per_event']} ms/event, "
+        f"errors {row['errors']}, other refusals {row['other_refusals']}, "
+        f"invariants {'ok' if not problems else f'{len(problems)} problems'} -> "
+        f"{'held' if ok else 'NOT held'}",
+        flush=True,
+    )
+    for line in problems[:5] + result.unexpected[:5]:
+        print(f"    {line}")
+    return row
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rates", default="50,100,200,300,400,500")
@@ -172,7 +246,7 @@ def main() -> None:
     from django.utils import timezone
 
     from presence.services import api_token_create
-    from presence.simulator import Simulator, check_invariants
+    from presence.simulator import Simulator
 
     user, _ = User.objects.get_or_create(username="load-admin")
     user.groups.add(Group.objects.get(name="Portal admins"))
@@ -198,7 +272,7 @@ def main() -> None:
         flush=True,
     )
     procs = start_stack(env, workers=args.workers, threads=args.threads, port=args.port)
-    rows, held = [], None
+    rows, held = [], {}
 
     def interrupted(signum, frame):
         raise KeyboardInterrupt  # so that `finally` stops the stack
@@ -209,70 +283,35 @@ def main() -> None:
         Simulator(
             url=f"http://127.0.0.1:{args.port}", token=token, reps=args.reps, rate=1, duration=1
         ).prepare()
+        stop = set()
         for rate in rates:
-            reset_traffic()
-            sim = Simulator(
-                url=f"http://127.0.0.1:{args.port}",
-                token=token,
-                reps=args.reps,
-                rate=rate,
-                duration=args.duration,
-                seed=int(rate),
-            )
-            sim.prepare()
-            pids = stack_pids(procs)
-            cpu_before = cpu_seconds(pids)
-            result = sim.run()
-            pids = sorted(set(pids) | set(stack_pids(procs)))  # new PostgreSQL backends too
-            cpu_per_event = (cpu_seconds(pids) - cpu_before) / max(1, result.events)
-            problems = check_invariants(result)
-            bad = sum(
-                n
-                for code, n in result.codes.items()
-                if not (isinstance(code, int) and (200 <= code < 300 or code == 409))
-            )
-            ok = (
-                result.rate >= 0.95 * rate
-                and result.percentile(99) < HELD_P99_SECONDS
-                and bad == 0
-                and not problems
-            )
-            row = {
-                "target": rate,
-                "achieved": round(result.rate, 1),
-                "events": result.events,
-                "p50_ms": round(1000 * result.percentile(50), 1),
-                "p95_ms": round(1000 * result.percentile(95), 1),
-                "p99_ms": round(1000 * result.percentile(99), 1),
-                "server_cpu_ms_per_event": round(1000 * cpu_per_event, 2),
-                "errors": result.errors,
-                "other_refusals": bad - result.errors,
-                "invariant_problems": len(problems),
-                "held": ok,
-                "codes": {str(k): v for k, v in result.codes.items()},
-            }
-            rows.append(row)
-            print(
-                f"rate {rate:6.0f}/s: achieved {row['achieved']:6.1f}/s, {row['events']} events, "
-                f"p50 {row['p50_ms']} ms, p95 {row['p95_ms']} ms, p99 {row['p99_ms']} ms, "
-                f"server CPU {row['server_cpu_ms_per_event']} ms/event, "
-                f"errors {row['errors']}, other refusals {row['other_refusals']}, "
-                f"invariants {'ok' if not problems else f'{len(problems)} problems'} -> "
-                f"{'held' if ok else 'NOT held'}",
-                flush=True,
-            )
-            for line in problems[:5] + result.unexpected[:5]:
-                print(f"    {line}")
-            if ok:
-                held = rate
-            elif not args.keep_going:
+            for mix in MIXES:
+                if mix in stop:
+                    continue
+                row = measure(procs, args, token, rate, mix)
+                rows.append(row)
+                if row["held"]:
+                    held[mix] = rate
+                elif not args.keep_going:
+                    stop.add(mix)
+            if stop == set(MIXES):
                 break
     finally:
         stop_stack(procs)
-    print(
-        f"highest rate held (p99 < {HELD_P99_SECONDS * 1000:.0f} ms, no error, invariants ok): "
-        f"{f'{held:g} events/s' if held else 'none of ' + args.rates}"
-    )
+    for mix in MIXES:
+        print(
+            f"{mix}: highest rate held (p99 < {HELD_P99_SECONDS * 1000:.0f} ms, no error, "
+            f"invariants ok): {f'{held[mix]:g} events/s' if mix in held else 'none of ' + args.rates}"
+        )
+    by_rate = {(r["mix"], r["target"]): r for r in rows}
+    for rate in rates:
+        pair = by_rate.get(("mixed", rate)), by_rate.get(("heartbeats", rate))
+        if all(pair):
+            mixed, beats = pair
+            print(
+                f"rate {rate:g}/s: mixed events cost {mixed['server_cpu_ms_per_event'] / beats['server_cpu_ms_per_event']:.2f}x "
+                f"the server CPU of heartbeats, p99 {mixed['p99_ms'] / beats['p99_ms']:.2f}x"
+            )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(
         json.dumps(

@@ -34,6 +34,8 @@ SIM_PREFIX = "sim-rep-"
 SIM_WORKSTREAM = "sim-chat"
 MAX_CLIENTS = 2
 
+# The lightest real event alone (token, permissions, scope, one UPDATE): bench/load.py's baseline.
+HEARTBEATS_ONLY = {"heartbeat": 1}
 ACTIONS = {  # weight of each desktop or router action for a signed-in rep
     "heartbeat": 30,
     "offer": 12,
@@ -74,6 +76,7 @@ class Simulator:
         concurrency: int | None = None,
         seed: int | None = None,
         progress: Callable[[int], None] | None = None,
+        actions: dict[str, int] | None = None,
     ):
         if reps < 2 or rate <= 0 or duration <= 0:
             raise ValueError("reps must be 2 or more, rate and duration positive.")
@@ -84,6 +87,7 @@ class Simulator:
         # Little's law: in flight = rate x latency; room for 250 ms answers. One per rep at most.
         self.concurrency = concurrency or max(2, min(64, reps // 2, int(rate * 0.25) + 8))
         self.random = random.Random(seed)
+        self.actions = actions or ACTIONS  # weights; a rep without a client always connects first
         self.progress = progress or (lambda n: None)
         self.lock = threading.Lock()
         self.reps: dict[int, Rep] = {}
@@ -288,17 +292,17 @@ class Simulator:
     def _choose(self, rnd: random.Random, rep: Rep) -> str:
         if not rep.clients:
             return "connect"
-        possible = dict(ACTIONS)
+        possible = dict(self.actions)
         if not rep.offers:
-            possible.pop("accept")
-            possible.pop("reject")
+            possible.pop("accept", None)
+            possible.pop("reject", None)
         if not rep.active:
             for name in ("end", "transfer", "release"):
-                possible.pop(name)
+                possible.pop(name, None)
         if not rep.active and not rep.wrap_up:
-            possible.pop("close")
+            possible.pop("close", None)
         if len(rep.clients) >= MAX_CLIENTS:
-            possible.pop("connect")
+            possible.pop("connect", None)
         names = list(possible)
         return rnd.choices(names, weights=[possible[n] for n in names])[0]
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from presence.models import ApiToken
 from presence.services import api_token_create
 from presence.simulator import NotLoopback, Simulator, check_invariants, require_loopback
+from presence.simulator.traffic import HEARTBEATS_ONLY
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -53,6 +54,28 @@ def test_simulator_run_is_bounded_and_leaves_the_database_consistent(live_server
     text = result.summary()
     assert "p99" in text
     assert "answers by code" in text
+
+
+def test_simulator_with_heartbeats_only_connects_then_beats(live_server):
+    """bench/load.py's baseline mix: a rep without a client connects first, then only beats."""
+    admin = UserFactory(username="sim-admin", groups=["Portal admins"])
+    _, token = api_token_create(user=admin, now=timezone.now())
+    sim = Simulator(
+        url=live_server.url,
+        token=token,
+        reps=3,
+        rate=20,
+        duration=2,
+        concurrency=concurrency(),
+        seed=3,
+        actions=HEARTBEATS_ONLY,
+    )
+    sim.prepare()
+    result = sim.run()
+    assert set(result.by_action) == {"connect", "heartbeat"}, result.summary()
+    assert result.by_action["connect"] == {201: 3}
+    assert result.by_action["heartbeat"][200] > 10
+    assert check_invariants(result) == []
 
 
 def test_simulate_command_makes_its_own_admin_token(live_server):
