@@ -11,10 +11,18 @@ os.environ.setdefault(
 
 
 def pytest_collection_modifyitems(config, items):
-    """PostgreSQL-only and Redis-only tests skip with a reason when those are not configured."""
+    """PostgreSQL-only, Redis-only and browser tests skip with a reason when those are missing.
+    CI (.ci/run) installs Chromium and sets REQUIRE_BROWSER=1: there a missing browser fails."""
+    from tests.browser import CHROMIUM
+
     on_postgres = os.environ.get("DATABASE_URL", "").startswith(("postgres", "pgsql"))
     has_redis = bool(os.environ.get("REDIS_URL"))
+    has_browser = os.access(CHROMIUM, os.X_OK) or os.environ.get("REQUIRE_BROWSER") == "1"
     for item in items:
+        if "browser" in item.keywords and not has_browser:
+            item.add_marker(
+                pytest.mark.skip(reason=f"needs Chromium at {CHROMIUM}: apt-get install chromium")
+            )
         if "postgres" in item.keywords and not on_postgres:
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL (CI does)"))
         if "redis" in item.keywords and not has_redis:
