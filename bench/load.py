@@ -33,6 +33,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -104,35 +105,53 @@ def stop_stack(procs: dict) -> None:
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds(pids) -> float:
-    """User + system CPU time of these processes (Linux /proc), gone ones count 0."""
-    total = 0
-    for pid in pids:
-        with contextlib.suppress(OSError, IndexError, ValueError):
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
-    return total / CLOCK_TICKS
-
-
-def stack_pids(procs: dict) -> list[int]:
-    """Every process of the stack's groups (gunicorn workers, Celery pool) and the PostgreSQL
-    backends serving the bench database."""
-    from django.db import connection
-
-    groups = {proc.pid for proc in procs.values()}
-    pids = []
+def cpu_readings(groups: set[int], exclude: set[int]) -> dict[int, float]:
+    """CPU seconds (user + system, Linux /proc) of every process of the stack: the process groups
+    of gunicorn, Celery worker and beat, and the PostgreSQL backends of the bench database (their
+    process title names it), but for `exclude` (the bench's own connection)."""
+    readings = {}
     for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError, ValueError, IndexError):
-                if os.getpgid(int(entry.name)) in groups:
-                    pids.append(int(entry.name))
-    with connection.cursor() as cur:
-        cur.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
-            " AND pid <> pg_backend_pid()"
-        )
-        pids += [row[0] for row in cur.fetchall()]
-    return pids
+        if not entry.name.isdigit() or int(entry.name) in exclude:
+            continue
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            pid = int(entry.name)
+            ours = os.getpgid(pid) in groups
+            if not ours:
+                title = (entry / "cmdline").read_bytes().split(b"\0")[0].decode(errors="replace")
+                ours = title.startswith("postgres: ") and f" {DB_NAME} " in title
+            if ours:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                readings[pid] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return readings
+
+
+class CpuMeter(threading.Thread):
+    """The stack's CPU seconds over a run. PostgreSQL backends come and go (CONN_MAX_AGE), and a
+    process that exits takes its CPU time with it, so /proc is read every 0.2 s: each process
+    counts from its first reading (0 when it started during the run) to its last."""
+
+    def __init__(self, procs: dict, exclude: set[int]):
+        super().__init__(daemon=True)
+        self.groups, self.exclude = {proc.pid for proc in procs.values()}, exclude
+        self.first = cpu_readings(self.groups, exclude)
+        self.last = dict(self.first)
+        self.done = threading.Event()
+
+    def _read(self) -> None:
+        for pid, seconds in cpu_readings(self.groups, self.exclude).items():
+            self.first.setdefault(pid, 0.0)
+            self.last[pid] = seconds
+
+    def run(self) -> None:
+        while not self.done.wait(0.2):
+            self._read()
+        self.own_cpu = time.thread_time()  # the meter's own reading, not the simulator's work
+
+    def stop(self) -> float:
+        self.done.set()
+        self.join()
+        self._read()
+        return sum(self.last[pid] - self.first[pid] for pid in self.last)
 
 
 def reset_traffic() -> None:
@@ -161,6 +180,8 @@ MIXES = ("mixed", "heartbeats")
 
 def measure(procs: dict, args, token: str, rate: float, mix: str) -> dict:
     """One run of `mix` at `rate` from signed-out reps with no work; checks the invariants."""
+    from django.db import connection
+
     from presence.simulator import Simulator, check_invariants
     from presence.simulator.traffic import ACTIONS, HEARTBEATS_ONLY
 
@@ -175,12 +196,15 @@ def measure(procs: dict, args, token: str, rate: float, mix: str) -> dict:
         actions=ACTIONS if mix == "mixed" else HEARTBEATS_ONLY,
     )
     sim.prepare()
-    pids = stack_pids(procs)
-    cpu_before, own_before = cpu_seconds(pids), time.process_time()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        meter = CpuMeter(procs, exclude={cursor.fetchone()[0]})
+    own_before = time.process_time()
+    meter.start()
     result = sim.run()
     own = time.process_time() - own_before
-    pids = sorted(set(pids) | set(stack_pids(procs)))  # new PostgreSQL backends too
-    cpu_per_event = (cpu_seconds(pids) - cpu_before) / max(1, result.events)
+    cpu_per_event = meter.stop() / max(1, result.events)
+    own -= meter.own_cpu
     problems = check_invariants(result)
     bad = sum(
         n
