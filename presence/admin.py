@@ -8,13 +8,18 @@ Everything that carries a rule is guarded here as well:
   (a presence change must close and open history intervals in the same transaction, H1;
   conversations carry capacity bookkeeping, K3/K4): read-only, so an admin edit cannot
   bypass those rules. Use the portal's pages for changes.
-- API tokens show their prefix only; the hash is never shown or editable.
+- API tokens show their prefix only; the hash is never shown or editable; revoking goes through
+  the service (audited, A4).
+- Every add, change and delete of configuration made here is audited like the portal's own
+  (A4: who, when, what, old and new value; AuditedAdmin). A capacity profile's reset is read-only
+  once created (K2).
 
 Foreign keys to Representative and to users use autocomplete: there are 10,000+ reps.
 """
 
 from django.contrib import admin
 from django.core.exceptions import ObjectDoesNotExist
+from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -35,8 +40,91 @@ from .models import (
     Team,
     Workstream,
 )
+from .services.audit import audit_log
+from .services.tokens import api_token_revoke
 
 REP_SEARCH = ("representative__name", "representative__email", "representative__external_id")
+
+
+def _plain(value):
+    """A value as the audit log keeps it (JSON): objects by their name, lists sorted."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, list | tuple | set):
+        return sorted(str(item) for item in value)
+    return str(value)
+
+
+def _values(obj, names) -> dict:
+    """The current value of each field `names` of `obj` (many-to-many ones as a list)."""
+    values = {}
+    for name in names:
+        field = obj._meta.get_field(name)
+        value = getattr(obj, name)
+        values[name] = _plain(list(value.all()) if field.many_to_many else value)
+    return values
+
+
+def _audit(request, action: str, obj, before, after) -> None:
+    audit_log(
+        actor=request.user,
+        action=f"{obj._meta.verbose_name.replace(' ', '_')}.{action}",
+        obj=obj,
+        before=before,
+        after=after,
+        now=timezone.now(),
+    )
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """A4: adds, changes and deletes made in the Django admin go to the audit log, with the old
+    and new value of every changed field (inline rows too), as the portal's own pages do."""
+
+    def save_model(self, request, obj, form, change):
+        if change and form.changed_data:
+            old = type(obj)._default_manager.get(pk=obj.pk)
+            form.audit_before = _values(old, form.changed_data)
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)  # many-to-many saved: read after
+        obj = form.instance
+        if not change:
+            _audit(request, "create", obj, None, _values(obj, form.changed_data))
+        elif form.changed_data:
+            _audit(request, "update", obj, form.audit_before, _values(obj, form.changed_data))
+
+    def save_formset(self, request, form, formset, change):
+        """Inline rows (translations, a rep's capacity profiles): each one added, changed or
+        deleted is an entry of its own."""
+        edited = [f.instance.pk for f in formset.initial_forms if f.changed_data]
+        old = formset.model._default_manager.in_bulk(edited)
+        super().save_formset(request, form, formset, change)
+        for row in formset.new_objects:
+            _audit(request, "create", row, None, _values(row, _shown(formset, row)))
+        for row, names in formset.changed_objects:
+            _audit(request, "update", row, _values(old[row.pk], names), _values(row, names))
+        for row in formset.deleted_objects:
+            _audit(request, "delete", row, _values(row, _shown(formset, row)), None)
+
+    def delete_model(self, request, obj):
+        _audit(request, "delete", obj, _values(obj, _concrete(obj)), None)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():  # the admin's bulk delete action runs outside one
+            for obj in queryset:
+                _audit(request, "delete", obj, _values(obj, _concrete(obj)), None)
+            super().delete_queryset(request, queryset)
+
+
+def _concrete(obj) -> list[str]:
+    return [f.name for f in obj._meta.concrete_fields if not f.primary_key]
+
+
+def _shown(formset, row) -> list[str]:
+    """The fields an inline row's form shows (what the admin could have set)."""
+    return [name for name in formset.form.base_fields if name in _concrete(row)]
 
 
 class ReadOnlyAdminMixin:
@@ -86,7 +174,7 @@ class PresenceStatusTranslationInline(admin.TabularInline):
 
 
 @admin.register(PresenceStatus)
-class PresenceStatusAdmin(admin.ModelAdmin):
+class PresenceStatusAdmin(AuditedAdmin):
     list_display = (
         "name",
         "presence_text",
@@ -114,7 +202,7 @@ class PresenceStatusAdmin(admin.ModelAdmin):
 
 
 @admin.register(PresenceStatusTranslation)
-class PresenceStatusTranslationAdmin(admin.ModelAdmin):
+class PresenceStatusTranslationAdmin(AuditedAdmin):
     list_display = ("status", "language", "presence_text")
     list_filter = ("language", "status")
     search_fields = ("presence_text", "status__name")
@@ -140,7 +228,7 @@ class PresenceStatusTranslationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(AuditedAdmin):
     list_display = ("name", "representative_count", "created_at")
     search_fields = ("name",)
     autocomplete_fields = ("supervisors",)
@@ -162,7 +250,7 @@ class RepresentativeProfileInline(admin.TabularInline):
 
 
 @admin.register(Representative)
-class RepresentativeAdmin(admin.ModelAdmin):
+class RepresentativeAdmin(AuditedAdmin):
     list_display = (
         "name",
         "email",
@@ -232,7 +320,7 @@ class ClientAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(CapacityProfile)
-class CapacityProfileAdmin(admin.ModelAdmin):
+class CapacityProfileAdmin(AuditedAdmin):
     list_display = (
         "name",
         "limit",
@@ -244,6 +332,11 @@ class CapacityProfileAdmin(admin.ModelAdmin):
     list_filter = ("blocking", "reset_frequency")
     search_fields = ("name",)
 
+    def get_readonly_fields(self, request, obj=None):
+        """K2: a profile's reset cannot change; create another profile instead."""
+        readonly = super().get_readonly_fields(request, obj)
+        return (*readonly, "reset_frequency") if obj is not None else readonly
+
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_workstream_count=Count("workstreams"))
 
@@ -253,7 +346,7 @@ class CapacityProfileAdmin(admin.ModelAdmin):
 
 
 @admin.register(RepresentativeProfile)
-class RepresentativeProfileAdmin(admin.ModelAdmin):
+class RepresentativeProfileAdmin(AuditedAdmin):
     list_display = ("representative", "profile", "limit_override")
     list_filter = ("profile",)
     search_fields = (*REP_SEARCH, "profile__name")
@@ -262,7 +355,7 @@ class RepresentativeProfileAdmin(admin.ModelAdmin):
 
 
 @admin.register(Workstream)
-class WorkstreamAdmin(admin.ModelAdmin):
+class WorkstreamAdmin(AuditedAdmin):
     list_display = (
         "name",
         "channel",
@@ -364,12 +457,15 @@ class AuditLogEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.action(description="Revoke selected tokens")
 def revoke_tokens(modeladmin, request, queryset):
-    count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
-    modeladmin.message_user(request, f"Revoked {count} token(s).")
+    now = timezone.now()
+    live = list(queryset.filter(revoked_at__isnull=True))
+    for token in live:
+        api_token_revoke(token=token, actor=request.user, now=now)  # audited (A4)
+    modeladmin.message_user(request, f"Revoked {len(live)} token(s).")
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(AuditedAdmin):
     """Tokens are created where the token can be shown once; here they are listed and revoked."""
 
     list_display = ("prefix", "name", "user", "created_at", "last_used_at", "revoked_at")
