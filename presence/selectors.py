@@ -57,14 +57,21 @@ def presence_headline(
 
 
 def representative_presence_detail(
-    *, representative: Representative, now: dt.datetime, outcome: Outcome | None = None
+    *,
+    representative: Representative,
+    now: dt.datetime,
+    outcome: Outcome | None = None,
+    in_rep_language: bool = True,
 ) -> dict:
     """Everything api.md's GET .../presence answers, and what the console shows. With the
-    `outcome` of the event that just changed the rep, nothing is read again but translations."""
+    `outcome` of the event that just changed the rep, nothing is read again but translations.
+    C4: the presence text is in the rep's language; reports pass in_rep_language=False for the
+    text the admin wrote."""
     if outcome is not None:
         d = outcome.decision
         return _detail(
             representative,
+            in_rep_language=in_rep_language,
             status=d.status,
             source=d.source,
             since=outcome.since,
@@ -94,6 +101,7 @@ def representative_presence_detail(
         signed_in, disconnected = row.signed_in, row.saved_status_id is not None
     return _detail(
         representative,
+        in_rep_language=in_rep_language,
         status=status,
         source=source,
         since=since,
@@ -106,6 +114,7 @@ def representative_presence_detail(
 def _detail(
     representative: Representative,
     *,
+    in_rep_language: bool,
     status: engine.StatusRef,
     source: str,
     since: dt.datetime,
@@ -113,9 +122,9 @@ def _detail(
     disconnected: bool,
     snap: engine.CapacitySnapshot,
 ) -> dict:
-    text = presence_texts(language=representative.language).get(
-        status.id, status.presence_text
-    )  # C4
+    text = status.presence_text
+    if in_rep_language:  # C4
+        text = presence_texts(language=representative.language).get(status.id, text)
     reason = engine.explain(
         status=status, source=source, signed_in=signed_in, disconnected=disconnected, capacity=snap
     )

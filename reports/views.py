@@ -207,7 +207,9 @@ def agent_detail(request: HttpRequest, representative_id: int) -> HttpResponse:
     context = {
         "rep": rep,
         "rep_tz": rep_tz,
-        "detail": representative_presence_detail(representative=rep, now=now),
+        "detail": representative_presence_detail(
+            representative=rep, now=now, in_rep_language=False
+        ),  # C4: the admin's text
         "day_start": day_start,
         "segments": segments,
         "ticks": [

@@ -353,6 +353,20 @@ def test_r1_page_shows_kpis_chart_tabs_and_every_column(client, floor):
         assert text in page, text
 
 
+def test_c4_reports_show_the_admins_text_not_the_reps_translation(client, floor):
+    """C4: a rep sees their language (the console, the API); the reports show the text the admin
+    wrote, whatever language each rep uses."""
+    rep = floor.reps["training"]
+    status = presence(rep).status
+    status.translations.create(language="fr", presence_text="Formation")
+    type(rep).objects.filter(pk=rep.pk).update(language="fr")
+    client.force_login(floor.supervisor)
+    for url in (reverse("reports:agents"), reverse("reports:agent_detail", args=[rep.pk])):
+        page = body(client.get(url))
+        assert status.presence_text in page, url
+        assert "Formation" not in page, url
+
+
 def test_r1_bad_filters_and_pages_are_messages_not_errors(client, floor):
     client.force_login(floor.supervisor)
     response = client.get(
