@@ -72,6 +72,7 @@ def _url_or_none(name: str) -> str | None:
 
 
 @login_required
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     cards = [

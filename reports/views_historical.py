@@ -12,6 +12,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 from django_tables2 import RequestConfig
 
 from portal.exceptions import NotFound
@@ -127,6 +128,7 @@ def _day_rows(by_day, window: history.Window) -> list[dict]:
 
 
 @require_permission(PERMISSION)
+@require_GET
 def historical(request: HttpRequest) -> HttpResponse:
     form = _form(request)
     context = {"form": form, "time_zones": time_zone_names()}
@@ -224,6 +226,7 @@ def _rep_query(form: HistoricalFilterForm) -> str:
 
 
 @require_permission(PERMISSION)
+@require_GET
 def historical_rep(request: HttpRequest, representative_id: int) -> HttpResponse:
     """R3 drill-down: a rep's statuses with start and end, up to a month."""
     try:

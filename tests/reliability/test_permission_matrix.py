@@ -40,7 +40,7 @@ DISCOVERED = Path(__file__).resolve().parents[2] / "test-output" / "permission-m
 # 404: out of the user's team scope (A2) or unknown; 405: method not allowed; 409: the door was
 # open and the rules refused the move (V1) - that is past the permission check.
 EXPECTED: dict[str, dict[str, tuple[int, int, int, int, int]]] = {
-    "home": {"GET": (302, 200, 200, 200, 200), "POST": (302, 200, 200, 200, 200)},
+    "home": {"GET": (302, 200, 200, 200, 200), "POST": (302, 405, 405, 405, 405)},
     "login": {"GET": (200, 302, 302, 302, 302), "POST": (200, 302, 302, 302, 302)},
     "logout": {"GET": (405, 405, 405, 405, 405), "POST": (302, 302, 302, 302, 302)},
     "healthz": {"GET": (200, 200, 200, 200, 200), "POST": (405, 405, 405, 405, 405)},
@@ -206,8 +206,8 @@ EXPECTED: dict[str, dict[str, tuple[int, int, int, int, int]]] = {
     },
     "reports:ongoing": {"POST": (302, 403, 405, 405, 405), "GET": (302, 403, 200, 200, 200)},
     "reports:force_close": {"GET": (302, 403, 404, 200, 200), "POST": (302, 403, 404, 302, 302)},
-    "reports:historical": {"GET": (302, 403, 200, 200, 200), "POST": (302, 403, 200, 200, 200)},
-    "reports:historical_rep": {"GET": (302, 403, 404, 200, 200), "POST": (302, 403, 404, 200, 200)},
+    "reports:historical": {"GET": (302, 403, 200, 200, 200), "POST": (302, 403, 405, 405, 405)},
+    "reports:historical_rep": {"GET": (302, 403, 404, 200, 200), "POST": (302, 403, 405, 405, 405)},
     "api:openapi-json": {"GET": (200, 200, 200, 200, 200)},
     "api:openapi-view": {"GET": (200, 200, 200, 200, 200)},
     "api:presence_statuses": {"GET": (401, 200, 200, 200, 200)},
