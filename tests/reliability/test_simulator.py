@@ -30,20 +30,17 @@ def test_simulator_refuses_anything_but_loopback_http(url):
         require_loopback(url)
 
 
-def test_simulator_run_is_bounded_and_leaves_the_database_consistent(live_server):
+def run_simulator(live_server, **options):
+    """A run against the live server as a portal admin's token; returns the Result."""
     admin = UserFactory(username="sim-admin", groups=["Portal admins"])
     _, token = api_token_create(user=admin, now=timezone.now())
-    sim = Simulator(
-        url=live_server.url,
-        token=token,
-        reps=4,
-        rate=25,
-        duration=3,
-        concurrency=concurrency(),
-        seed=7,
-    )
+    sim = Simulator(url=live_server.url, token=token, concurrency=concurrency(), **options)
     sim.prepare()
-    result = sim.run()
+    return sim.run()
+
+
+def test_simulator_run_is_bounded_and_leaves_the_database_consistent(live_server):
+    result = run_simulator(live_server, reps=4, rate=25, duration=3, seed=7)
     assert result.events <= 25 * 3
     assert result.events >= 20
     assert result.errors == 0, result.summary()
@@ -58,20 +55,9 @@ def test_simulator_run_is_bounded_and_leaves_the_database_consistent(live_server
 
 def test_simulator_with_heartbeats_only_connects_then_beats(live_server):
     """bench/load.py's baseline mix: a rep without a client connects first, then only beats."""
-    admin = UserFactory(username="sim-admin", groups=["Portal admins"])
-    _, token = api_token_create(user=admin, now=timezone.now())
-    sim = Simulator(
-        url=live_server.url,
-        token=token,
-        reps=3,
-        rate=20,
-        duration=2,
-        concurrency=concurrency(),
-        seed=3,
-        actions=HEARTBEATS_ONLY,
+    result = run_simulator(
+        live_server, reps=3, rate=20, duration=2, seed=3, actions=HEARTBEATS_ONLY
     )
-    sim.prepare()
-    result = sim.run()
     assert set(result.by_action) == {"connect", "heartbeat"}, result.summary()
     assert result.by_action["connect"] == {201: 3}
     assert result.by_action["heartbeat"][200] > 10
