@@ -16,7 +16,7 @@ from tests.factories import (
     WorkstreamFactory,
     builtin,
 )
-from tests.presence.helpers import assert_h1, at, presence_of, status_name
+from tests.presence.helpers import T0, assert_h1, at, presence_of, status_name
 
 pytestmark = pytest.mark.django_db
 
@@ -122,7 +122,7 @@ def test_k4_end_of_day_work_items_count_until_rep_midnight():
         s.offer_create(
             conversation=ConversationFactory(workstream=ws), representative=rep, now=at(203)
         )
-    midnight = dt.datetime(2026, 11, 24, 23, 0, tzinfo=dt.UTC)
+    midnight = T0.replace(hour=23)  # the rep's midnight (UTC+1 in November)
     s.client_heartbeat(
         representative=rep, client_id=f"c{rep.pk}", now=midnight - dt.timedelta(seconds=5)
     )
