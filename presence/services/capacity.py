@@ -1,10 +1,11 @@
-"""Capacity snapshots (K1-K4) for any set of reps in a fixed number of queries."""
+"""Capacity snapshots (K1-K4) for any set of reps in a fixed number of queries (2)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
+from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -12,63 +13,67 @@ from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 
 from presence import engine
-from presence.models import Conversation, Representative, RepresentativeProfile, ResetFrequency
+from presence.models import Conversation, Representative, ResetFrequency
 
 
 def _capacity_rows(representatives: QuerySet[Representative] | None, now: dt.datetime):
-    """Per rep: capacity units, (units used, sessions), and profile usage; 4 queries whatever
+    """Per rep: capacity units, (units used, sessions), and profile usage; 2 queries whatever
     the number of reps. With None the queries scan without a filter (twice as fast for all)."""
     if representatives is None:
         representatives = Representative.objects.all()
-    units = dict(_rows(representatives.order_by().values_list("pk", "capacity_units")))
+    # The reps with their profiles (K2: the rep's own limit wins over the profile's): one row per
+    # rep and profile, one row with no profile for a rep without any.
+    reps = _rows(
+        representatives.order_by().values_list(
+            "pk",
+            "capacity_units",
+            "profile_links__profile_id",
+            "profile_links__profile__name",
+            "profile_links__limit_override",
+            "profile_links__profile__limit",
+            "profile_links__profile__blocking",
+        )
+    )
+    units = {row[0]: row[1] for row in reps}
     if representatives.query.has_filters():
         # The ids themselves, not the rep query again: PostgreSQL plans a literal list far better.
         ids = list(units) if len(units) <= 10_000 else representatives.values("pk")
         rep_filter = {"representative_id__in": ids}
     else:
         rep_filter = {}
-    consuming = {
-        rep_id: (units_used, sessions)
-        for rep_id, units_used, sessions in _rows(
-            Conversation.objects.filter(**rep_filter, consumes_capacity=True)
-            .values("representative_id")
-            .annotate(units=Sum("units"), sessions=Count("pk"))
-            .values_list("representative_id", "units", "sessions")
-            .order_by()
-        )
-    }
-    # K3, K4: an immediate profile's work item counts while the conversation consumes capacity;
-    # an end-of-day profile's work item counts until the end of the rep's day.
-    work_items = {}
-    for rep_id, profile_id, count in _rows(
-        Conversation.objects.filter(**rep_filter, capacity_profile__isnull=False)
-        .filter(
-            Q(consumes_capacity=True, capacity_profile__reset_frequency=ResetFrequency.IMMEDIATE)
-            | Q(
-                end_of_day_until__gt=now,
-                capacity_profile__reset_frequency=ResetFrequency.END_OF_DAY,
-            )
-        )
+    # Conversations, per rep and profile. K1: units and sessions while a conversation consumes
+    # capacity. K3, K4: an immediate profile's work item counts while it consumes capacity, an
+    # end-of-day profile's until the end of the rep's day.
+    consumes = Q(consumes_capacity=True)
+    counts = Q(
+        capacity_profile__reset_frequency=ResetFrequency.IMMEDIATE, consumes_capacity=True
+    ) | Q(capacity_profile__reset_frequency=ResetFrequency.END_OF_DAY, end_of_day_until__gt=now)
+    consuming, work_items = {}, {}
+    for rep_id, profile_id, units_used, sessions, items in _rows(
+        Conversation.objects.filter(**rep_filter)
+        .filter(consumes | Q(end_of_day_until__gt=now))
         .values_list("representative_id", "capacity_profile_id")
-        .annotate(n=Count("pk"))
+        .annotate(
+            units_used=Sum("units", filter=consumes),
+            sessions=Count("pk", filter=consumes),
+            items=Count("pk", filter=counts),
+        )
         .order_by()
     ):
-        work_items[rep_id, profile_id] = count
+        if sessions:
+            before = consuming.get(rep_id)
+            consuming[rep_id] = (
+                (units_used, sessions)
+                if before is None
+                else (before[0] + units_used, before[1] + sessions)
+            )
+        if items:  # only conversations with a profile count as work items
+            work_items[rep_id, profile_id] = items
     profiles = defaultdict(list)
     usage = engine.ProfileUsage
-    for rep_id, profile_id, name, own_limit, limit, blocking in _rows(
-        RepresentativeProfile.objects.filter(**rep_filter)
-        .values_list(
-            "representative_id",
-            "profile_id",
-            "profile__name",
-            "limit_override",
-            "profile__limit",
-            "profile__blocking",
-        )
-        .order_by("profile__name")
-    ):
-        # K2: the rep's own limit wins over the profile's.
+    for rep_id, _, profile_id, name, own_limit, limit, blocking in reps:
+        if profile_id is None:
+            continue
         used = work_items.get((rep_id, profile_id), 0)
         limit = limit if own_limit is None else own_limit
         profiles[rep_id].append(usage(profile_id, name, limit, used, bool(blocking)))
@@ -78,7 +83,7 @@ def _capacity_rows(representatives: QuerySet[Representative] | None, now: dt.dat
 def capacity_snapshots(
     *, representatives: QuerySet[Representative] | None, now: dt.datetime
 ) -> dict[int, engine.CapacitySnapshot]:
-    """One snapshot per rep of `representatives` (None: every rep), in 4 queries."""
+    """One snapshot per rep of `representatives` (None: every rep), in 2 queries."""
     units, consuming, profiles = _capacity_rows(representatives, now)
     max_sessions = settings.PRESENCE_MAX_SESSIONS
     no_work = (0, 0)
@@ -86,7 +91,7 @@ def capacity_snapshots(
         rep_id: engine.CapacitySnapshot(
             units_total,
             *consuming.get(rep_id, no_work),
-            tuple(profiles.get(rep_id, ())),
+            tuple(sorted(profiles.get(rep_id, ()), key=attrgetter("name"))),
             max_sessions,
         )
         for rep_id, units_total in units.items()

@@ -1088,7 +1088,7 @@ def test_a_status_change_runs_a_fixed_number_of_queries(
     from the transition's own outcome (translations only)."""
     signed_in(as_rep, rep_a)
     away = builtin("away").pk
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(14):
         response = as_rep.put(f"/representatives/{rep_a.pk}/presence", {"status_id": away})
     assert response.status_code == 200, response.content
 
