@@ -10,7 +10,9 @@ is what the engine computes from their final state (P4: the safety net would cha
 
 Each rate runs twice: the simulator's mix of desktop and router events, then the baseline of the
 same run: heartbeats alone, the lightest real event (token, permissions, scope, one UPDATE), so
-the figures say how much of the cost is the stack itself and how much the presence rules.
+the figures say how much of the cost is the stack itself and how much the presence rules. Before
+each measured run every rep signs in (one client each, not counted): otherwise the run's first
+second is the whole floor connecting at once, and that burst alone decides the p99.
 
 Needs PostgreSQL (DATABASE_URL) and Redis (REDIS_URL, default redis://127.0.0.1:6379/13); data go
 to a database of their own (portal_bench_load). Run by hand or by `make bench`, never by
@@ -196,6 +198,7 @@ def measure(procs: dict, args, token: str, rate: float, mix: str) -> dict:
         actions=ACTIONS if mix == "mixed" else HEARTBEATS_ONLY,
     )
     sim.prepare()
+    sim.sign_in_all()  # the floor signs in before the measured traffic, not all in its 1st second
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         meter = CpuMeter(procs, exclude={cursor.fetchone()[0]})

@@ -30,12 +30,14 @@ def test_simulator_refuses_anything_but_loopback_http(url):
         require_loopback(url)
 
 
-def run_simulator(live_server, **options):
+def run_simulator(live_server, *, sign_in: bool = False, **options):
     """A run against the live server as a portal admin's token; returns the Result."""
     admin = UserFactory(username="sim-admin", groups=["Portal admins"])
     _, token = api_token_create(user=admin, now=timezone.now())
     sim = Simulator(url=live_server.url, token=token, concurrency=concurrency(), **options)
     sim.prepare()
+    if sign_in:
+        sim.sign_in_all()
     return sim.run()
 
 
@@ -62,6 +64,16 @@ def test_simulator_with_heartbeats_only_connects_then_beats(live_server):
     assert result.by_action["connect"] == {201: 3}
     assert result.by_action["heartbeat"][200] > 10
     assert check_invariants(result) == []
+
+
+def test_simulator_signs_every_rep_in_before_the_run_without_counting_it(live_server):
+    result = run_simulator(
+        live_server, reps=3, rate=20, duration=2, seed=3, actions=HEARTBEATS_ONLY, sign_in=True
+    )
+    assert set(result.by_action) == {"heartbeat"}, result.summary()  # no connect left to do
+    assert result.by_action["heartbeat"][200] > 10
+    assert len(result.journal.presences) == 3  # the sign-ins are journaled...
+    assert check_invariants(result) == []  # ...and checked
 
 
 def test_simulate_command_makes_its_own_admin_token(live_server):
