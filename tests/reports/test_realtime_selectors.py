@@ -363,8 +363,8 @@ def test_r1_report_queries_do_not_grow_with_the_number_of_reps(n, django_assert_
     many_reps(n, team=team, now=NOW, workstream=workstream)
     request = RequestFactory().get("/")
     request.user = supervisor
-    # 2 permission lookups, 4 KPIs, 1 chart, 1 page of rows, 4 capacity snapshots, 1 conversation count.
-    with django_assert_max_num_queries(13):
+    # 2 permission lookups, 4 KPIs, 1 chart, 1 page of rows, 2 capacity snapshots, 1 conversation count.
+    with django_assert_max_num_queries(11):
         reps = representatives_visible_to(user=supervisor)
         kpis = selectors.agents_kpis(representatives=reps, now=NOW)
         selectors.agents_by_status(representatives=reps)
