@@ -11,8 +11,9 @@ Everything that carries a rule is guarded here as well:
 - API tokens show their prefix only; the hash is never shown or editable; revoking goes through
   the service (audited, A4).
 - Every add, change and delete of configuration made here is audited like the portal's own
-  (A4: who, when, what, old and new value; AuditedAdmin). A capacity profile's reset is read-only
-  once created (K2).
+  (A4: who, when, what, old and new value; AuditedAdmin), and a change of a rep's capacity
+  configuration (units, profiles, limits) recalculates them at once (P4). A capacity profile's
+  reset is read-only once created (K2).
 
 Foreign keys to Representative and to users use autocomplete: there are 10,000+ reps.
 """
@@ -23,6 +24,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from . import engine
 from .models import (
     ApiToken,
     AuditLogEntry,
@@ -41,6 +43,7 @@ from .models import (
     Workstream,
 )
 from .services.audit import audit_log
+from .services.presence import presence_recalculate
 from .services.tokens import api_token_revoke
 
 REP_SEARCH = ("representative__name", "representative__email", "representative__external_id")
@@ -78,7 +81,22 @@ def _audit(request, action: str, obj, before, after) -> None:
 
 class AuditedAdmin(admin.ModelAdmin):
     """A4: adds, changes and deletes made in the Django admin go to the audit log, with the old
-    and new value of every changed field (inline rows too), as the portal's own pages do."""
+    and new value of every changed field (inline rows too), as the portal's own pages do. P4: a
+    change of a rep's capacity configuration recalculates them (capacity_reps)."""
+
+    def capacity_reps(self, obj) -> list[int]:
+        """The reps whose capacity configuration (units, profiles, limits) `obj` is part of."""
+        return []
+
+    def _recalculate(self, rep_ids) -> None:
+        """P4, as the portal's capacity pages do, for the reps that have a presence (one who
+        never signed in is Offline whatever their capacity; a deleted one has none)."""
+        presences = RepresentativePresence.objects.filter(pk__in=rep_ids)
+        rep_ids = list(presences.values_list("pk", flat=True))
+        if rep_ids:
+            presence_recalculate(
+                rep_ids=rep_ids, event=engine.Event.CAPACITY_CHANGE, now=timezone.now()
+            )
 
     def save_model(self, request, obj, form, change):
         if change and form.changed_data:
@@ -93,6 +111,7 @@ class AuditedAdmin(admin.ModelAdmin):
             _audit(request, "create", obj, None, _values(obj, form.changed_data))
         elif form.changed_data:
             _audit(request, "update", obj, form.audit_before, _values(obj, form.changed_data))
+        self._recalculate(self.capacity_reps(obj))
 
     def save_formset(self, request, form, formset, change):
         """Inline rows (translations, a rep's capacity profiles): each one added, changed or
@@ -109,13 +128,18 @@ class AuditedAdmin(admin.ModelAdmin):
 
     def delete_model(self, request, obj):
         _audit(request, "delete", obj, _values(obj, _concrete(obj)), None)
+        rep_ids = self.capacity_reps(obj)
         super().delete_model(request, obj)
+        self._recalculate(rep_ids)
 
     def delete_queryset(self, request, queryset):
         with transaction.atomic():  # the admin's bulk delete action runs outside one
+            rep_ids = []
             for obj in queryset:
                 _audit(request, "delete", obj, _values(obj, _concrete(obj)), None)
+                rep_ids += self.capacity_reps(obj)
             super().delete_queryset(request, queryset)
+            self._recalculate(rep_ids)
 
 
 def _concrete(obj) -> list[str]:
@@ -268,6 +292,9 @@ class RepresentativeAdmin(AuditedAdmin):
     readonly_fields = ("created_at",)
     inlines = (RepresentativeProfileInline,)
 
+    def capacity_reps(self, obj) -> list[int]:
+        return [obj.pk]  # units, or the profiles inline
+
     @admin.display(description="current presence", ordering="presence__status__name")
     def current_presence(self, obj):
         try:
@@ -332,6 +359,9 @@ class CapacityProfileAdmin(AuditedAdmin):
     list_filter = ("blocking", "reset_frequency")
     search_fields = ("name",)
 
+    def capacity_reps(self, obj) -> list[int]:
+        return list(obj.representative_links.values_list("representative_id", flat=True))
+
     def get_readonly_fields(self, request, obj=None):
         """K2: a profile's reset cannot change; create another profile instead."""
         readonly = super().get_readonly_fields(request, obj)
@@ -352,6 +382,9 @@ class RepresentativeProfileAdmin(AuditedAdmin):
     search_fields = (*REP_SEARCH, "profile__name")
     list_select_related = ("representative", "profile")
     autocomplete_fields = ("representative", "profile")
+
+    def capacity_reps(self, obj) -> list[int]:
+        return [obj.representative_id]
 
 
 @admin.register(Workstream)

@@ -1,16 +1,28 @@
-"""A4 in the Django admin: every configuration change made there is audited like the portal's own
-(who, when, what, old and new value); K2 holds there too."""
+"""The Django admin keeps the rules the portal keeps: every configuration change made there is
+audited (A4: who, when, what, old and new value), K2 holds, and a capacity change recalculates
+the rep at once (P4)."""
 
 import pytest
 from django.forms import CheckboxInput
 from django.urls import reverse
 from django.utils import timezone
 
-from presence.models import ApiToken, AuditLogEntry, CapacityProfile, ResetFrequency, Team
+from presence import services
+from presence.models import (
+    ApiToken,
+    AuditLogEntry,
+    CapacityProfile,
+    PresenceInterval,
+    RepresentativePresence,
+    ResetFrequency,
+    Team,
+)
 from presence.services import api_token_create
 from tests.factories import (
     CapacityProfileFactory,
+    ConversationFactory,
     PresenceStatusFactory,
+    RepresentativeFactory,
     UserFactory,
     WorkstreamFactory,
 )
@@ -128,3 +140,49 @@ def test_k2_a_profiles_reset_cannot_be_changed_in_the_admin(client, staff):
     (update,) = entries("capacity_profile.update")
     assert update.before == {"limit": 3}
     assert update.after == {"limit": 5}
+
+
+# --- P4: capacity changed in the admin recalculates at once ---------------------------------------
+
+
+@pytest.fixture
+def busy_rep():
+    """Signed in, 2 units, one conversation of 1 unit: Busy from capacity (P1 partial)."""
+    rep = RepresentativeFactory(name="Pat", capacity_units=2)
+    now = timezone.now()
+    services.client_connect(representative=rep, client_id="pat-desk-1", now=now)
+    conversation = ConversationFactory(workstream=WorkstreamFactory(units_per_conversation=1))
+    services.conversation_assign(conversation=conversation, representative=rep, now=now)
+    assert RepresentativePresence.objects.get(pk=rep.pk).status.base_status == "busy"
+    return rep
+
+
+def test_p4_changing_a_reps_units_in_the_admin_recalculates_their_presence(client, staff, busy_rep):
+    url = reverse("admin:presence_representative_change", args=[busy_rep.pk])
+    data = form_data(client.get(url))
+    data["capacity_units"] = "1"  # 1 of 1 used: full (P1)
+    assert client.post(url, data).status_code == 302
+    presence = RepresentativePresence.objects.get(pk=busy_rep.pk)
+    assert (presence.status.base_status, presence.source) == ("busy_dnd", "capacity")
+    assert (
+        PresenceInterval.objects.filter(representative=busy_rep, end__isnull=True).get().source
+        == "capacity"
+    )
+
+
+def test_p4_a_profile_given_or_taken_in_the_admin_recalculates_the_rep(client, staff, busy_rep):
+    busy_rep.capacity_units = 0  # no units: profiles decide alone (P1); still Busy with work
+    busy_rep.save(update_fields=["capacity_units"])
+    full = CapacityProfileFactory(name="Voice", limit=0, blocking=True)
+    response = client.post(
+        reverse("admin:presence_representativeprofile_add"),
+        {"representative": busy_rep.pk, "profile": full.pk, "limit_override": ""},
+    )
+    assert response.status_code == 302
+    assert RepresentativePresence.objects.get(pk=busy_rep.pk).status.base_status == "busy_dnd"
+    link = busy_rep.profile_links.get()
+    response = client.post(
+        reverse("admin:presence_representativeprofile_delete", args=[link.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert RepresentativePresence.objects.get(pk=busy_rep.pk).status.base_status == "busy"
