@@ -42,7 +42,7 @@ from .models import (
     Team,
     Workstream,
 )
-from .services.audit import audit_log
+from .services.audit import audit_entry
 from .services.presence import presence_recalculate
 from .services.tokens import api_token_revoke
 
@@ -68,8 +68,8 @@ def _values(obj, names) -> dict:
     return values
 
 
-def _audit(request, action: str, obj, before, after) -> None:
-    audit_log(
+def _entry(request, action: str, obj, before, after) -> AuditLogEntry:
+    return audit_entry(
         actor=request.user,
         action=f"{obj._meta.verbose_name.replace(' ', '_')}.{action}",
         obj=obj,
@@ -77,6 +77,10 @@ def _audit(request, action: str, obj, before, after) -> None:
         after=after,
         now=timezone.now(),
     )
+
+
+def _audit(request, action: str, obj, before, after) -> None:
+    _entry(request, action, obj, before, after).save()
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -134,10 +138,11 @@ class AuditedAdmin(admin.ModelAdmin):
 
     def delete_queryset(self, request, queryset):
         with transaction.atomic():  # the admin's bulk delete action runs outside one
-            rep_ids = []
+            entries, rep_ids = [], []
             for obj in queryset:
-                _audit(request, "delete", obj, _values(obj, _concrete(obj)), None)
+                entries.append(_entry(request, "delete", obj, _values(obj, _concrete(obj)), None))
                 rep_ids += self.capacity_reps(obj)
+            AuditLogEntry.objects.bulk_create(entries)
             super().delete_queryset(request, queryset)
             self._recalculate(rep_ids)
 
