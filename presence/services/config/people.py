@@ -51,16 +51,9 @@ REPRESENTATIVE_FIELDS = (
 )
 
 
-def team_create(
-    *,
-    actor: AbstractBaseUser | None,
-    now: dt.datetime,
-    name: str,
-    supervisor_usernames: Iterable[str] = (),
-) -> Team:
-    """A team and its supervisors (who see and act on its reps only, A2)."""
-    name = _text(name, field="name")
-    usernames = list(dict.fromkeys(supervisor_usernames))
+def _supervisors(usernames: Iterable[str]) -> list:
+    """The users named as a team's supervisors; an unknown name is invalid input (400)."""
+    usernames = list(dict.fromkeys(usernames))
     for username in usernames:
         _text(username, field="supervisor_usernames")
     users = list(get_user_model().objects.filter(username__in=usernames))
@@ -70,6 +63,19 @@ def team_create(
             f"No user named {', '.join(unknown)}; create the users first.",
             field="supervisor_usernames",
         )
+    return users
+
+
+def team_create(
+    *,
+    actor: AbstractBaseUser | None,
+    now: dt.datetime,
+    name: str,
+    supervisor_usernames: Iterable[str] = (),
+) -> Team:
+    """A team and its supervisors (who see and act on its reps only, A2)."""
+    name = _text(name, field="name")
+    users = _supervisors(supervisor_usernames)
     team = Team(name=name)
     _full_clean(team, fields={})
     _unique_name(Team, name, what="team")
@@ -81,7 +87,10 @@ def team_create(
             action="team.create",
             obj=team,
             before=None,
-            after={"name": team.name, "supervisor_usernames": sorted(usernames)},
+            after={
+                "name": team.name,
+                "supervisor_usernames": sorted(u.get_username() for u in users),
+            },
             now=now,
         )
     return team
@@ -107,18 +116,9 @@ def team_update(
         after["name"] = team.name
     users = None
     if supervisor_usernames is not UNSET:
-        usernames = list(dict.fromkeys(supervisor_usernames))
-        for username in usernames:
-            _text(username, field="supervisor_usernames")
-        users = list(get_user_model().objects.filter(username__in=usernames))
-        unknown = sorted(set(usernames) - {u.get_username() for u in users})
-        if unknown:
-            raise ValidationFailed(
-                f"No user named {', '.join(unknown)}; create the users first.",
-                field="supervisor_usernames",
-            )
+        users = _supervisors(supervisor_usernames)
         before["supervisor_usernames"] = sorted(team.supervisors.values_list("username", flat=True))
-        after["supervisor_usernames"] = sorted(usernames)
+        after["supervisor_usernames"] = sorted(u.get_username() for u in users)
     add_ids = list(dict.fromkeys(add_representative_ids))
     remove_ids = list(dict.fromkeys(remove_representative_ids))
     for rep_id in (*add_ids, *remove_ids):
