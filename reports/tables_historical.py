@@ -3,7 +3,6 @@ from the same columns, so an export is exactly the table as filtered."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Iterator
 from urllib.parse import urlencode
 
@@ -147,20 +146,6 @@ def rep_record(row: RepFigures, report: RepReport) -> dict:
 
 
 # CSV ---------------------------------------------------------------------------------------------
-
-
-class _Echo:
-    """A file-like object whose write() hands the line back (csv.writer into a generator)."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_lines(header: list[str], rows: Iterable[Iterable]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow(header)
-    for row in rows:
-        yield writer.writerow(row)
 
 
 def rep_csv(report: RepReport) -> tuple[list[str], Iterator[list]]:

@@ -9,12 +9,13 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django_tables2 import RequestConfig
 
+from portal.csv_export import csv_response
 from portal.exceptions import NotFound
 from portal.permissions import require_permission
 from presence.models import BaseStatus, BuiltinStatus
@@ -25,7 +26,6 @@ from .forms_historical import TIMELINE_MAX_DAYS, HistoricalFilterForm, time_zone
 from .rollups import watermark
 from .tables_historical import (
     BASE_LABELS,
-    csv_lines,
     day_csv,
     hour_csv,
     query_string,
@@ -49,14 +49,6 @@ def _form(request: HttpRequest, **kwargs) -> HistoricalFilterForm:
     if form.is_valid():
         request.session[SESSION_TZ] = form.cleaned_data["tz"].key  # the user's choice sticks
     return form
-
-
-def _csv_response(filename: str, header: list[str], rows) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(
-        csv_lines(header, rows), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 def _status_palette(statuses: dict) -> list[dict]:
@@ -142,15 +134,15 @@ def historical(request: HttpRequest) -> HttpResponse:
     report = history.rep_report(reps=reps, window=window, filters=filters, now=now)
     stem = f"agents-{filters.date_from:%Y%m%d}-{filters.date_to:%Y%m%d}"
     if export == "reps":
-        return _csv_response(f"{stem}-by-rep.csv", *rep_csv(report))
+        return csv_response(f"{stem}-by-rep.csv", *rep_csv(report))
     by_day = history.status_seconds_by_day(reps=reps, window=window, now=now)
     days = _day_rows(by_day, window)
     if export == "days":
-        return _csv_response(f"{stem}-by-day.csv", *day_csv(days, report.statuses))
+        return csv_response(f"{stem}-by-day.csv", *day_csv(days, report.statuses))
     hours = history.hourly_detail(reps=reps, window=window, now=now)
     if export == "hours":
         rows = hours.iterator(chunk_size=2000) if hasattr(hours, "iterator") else hours
-        return _csv_response(f"{stem}-hourly.csv", *hour_csv(rows, window.tz))
+        return csv_response(f"{stem}-hourly.csv", *hour_csv(rows, window.tz))
 
     table = rep_table(report, rep_url_query=_rep_query(form))
     RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
@@ -249,7 +241,7 @@ def historical_rep(request: HttpRequest, representative_id: int) -> HttpResponse
     )
     intervals = history.representative_timeline(representative=rep, window=window)
     if request.GET.get("export") == "timeline":
-        return _csv_response(
+        return csv_response(
             f"timeline-{rep.pk}-{window.date_from:%Y%m%d}-{window.date_to:%Y%m%d}.csv",
             *_timeline_csv(intervals, window, now),
         )

@@ -8,6 +8,7 @@ import io
 from django import forms
 from django.db.models import QuerySet
 
+from portal.csv_export import restore_cell
 from presence.models import BuiltinStatus, PresenceStatus
 from presence.services.config import DefaultRow
 
@@ -136,7 +137,8 @@ def parse_csv(text: str) -> list[DefaultRow]:
                     f"The file has more than {MAX_CSV_ROWS:,} rows; split it."
                 )
             line = lines.line_num
-            cells = [cell.strip() for cell in values]
+            # A cell the export guarded against CSV injection comes back as it was (D4 round trip).
+            cells = [restore_cell(cell.strip()).strip() for cell in values]
             problem = ""
             if len(cells) < 2 or len(cells) > len(names):
                 problem = (

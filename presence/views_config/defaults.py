@@ -7,8 +7,6 @@ Reps are always scoped by representatives_visible_to (A2), in the query.
 
 from __future__ import annotations
 
-import csv
-
 from django import forms
 from django.contrib import messages
 from django.db.models import QuerySet
@@ -24,6 +22,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_tables2 import RequestConfig
 
+from portal.csv_export import csv_response
 from portal.exceptions import ApplicationError, Conflict, ValidationFailed
 from presence.filters import RepresentativeDefaultFilter
 from presence.forms import (
@@ -297,16 +296,6 @@ def defaults_apply(request: HttpRequest) -> HttpResponse:
 # --- CSV export (the round trip) ----------------------------------------------------------------
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def _safe_cell(value: str) -> str:
-    """A spreadsheet must not run a name as a formula (CSV injection): names only, never keys."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 @admin_required
 @require_GET
 def defaults_export(request: HttpRequest) -> StreamingHttpResponse:
@@ -317,16 +306,11 @@ def defaults_export(request: HttpRequest) -> StreamingHttpResponse:
         .values_list("pk", "external_id", "email", "default_presence__name", "name")
         .iterator(chunk_size=2000)
     )
-    writer = csv.writer(_Echo())
-
-    def lines():
-        yield "\ufeff"  # a BOM, so spreadsheets open the file as UTF-8
-        yield writer.writerow(["representative", "status", "name"])
-        for pk, external_id, email, status, name in rows:
-            key = external_id or email or f"id:{pk}"
-            yield writer.writerow([key, status or "", _safe_cell(name)])
-
+    keyed = (
+        (external_id or email or f"id:{pk}", status or "", name)
+        for pk, external_id, email, status, name in rows
+    )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="default-presence-{stamp}.csv"'
-    return response
+    return csv_response(
+        f"default-presence-{stamp}.csv", ["representative", "status", "name"], keyed, bom=True
+    )
