@@ -146,12 +146,18 @@ else:
         },
     }
 
-# Throttling of guesses (portal/throttle.py): failed sign-ins per username and per address, bad
-# API tokens per address, counted over a window. Fails open when the cache is down.
+# Throttling of guesses (portal/throttle.py): failed sign-ins per identity and per address, bad
+# API tokens per address, counted over a window; successes are never refused by other people's
+# failures. Fails open when the cache is down.
 THROTTLE_WINDOW_SECONDS = env.int("THROTTLE_WINDOW_SECONDS", default=900)
 THROTTLE_LOGIN_FAILURES_PER_USER = env.int("THROTTLE_LOGIN_FAILURES_PER_USER", default=5)
 THROTTLE_LOGIN_FAILURES_PER_ADDRESS = env.int("THROTTLE_LOGIN_FAILURES_PER_ADDRESS", default=30)
 THROTTLE_BAD_TOKENS = env.int("THROTTLE_BAD_TOKENS", default=30)
+# How many proxies of ours stand in front of the portal (TLS terminator, load balancer). 0: the
+# client address is REMOTE_ADDR and X-Forwarded-For is ignored; N: it is the N-th address from the
+# right of X-Forwarded-For (what our outermost proxy saw). Never more than the proxies you run: a
+# client writes the entries to the left of them.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # Request bodies: 2 MiB holds the largest legitimate body (the bulk default presence of 100,000
 # ids); larger ones are refused (API: 413 JSON) before they are read.

@@ -69,11 +69,11 @@ class ApiTokenAuth(HttpBearer):
     openapi_description = "A token from `python manage.py create_api_token USERNAME`."
 
     def authenticate(self, request: HttpRequest, token: str):
-        if throttle.bad_tokens_blocked(request):
-            raise Throttled(throttle.retry_after_minutes() * 60)
         row = api_token_authenticate(plaintext=token, now=timezone.now())
         if row is None:
-            throttle.bad_token_seen(request)
+            # Only bad tokens count, and only they are refused: a valid one always passes.
+            if throttle.bad_token_seen(request):
+                raise Throttled(throttle.retry_after_minutes() * 60)
             return None
         permissions.load_permissions(row.user)  # one query for every has_perm() of the request
         request.user = row.user
@@ -153,8 +153,8 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         response = error_response(
             request,
             429,
-            "Too many requests with a bad token from this address; wait "
-            f"{throttle.retry_after_minutes()} minutes and send a valid token.",
+            "Too many requests with a bad token came from this address; check the token (a "
+            f"valid one is answered at once) or wait {throttle.retry_after_minutes()} minutes.",
         )
         response["Retry-After"] = str(throttle.retry_after_minutes() * 60)
         return response

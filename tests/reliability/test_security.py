@@ -89,17 +89,27 @@ def test_a1_malformed_authorization_headers_answer_401(header, admin_user):
 
 @pytest.mark.django_db
 def test_bad_tokens_are_throttled_per_address(throttling, admin_user):
-    _, good = api_token_create(user=admin_user, now=timezone.now())
     for _ in range(5):
         assert api("guess-" + "a" * 20).get("/api/v1/teams").status_code == 401
     answer = api("guess-" + "b" * 20).get("/api/v1/teams")
     assert answer.status_code == 429
     assert answer.json()["error"] == "throttled"
     assert int(answer["Retry-After"]) > 0
-    # While the address is blocked even a good token waits: guessing must not learn anything.
-    assert api(good).get("/api/v1/teams").status_code == 429
-    other = Client(HTTP_AUTHORIZATION=f"Bearer {good}", REMOTE_ADDR="127.0.0.9")
-    assert other.get("/api/v1/teams").status_code == 200
+    other = Client(HTTP_AUTHORIZATION="Bearer guess-" + "c" * 20, REMOTE_ADDR="127.0.0.9")
+    assert other.get("/api/v1/teams").status_code == 401  # another address has its own count
+
+
+@pytest.mark.django_db
+def test_valid_token_passes_while_its_address_is_over_the_bad_token_limit(throttling, admin_user):
+    """Review finding 2: bad tokens from an address (behind a proxy: everyone's) must not lock out
+    the valid tokens sent from it; only the bad ones are refused."""
+    _, good = api_token_create(user=admin_user, now=timezone.now())
+    for _ in range(8):
+        api("guess-" + "a" * 20).get("/api/v1/teams")
+    assert api("guess-" + "a" * 20).get("/api/v1/teams").status_code == 429
+    for _ in range(3):
+        assert api(good).get("/api/v1/teams").status_code == 200
+    assert api("guess-" + "a" * 20).get("/api/v1/teams").status_code == 429
 
 
 @pytest.mark.django_db
@@ -131,9 +141,86 @@ def test_failed_sign_ins_are_throttled_per_username(throttling):
 def test_failed_sign_ins_are_throttled_per_address(throttling):
     client = Client()
     for n in range(10):
-        client.post("/login/", {"username": f"nobody{n}", "password": "x"})
+        assert (
+            client.post("/login/", {"username": f"nobody{n}", "password": "x"}).status_code == 200
+        )
+    answer = client.post("/login/", {"username": "nobody-else", "password": "x"})
+    assert answer.status_code == 429  # failures from that address are slowed down
+    assert int(answer["Retry-After"]) > 0
+    page = answer.content.decode()
+    assert "Many sign-ins from this network failed recently" in page
+    assert "correct username and password" in page  # and still told what was wrong
+
+
+@pytest.mark.django_db
+def test_correct_password_signs_in_while_its_address_is_over_the_failure_limit(throttling):
+    """Review finding 2: failures with assorted usernames from one address (behind a proxy:
+    everyone's) must not refuse the correct password of a user who is not locked."""
     UserFactory(username="late", groups=["Representatives"])
+    client = Client()
+    for n in range(15):
+        client.post("/login/", {"username": f"nobody{n}", "password": "x"})
     answer = client.post("/login/", {"username": "late", "password": "pw-for-tests-1"})
+    assert answer.status_code == 302
+    assert "_auth_user_id" in client.session
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("variant", ["ｒｅｐ３", "REP3", " rep3 ", "Rep3"])
+def test_every_spelling_of_a_username_shares_one_failure_count(throttling, variant):
+    """Review finding 3: after the per-user limit of failures for rep3, a Unicode (fullwidth) or
+    case variant that authentication reads as rep3 is locked too, not given fresh guesses."""
+    UserFactory(username="rep3", groups=["Representatives"])
+    client = Client()
+    for _ in range(3):
+        assert client.post("/login/", {"username": "rep3", "password": "wrong"}).status_code == 200
+    answer = client.post("/login/", {"username": variant, "password": "wrong"})
+    assert answer.status_code == 429
+    assert "Too many failed sign-ins" in answer.content.decode()
+
+
+@pytest.mark.django_db
+def test_failures_of_variants_add_up_to_one_lock(throttling):
+    """Review finding 3: failures spelled differently count against the same identity."""
+    UserFactory(username="rep3", groups=["Representatives"])
+    client = Client()
+    for variant in ("ｒｅｐ３", "REP3", "ｒｅｐ3"):
+        assert client.post("/login/", {"username": variant, "password": "x"}).status_code == 200
+    answer = client.post("/login/", {"username": "rep3", "password": "pw-for-tests-1"})
+    assert answer.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+@override_settings(TRUSTED_PROXY_COUNT=1)
+def test_behind_one_trusted_proxy_the_forwarded_address_is_counted(throttling, admin_user):
+    """Review finding 2: with TRUSTED_PROXY_COUNT=1 each client is counted by the address the
+    proxy appended to X-Forwarded-For; what the client wrote to its left is never trusted."""
+    proxy = "10.0.0.1"
+
+    def through_proxy(forwarded: str) -> Client:
+        return Client(
+            HTTP_AUTHORIZATION="Bearer guess-" + "d" * 20,
+            REMOTE_ADDR=proxy,
+            HTTP_X_FORWARDED_FOR=forwarded,
+        )
+
+    for n in range(5):  # a client that forges a new left-hand entry each time
+        through_proxy(f"198.51.100.{n}, 203.0.113.7").get("/api/v1/teams")
+    assert through_proxy("1.2.3.4, 203.0.113.7").get("/api/v1/teams").status_code == 429
+    assert through_proxy("203.0.113.8").get("/api/v1/teams").status_code == 401  # someone else
+
+
+@pytest.mark.django_db
+def test_without_trusted_proxies_x_forwarded_for_is_ignored(throttling):
+    """Review finding 2: by default (TRUSTED_PROXY_COUNT=0) a client cannot pick its address."""
+    for n in range(5):
+        Client(
+            HTTP_AUTHORIZATION="Bearer guess-" + "e" * 20, HTTP_X_FORWARDED_FOR=f"192.0.2.{n}"
+        ).get("/api/v1/teams")
+    answer = Client(
+        HTTP_AUTHORIZATION="Bearer guess-" + "e" * 20, HTTP_X_FORWARDED_FOR="192.0.2.99"
+    ).get("/api/v1/teams")
     assert answer.status_code == 429
 
 
