@@ -46,6 +46,21 @@ def require_permission(perm: str) -> Callable:
     return decorator
 
 
+DJANGO_ADMIN_PERMISSIONS = ("presence.view_all_teams", "presence.configure_portal")
+
+
+def django_admin_allowed(user) -> bool:
+    """Whether `user` may use the Django admin: it shows every team's rows unscoped, so portal
+    admins only (A2): active staff with DJANGO_ADMIN_PERMISSIONS, or a superuser. The admin site,
+    the navigation and the home page all ask this (portal/admin_site.py)."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and user.is_staff
+        and user.has_perms(DJANGO_ADMIN_PERMISSIONS)
+    )
+
+
 def load_permissions(user) -> None:
     """Read all of `user`'s permissions, their own and their groups', in one query, and keep them
     where Django's ModelBackend keeps them (`_perm_cache`), so every has_perm() of the request is

@@ -3,10 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from portal import views
-from portal.throttle import ThrottledAdminAuthenticationForm, ThrottledLoginView
+from portal.throttle import ThrottledLoginView
 from presence.api import api
-
-admin.site.login_form = ThrottledAdminAuthenticationForm  # failed sign-ins are throttled
 
 urlpatterns = [
     path("", views.home, name="home"),

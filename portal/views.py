@@ -7,6 +7,8 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET
 
+from portal.permissions import django_admin_allowed
+
 
 @dataclass(frozen=True)
 class HomeCard:
@@ -78,7 +80,7 @@ def home(request: HttpRequest) -> HttpResponse:
     cards = [
         {"card": card, "url": _url_or_none(card.url_name)}
         for card in HOME_CARDS
-        if (user.has_perm(card.perm) if card.perm else user.is_staff)
+        if (user.has_perm(card.perm) if card.perm else django_admin_allowed(user))
     ]
     return render(request, "portal/home.html", {"cards": cards})
 

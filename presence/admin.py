@@ -1,4 +1,5 @@
-"""Django admin of the presence app: a staff tool for looking at raw rows.
+"""Django admin of the presence app: a tool for looking at raw rows, open to portal admins only
+(portal/admin_site.py: it is not scoped by team, A2).
 
 Everything that carries a rule is guarded here as well:
 

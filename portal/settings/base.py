@@ -16,7 +16,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "portal.admin_apps.PortalAdminConfig",  # django.contrib.admin, for portal admins only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

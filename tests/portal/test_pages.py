@@ -126,11 +126,19 @@ def test_url_or_none_resolves_existing_names_only():
     assert _url_or_none("no_such_app:no_such_page") is None
 
 
-def test_home_of_staff_links_the_django_admin(client, db):
+def test_home_of_a_staff_portal_admin_links_the_django_admin(client, db):
+    client.force_login(UserFactory(username="staff1", groups=["Portal admins"], is_staff=True))
+    response = client.get(reverse("home"))
+    assert "django_admin" in card_keys(response)
+    assert f'href="{reverse("admin:index")}"' in response.content.decode()
+
+
+def test_home_of_staff_without_the_portal_admin_role_has_no_django_admin(client, db):
+    """Review finding 4: the Django admin is for portal admins only, so plain staff get no card."""
     client.force_login(UserFactory(username="staff1", is_staff=True))
     response = client.get(reverse("home"))
-    assert card_keys(response) == ["django_admin"]
-    assert f'href="{reverse("admin:index")}"' in response.content.decode()
+    assert card_keys(response) == []
+    assert f'href="{reverse("admin:index")}"' not in response.content.decode()
 
 
 def test_home_of_a_user_without_a_role_says_what_to_ask_for(client, db):

@@ -255,9 +255,11 @@ EXPECTED: dict[str, dict[str, tuple[int, int, int, int, int]]] = {
 }
 
 
-# The Django admin. The portal admin here is staff with the Portal admins group, not a superuser:
-# the auth models answer 403 to them; history, presence rows, clients, conversations, offers and
-# the audit log are read-only (add and delete 403: A4, H3).
+# The Django admin is for portal admins only (portal/admin_site.py): it shows every team's rows,
+# unscoped (A2). The supervisor of the rep's team is staff in this world, and is sent to the
+# admin's sign-in like everyone else (review finding 4). The portal admin here is staff with the
+# Portal admins group, not a superuser: the auth models answer 403 to them; history, presence
+# rows, clients, conversations, offers and the audit log are read-only (add and delete 403: A4, H3).
 # Registered admin models: the portal admin's answer on each page kind (changelist, add, history,
 # delete, change of the model's first row). Everyone else is sent to the admin's sign-in (302).
 ADMIN_MODELS: dict[str, dict[str, int]] = {
@@ -562,8 +564,8 @@ def expected_for(key: str, route: str, method: str) -> tuple[int, ...] | None:
 
 
 def admin_expected(key: str, route: str) -> tuple[int, ...] | None:
-    """Django's admin guards its own pages: anonymous and non-staff users go to its sign-in; the
-    portal admin (staff) gets what the model's permissions allow."""
+    """The admin guards its own pages: anyone but a portal admin goes to its sign-in, staff
+    supervisors included; the portal admin (staff) gets what the model's permissions allow."""
     if key in ADMIN_SITE_PAGES:
         return ADMIN_SITE_PAGES[key]
     match = re.fullmatch(
@@ -643,3 +645,36 @@ def test_a1_a2_a3_every_door(world, door):
     expected = expected_for(key, route, method)
     assert expected is not None, f"no expected answer for {method} {key}"
     assert answers == expected, dict(zip(ROLES, answers, strict=True))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("groups", "allowed"),
+    [(["Supervisors"], False), (["Representatives"], False), (["Portal admins"], True)],
+)
+def test_django_admin_is_for_portal_admins_only(client, groups, allowed):
+    """Review finding 4: a staff supervisor saw every team's reps, intervals and conversations in
+    /admin/ (A2). The admin is closed to every staff user who is not a portal admin: no page, no
+    link in the navigation or on the home page."""
+    from tests.factories import RepresentativeFactory, TeamFactory, UserFactory
+
+    team, other = TeamFactory(name="Mine"), TeamFactory(name="Theirs")
+    user = UserFactory(username="staff-user", groups=groups, is_staff=True)
+    team.supervisors.add(user)
+    RepresentativeFactory(name="Outside rep", teams=[other])
+    client.force_login(user)
+    home = client.get(reverse("home")).content.decode()
+    assert (f'href="{reverse("admin:index")}"' in home) is allowed
+    for url in (
+        reverse("admin:index"),
+        reverse("admin:presence_representative_changelist"),
+        reverse("admin:presence_presenceinterval_changelist"),
+        reverse("admin:presence_conversation_changelist"),
+    ):
+        answer = client.get(url)
+        if allowed:
+            assert answer.status_code == 200, url
+        else:
+            assert answer.status_code == 302, url
+            assert answer["Location"].startswith(reverse("admin:login")), url
+            assert "Outside rep" not in client.get(answer["Location"]).content.decode()

@@ -61,7 +61,8 @@ def build_world() -> World:
         "anon": None,
         "rep": UserFactory(username="m-rep", groups=["Representatives"]),
         "sup_other": UserFactory(username="m-sup-other", groups=["Supervisors"]),
-        "sup_team": UserFactory(username="m-sup-team", groups=["Supervisors"]),
+        # Staff too: the Django admin must still be closed to them (review finding 4, A2).
+        "sup_team": UserFactory(username="m-sup-team", groups=["Supervisors"], is_staff=True),
         "admin": UserFactory(username="m-admin", groups=["Portal admins"], is_staff=True),
     }
     team_a.supervisors.add(users["sup_team"])
