@@ -13,3 +13,45 @@ ARGS = [
 ]
 OUT = Path(__file__).resolve().parent.parent / "test-output"
 PASSWORD = "pw-for-tests-1"  # tests.factories.UserFactory's
+
+# Every page of a browser test runs under the production Content-Security-Policy (test settings
+# send it); a violation fails the test. The page reports each one on its console: Chromium's own
+# "Refused to ..." message, and the securitypolicyviolation event that this script logs.
+# page.wait_for_function() evals its expression inside the page, which the CSP refuses (EvalError):
+# wait with playwright's expect(locator) instead (to_have_count, to_contain_text, ...).
+CSP_REPORTER = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  console.error("CSP violation: " + e.violatedDirective + " blocked " + (e.blockedURI || "inline")
+    + " at " + e.sourceFile + ":" + e.lineNumber);
+});
+"""
+
+
+class CspWatchedBrowser:
+    """A Playwright Browser whose contexts record every Content-Security-Policy violation."""
+
+    def __init__(self, browser):
+        self._browser = browser
+        self.violations: list[str] = []
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+    def _record(self, message) -> None:
+        text = message.text
+        if message.type == "error" and ("Content Security Policy" in text or "CSP" in text):
+            self.violations.append(f"{message.location.get('url', '')}: {text}")
+
+    def new_context(self, **kwargs):
+        context = self._browser.new_context(**kwargs)
+        context.add_init_script(CSP_REPORTER)
+        context.on("console", self._record)
+        return context
+
+    def new_page(self, **kwargs):
+        return self.new_context(**kwargs).new_page()
+
+    def assert_no_violations(self) -> None:
+        assert not self.violations, "Content-Security-Policy violations:\n" + "\n".join(
+            self.violations
+        )

@@ -51,11 +51,12 @@ def rep_user(db):
 
 @pytest.fixture
 def browser():
-    """Chromium driven by Playwright, for tests marked `browser`."""
+    """Chromium driven by Playwright, for tests marked `browser`; a Content-Security-Policy
+    violation on any page fails the test (tests/browser.py)."""
     from django.db import connections
     from playwright.sync_api import sync_playwright
 
-    from tests.browser import ARGS, CHROMIUM
+    from tests.browser import ARGS, CHROMIUM, CspWatchedBrowser
 
     outer = {alias: connections[alias] for alias in connections}
     with sync_playwright() as playwright:
@@ -64,6 +65,7 @@ def browser():
         # cannot drop the test database at the end). Keep the test's own connection.
         for alias, connection in outer.items():
             connections[alias] = connection
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = CspWatchedBrowser(playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS))
         yield browser
         browser.close()
+    browser.assert_no_violations()  # every page worked under the production CSP (finding 5)

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "portal.csp.ContentSecurityPolicyMiddleware",
     "portal.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -158,6 +159,9 @@ THROTTLE_BAD_TOKENS = env.int("THROTTLE_BAD_TOKENS", default=30)
 # right of X-Forwarded-For (what our outermost proxy saw). Never more than the proxies you run: a
 # client writes the entries to the left of them.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Content-Security-Policy (portal/settings/csp.py): on in production and tests; None sends none.
+CONTENT_SECURITY_POLICY = None
 
 # Request bodies: 2 MiB holds the largest legitimate body (the bulk default presence of 100,000
 # ids); larger ones are refused (API: 413 JSON) before they are read.

@@ -2,6 +2,7 @@
 
 from .base import *  # noqa: F403
 from .base import env
+from .csp import CONTENT_SECURITY_POLICY as _CSP
 
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY", default="")
@@ -26,3 +27,4 @@ SESSION_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
+CONTENT_SECURITY_POLICY = _CSP  # what it allows and why: portal/settings/csp.py

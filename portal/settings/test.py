@@ -2,6 +2,7 @@
 
 from .base import *  # noqa: F403
 from .base import CACHES, DATABASES, env
+from .csp import CONTENT_SECURITY_POLICY as _CSP
 
 DEBUG = False
 SECRET_KEY = "test-only-secret-key-not-for-production"
@@ -22,3 +23,5 @@ WHITENOISE_USE_FINDERS = True
 # Throttling counts across tests would leak from one test into another: off here (a cache that
 # keeps nothing); tests/reliability turns it on with a memory cache.
 CACHES = {**CACHES, "throttle": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+# The production Content-Security-Policy, so every test (browser tests included) runs under it.
+CONTENT_SECURITY_POLICY = _CSP

@@ -6,6 +6,15 @@
   var root = document.getElementById("console");
   if (!root) return;
 
+  // A status set through htmx clears its form again (was an hx-on attribute: the CSP forbids the
+  // eval that htmx needs for it).
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt;
+    if (event.detail.successful && form && form.matches && form.matches("form[data-reset-after-success]")) {
+      form.reset();
+    }
+  });
+
   var KEY = "presence-console-client-id";
   var every = (Number(root.dataset.heartbeatSeconds) || 20) * 1000;
   var csrf = root.dataset.csrf;

@@ -1,6 +1,7 @@
 // Live reports (agents, ongoing conversations, drill-down): pause / resume of the htmx polling,
 // and the grid's horizontal scroll kept across swaps. Polling itself is declared in the
-// templates: hx-trigger="every Ns [window.reportsLive && reportsLive()], reports-refresh".
+// templates: hx-trigger="every Ns, reports-refresh" on the [data-live-region]; the pause is a
+// listener here, not an htmx trigger filter, which htmx would eval (the CSP forbids eval).
 (function () {
   "use strict";
   let paused = false;
@@ -41,6 +42,15 @@
       setPaused(!paused, controls);
     });
   }
+
+  // No request of the live region itself while paused or while the tab is hidden (the filter of
+  // its polling; links and forms inside it still work).
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    const elt = event.detail.elt;
+    if (elt && elt.matches && elt.matches("[data-live-region]") && !window.reportsLive()) {
+      event.preventDefault();
+    }
+  });
 
   // Keep the horizontal scroll of wide grids (phones) when the region is swapped.
   const scrolls = {};

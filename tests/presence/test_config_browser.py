@@ -7,6 +7,7 @@ phone width go to test-output/config-*.png.
 import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from presence.models import AuditLogEntry, PresenceStatus, Representative
 from presence.services import config as config_services
@@ -56,7 +57,7 @@ def shot(page, name: str) -> None:
 def htmx_idle(page) -> None:
     """No htmx request in flight (SQLite's in-memory test database serves one writer at a time:
     a validation request racing the form's POST could lock it)."""
-    page.wait_for_function("document.querySelectorAll('.htmx-request').length === 0")
+    expect(page.locator(".htmx-request")).to_have_count(0, timeout=30_000)
 
 
 def sign_in(page, live_server) -> None:
@@ -121,7 +122,7 @@ def test_c1_d4_a4_admin_creates_training_sets_defaults_and_reads_the_audit(
     page.click(".config-filters > summary")
     page.select_option("#id_team", str(blue.pk))
     page.wait_for_url(f"**/configure/defaults/?*team={blue.pk}*")
-    page.wait_for_function("document.querySelectorAll('tr[data-rep]').length === 3")
+    expect(page.locator("tr[data-rep]")).to_have_count(3, timeout=30_000)
     page.select_option("#bulk-status", label="Training")
     page.check("input[name=target][value=filter]")
     page.get_by_role("button", name="Preview the change").click()

@@ -8,6 +8,7 @@ import time
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from presence import services
 from presence.models import Client, PresenceSource, RepresentativePresence
@@ -125,9 +126,8 @@ def test_s2_two_tabs_show_the_same_presence(browser, live_server, rep):
     # S1 with work in progress: the capacity presence; both tabs show the rep's one presence.
     assert Client.objects.filter(representative=rep).count() == 2
     for tab in (tab1, tab2):
-        tab.wait_for_function(
-            "document.querySelector('#console-status .status-badge').textContent.includes('Busy')",
-            timeout=ONE_HEARTBEAT_MS,
+        expect(tab.locator("#console-status .status-badge")).to_contain_text(
+            "Busy", timeout=ONE_HEARTBEAT_MS
         )
     assert badge(tab1).inner_text() == badge(tab2).inner_text() == "Busy"
     assert "Chat support" in tab1.locator("#console-conversations").inner_text()
@@ -139,9 +139,8 @@ def test_s2_two_tabs_show_the_same_presence(browser, live_server, rep):
     tab1.click("#set-presence-button")
     tab1.wait_for_selector("#console-messages >> text=Presence set to Appear away.")
     assert badge(tab1).inner_text() == "Appear away"
-    tab2.wait_for_function(
-        "document.querySelector('#console-status .status-badge').textContent.includes('Appear away')",
-        timeout=ONE_HEARTBEAT_MS,
+    expect(tab2.locator("#console-status .status-badge")).to_contain_text(
+        "Appear away", timeout=ONE_HEARTBEAT_MS
     )
     assert "Base status: Away" in tab2.locator("#console-status").inner_text()
     assert presence_of(rep).status.builtin_key == "away"

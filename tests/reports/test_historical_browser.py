@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from reports.rollups import rollups_refresh
 from tests.browser import OUT, PASSWORD
@@ -82,7 +83,7 @@ def test_r3_report_renders_chart_and_downloads_csv(browser, live_server, history
     page.select_option("#id_period", "last_7_days")
     page.click("#historical-filters button[type=submit]")
     page.wait_for_url("**period=last_7_days**")
-    page.wait_for_function("document.querySelectorAll('#chart-by-day .stack-list li').length === 7")
+    expect(page.locator("#chart-by-day .stack-list li")).to_have_count(7, timeout=30_000)
     page.screenshot(path=str(OUT / "historical-report.png"), full_page=True)
 
     with page.expect_download() as info:
