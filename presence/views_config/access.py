@@ -16,13 +16,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.exceptions import ApplicationError
+from portal.redirects import next_url
 from presence.forms import RolesForm, TeamForm, TeamMembersAddForm, TokenCreateForm
 from presence.models import ApiToken, Representative, Team
 from presence.selectors import representatives_visible_to
 from presence.services import api_token_create, api_token_revoke
 from presence.services import config as services
 
-from ._common import act, admin_required, next_url, page_number, render_page
+from ._common import act, admin_required, page_number, render_page
 
 PER_PAGE = 25
 
@@ -135,6 +136,7 @@ def team_members_add(request: HttpRequest, team_id: int) -> HttpResponse:
 def team_member_remove(request: HttpRequest, team_id: int, representative_id: int) -> HttpResponse:
     team = get_object_or_404(Team, pk=team_id)
     rep = get_object_or_404(Representative, pk=representative_id, teams=team)
+    back = next_url(request, _team_url(team))  # decided before anything is written
 
     def run() -> str:
         services.team_update(
@@ -143,7 +145,7 @@ def team_member_remove(request: HttpRequest, team_id: int, representative_id: in
         return f"{rep.name} is no longer in {team.name}."
 
     act(request, run)
-    return redirect(next_url(request, _team_url(team)))
+    return redirect(back)
 
 
 # --- Users and roles (A1) ---------------------------------------------------------------------------
