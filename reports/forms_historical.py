@@ -12,6 +12,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 
+from portal.forms import validate_day
 from presence.models import Channel, Team, Workstream
 from presence.selectors import representatives_visible_to
 
@@ -56,10 +57,16 @@ def period_dates(period: str, today: dt.date) -> tuple[dt.date, dt.date]:
 class HistoricalFilterForm(forms.Form):
     period = forms.ChoiceField(choices=PERIODS, required=False, label="Period")
     date_from = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        label="From",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_day],
     )
     date_to = forms.DateField(
-        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        label="To",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_day],
     )
     tz = forms.CharField(
         required=False,
