@@ -163,6 +163,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
     context = {
         "page": page,
         "filter": filterset,
+        "q": filterset.form.cleaned_data.get("q", "") if filterset.is_valid() else "",  # pages
         "groups": list(Group.objects.order_by("name")),
     }
     return render_page(request, "presence/config/users.html", context, partial="results")

@@ -16,6 +16,8 @@ from django.test import Client
 from django.urls import reverse
 
 from presence.models import AuditLogEntry, PresenceStatus
+from presence.views_config.access import PER_PAGE
+from tests.factories import UserFactory
 from tests.reliability.test_hostile_input import page_doors
 from tests.reliability.test_permission_matrix import url_for
 from tests.reliability.world import build_world
@@ -115,6 +117,10 @@ def test_users_search_still_finds_by_name_and_e_mail(world):
     assert "m-sup-team" in page
     assert "m-sup-other" in page
     assert "m-rep" not in page.replace("m-rep-", "")
+    for n in range(PER_PAGE + 1):
+        UserFactory(username=f"paged-{n:03d}")
+    page = _client(world).get(reverse("presence:config_users") + "?q=paged").content.decode()
+    assert "?q=paged&amp;page=2" in page  # the next page keeps the search
 
 
 # --- the status form's inline validation --------------------------------------------------------
