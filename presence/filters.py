@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from portal.forms import validate_day
 from presence.models import (
     AuditLogEntry,
     PresenceStatus,
@@ -24,6 +25,21 @@ from presence.models import (
 )
 
 NO_DEFAULT = "none"
+SEARCH_MAX_LENGTH = 100
+
+
+class SearchFilter(django_filters.CharFilter):
+    """The search box of every filter form: stripped, at most SEARCH_MAX_LENGTH characters, and a
+    NUL character refused on the field (PostgreSQL cannot compare a string holding one: it was a
+    500). Filters given to it see a clean, non-empty value or are not called."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", SEARCH_MAX_LENGTH)
+        kwargs.setdefault("strip", True)
+        kwargs.setdefault(
+            "error_messages", {"null_characters_not_allowed": "Remove the NUL character."}
+        )
+        super().__init__(*args, **kwargs)
 
 
 def _team_choices():
@@ -51,7 +67,7 @@ class RepresentativeDefaultFilter(django_filters.FilterSet):
     between reps and workstreams (a workstream without a profile matches nobody).
     """
 
-    q = django_filters.CharFilter(label="Search", method="filter_q")
+    q = SearchFilter(label="Search", method="filter_q")
     team = django_filters.ChoiceFilter(
         label="Team", choices=_team_choices, method="filter_team", empty_label="All teams"
     )
@@ -79,9 +95,6 @@ class RepresentativeDefaultFilter(django_filters.FilterSet):
         )
 
     def filter_q(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
         return queryset.filter(
             Q(name__icontains=value) | Q(email__icontains=value) | Q(external_id=value)
         )
@@ -103,6 +116,30 @@ class RepresentativeDefaultFilter(django_filters.FilterSet):
         if value == NO_DEFAULT:
             return queryset.filter(default_presence__isnull=True)
         return queryset.filter(default_presence=value)
+
+
+class UserFilter(django_filters.FilterSet):
+    """Users by user name, name or e-mail (the users and roles page, A1)."""
+
+    q = SearchFilter(label="Search", method="filter_q")
+
+    class Meta:
+        model = get_user_model()
+        fields: list[str] = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.form.fields["q"].widget.attrs.update(
+            {"placeholder": "User name, name or e-mail", "type": "search"}
+        )
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(
+            Q(username__icontains=value)
+            | Q(first_name__icontains=value)
+            | Q(last_name__icontains=value)
+            | Q(email__icontains=value)
+        )
 
 
 def _actor_choices():
@@ -138,11 +175,13 @@ class AuditFilter(django_filters.FilterSet):
         label="From (day)",
         method="filter_start",
         widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_day],
     )
     end = django_filters.DateFilter(
         label="To (day, included)",
         method="filter_end",
         widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_day],
     )
 
     class Meta:

@@ -16,6 +16,7 @@ from django import forms
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from presence.filters import SearchFilter
 from presence.models import (
     BaseStatus,
     BuiltinStatus,
@@ -76,7 +77,7 @@ class AgentFilter(_ScopedFilterSet):
     or have a conversation of it that is not closed: the portal has no other rep-to-workstream link.
     """
 
-    q = django_filters.CharFilter(label="Name", method="filter_name")
+    q = SearchFilter(label="Name", method="filter_name")
     team = django_filters.ChoiceFilter(
         label="Team", choices=list, method="filter_team", empty_label="All teams"
     )
@@ -107,7 +108,7 @@ class AgentFilter(_ScopedFilterSet):
         fields: list[str] = []
 
     def filter_name(self, queryset, name, value):
-        return queryset.filter(name__icontains=value.strip()) if value.strip() else queryset
+        return queryset.filter(name__icontains=value)
 
     def filter_team(self, queryset, name, value):
         return queryset.filter(teams=value)
@@ -149,7 +150,7 @@ class AgentFilter(_ScopedFilterSet):
 class OngoingFilter(_ScopedFilterSet):
     """R2 filters: team, workstream, channel, state, stuck only, search by rep name."""
 
-    q = django_filters.CharFilter(label="Representative", method="filter_name")
+    q = SearchFilter(label="Representative", method="filter_name")
     team = django_filters.ChoiceFilter(
         label="Team", choices=list, field_name="representative__teams", empty_label="All teams"
     )
@@ -183,11 +184,7 @@ class OngoingFilter(_ScopedFilterSet):
         self.now = now
 
     def filter_name(self, queryset, name, value):
-        return (
-            queryset.filter(representative__name__icontains=value.strip())
-            if value.strip()
-            else queryset
-        )
+        return queryset.filter(representative__name__icontains=value)
 
     def filter_stuck(self, queryset, name, value):
         return queryset.filter(stuck_q(now=self.now)) if value else queryset

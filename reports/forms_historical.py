@@ -11,7 +11,9 @@ import zoneinfo
 from django import forms
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.http import QueryDict
 
+from portal.forms import validate_day
 from presence.models import Channel, Team, Workstream
 from presence.selectors import representatives_visible_to
 
@@ -53,13 +55,38 @@ def period_dates(period: str, today: dt.date) -> tuple[dt.date, dt.date]:
     return today - dt.timedelta(days=6), today  # last_7_days
 
 
+def _day_label(day: dt.date) -> str:
+    return f"{day:%a} {day.day} {day:%b}"
+
+
+def period_choices(today: dt.date) -> list[tuple[str, str]]:
+    """The periods with the days each covers, so the form says which range the page shows:
+    "Last 7 days (Wed 25 Nov – Tue 1 Dec)"."""
+    choices = []
+    for key, label in PERIODS:
+        if key != "custom":
+            first, last = period_dates(key, today)
+            days = (
+                _day_label(first) if first == last else f"{_day_label(first)} – {_day_label(last)}"
+            )
+            label = f"{label} ({days})"
+        choices.append((key, label))
+    return choices
+
+
 class HistoricalFilterForm(forms.Form):
     period = forms.ChoiceField(choices=PERIODS, required=False, label="Period")
     date_from = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        label="From",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_day],
     )
     date_to = forms.DateField(
-        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        label="To",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_day],
     )
     tz = forms.CharField(
         required=False,
@@ -105,6 +132,29 @@ class HistoricalFilterForm(forms.Form):
             for name in ("team", "representative", "workstream", "channel"):
                 del self.fields[name]
         self.fields["tz"].widget.attrs["placeholder"] = default_tz
+
+    def full_clean(self) -> None:
+        """Once valid, the form shows what the page shows (review finding 13): the period in
+        force (the default one when none was given), its days, the zone in force (the session's
+        when the URL had none), and dates only when they apply (Custom dates)."""
+        super().full_clean()
+        if self.is_bound and not self._errors:
+            self.data = self.shown_query(self.data)
+            today = self.now.astimezone(self.cleaned_data["tz"]).date()
+            self.fields["period"].choices = period_choices(today)
+
+    def shown_query(self, query: QueryDict) -> QueryDict:
+        """`query` with the period and zone in force: links built from it (sorting, pages, the
+        exports, other days) show the same figures to whoever opens them."""
+        data = self.cleaned_data
+        shown = QueryDict(mutable=True)
+        shown.update(query)
+        shown["period"] = data["period"]
+        shown["tz"] = data["tz"].key
+        if data["period"] != "custom":
+            shown.pop("date_from", None)
+            shown.pop("date_to", None)
+        return shown
 
     def clean_tz(self) -> zoneinfo.ZoneInfo:
         name = (self.cleaned_data.get("tz") or self.default_tz).strip()

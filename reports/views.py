@@ -21,12 +21,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_tables2 import RequestConfig
 
 from portal.exceptions import ApplicationError, NotFound
 from portal.permissions import require_permission
+from portal.redirects import next_url
 from presence import services
 from presence.models import Channel, ConversationState, PresenceStatus, Representative
 from presence.selectors import (
@@ -119,15 +119,6 @@ def _act(request: HttpRequest, action: Callable[[], str]) -> None:
         messages.success(request, action())
     except ApplicationError as exc:
         messages.error(request, exc.detail)
-
-
-def _next_url(request: HttpRequest, default: str) -> str:
-    url = request.POST.get("next") or request.GET.get("next") or ""
-    if url and url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return url
-    return default
 
 
 # --- R1: agents report --------------------------------------------------------------------------
@@ -230,6 +221,7 @@ def agent_detail(request: HttpRequest, representative_id: int) -> HttpResponse:
 def agent_set_presence(request: HttpRequest, representative_id: int) -> HttpResponse:
     """P7: set a rep's presence (source supervisor; audited by the service, A4)."""
     rep = _scoped_representative(request, representative_id)
+    back = next_url(request, reverse("reports:agent_detail", args=[rep.pk]))  # before the write
     form = SetPresenceForm(request.POST)
     if not form.is_valid():
         errors = "; ".join(f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items())
@@ -244,7 +236,7 @@ def agent_set_presence(request: HttpRequest, representative_id: int) -> HttpResp
             return f"{rep.name} is now {status.presence_text}."
 
         _act(request, action)
-    return redirect(_next_url(request, reverse("reports:agent_detail", args=[rep.pk])))
+    return redirect(back)
 
 
 @require_permission(MANAGE)
@@ -252,6 +244,7 @@ def agent_set_presence(request: HttpRequest, representative_id: int) -> HttpResp
 def agent_reset_presence(request: HttpRequest, representative_id: int) -> HttpResponse:
     """P5: reset to the capacity presence (audited by the service when the actor is not the rep)."""
     rep = _scoped_representative(request, representative_id)
+    back = next_url(request, reverse("reports:agent_detail", args=[rep.pk]))  # before the write
 
     def action() -> str:
         outcome = services.presence_reset(
@@ -262,7 +255,7 @@ def agent_reset_presence(request: HttpRequest, representative_id: int) -> HttpRe
         )
 
     _act(request, action)
-    return redirect(_next_url(request, reverse("reports:agent_detail", args=[rep.pk])))
+    return redirect(back)
 
 
 # --- R2: ongoing conversations ------------------------------------------------------------------
@@ -341,7 +334,7 @@ def force_close(request: HttpRequest, conversation_id: int) -> HttpResponse:
     )
     if conversation is None:
         raise Http404(f"No conversation {conversation_id} that you can see.")
-    back = _next_url(request, reverse("reports:ongoing"))
+    back = next_url(request, reverse("reports:ongoing"))
     if request.method == "POST":
         rep = conversation.representative
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -18,7 +19,7 @@ from django_tables2 import RequestConfig
 from portal.csv_export import csv_response
 from portal.exceptions import NotFound
 from portal.permissions import require_permission
-from presence.models import BaseStatus, BuiltinStatus
+from presence.models import BaseStatus, BuiltinStatus, Representative
 from presence.selectors import representative_for
 
 from . import history
@@ -38,6 +39,8 @@ TEMPLATE = "reports/historical.html"
 REP_TEMPLATE = "reports/historical_rep.html"
 SESSION_TZ = "reports_historical_tz"
 PER_PAGE = 50
+DAYS_PER_PAGE = 31
+HOUR_REPS_PER_PAGE = 4  # at most 4 x 25 hourly rows
 EXPORTS = ("reps", "days", "hours")
 
 
@@ -127,6 +130,9 @@ def historical(request: HttpRequest) -> HttpResponse:
     export = request.GET.get("export", "")
     if not form.is_valid():
         return render(request, TEMPLATE, context)
+    # Every link of the page (sorting, pages, exports, other days) is built from request.GET:
+    # it carries the period and zone in force, so a shared link shows the same figures.
+    request.GET = form.data
     now = timezone.now()
     filters = form.filters()
     window = filters.window()
@@ -139,8 +145,8 @@ def historical(request: HttpRequest) -> HttpResponse:
     days = _day_rows(by_day, window)
     if export == "days":
         return csv_response(f"{stem}-by-day.csv", *day_csv(days, report.statuses))
-    hours = history.hourly_detail(reps=reps, window=window, now=now)
     if export == "hours":
+        hours = history.hourly_detail(reps=reps, window=window, now=now)
         rows = hours.iterator(chunk_size=2000) if hasattr(hours, "iterator") else hours
         return csv_response(f"{stem}-hourly.csv", *hour_csv(rows, window.tz))
 
@@ -153,14 +159,22 @@ def historical(request: HttpRequest) -> HttpResponse:
     legend = _status_palette(status_keys)
     page_rows = [row.record for row in table.paginated_rows]
     by_rep = {r.representative_id: r.statuses for r in report.rows}
+    # One page of days, and one day's hourly rows of one page of reps: the page stays small
+    # for any range and any number of reps (review finding 14); the CSVs have everything.
+    day_page = Paginator(days, DAYS_PER_PAGE).get_page(request.GET.get("dpage"))
     hour_day = _hour_day(request, window, now)
     day_window = history.report_window(date_from=hour_day, date_to=hour_day, tz=window.tz)
-    hour_rows = list(history.hourly_detail(reps=reps, window=day_window, now=now))
+    # The hourly rows of a few reps at a time: the reps are counted already (no COUNT) and the
+    # query reads only their rollups.
+    rep_ids = [row.representative_id for row in report.rows]
+    hour_page = Paginator(rep_ids, HOUR_REPS_PER_PAGE).get_page(request.GET.get("hpage"))
+    page_reps = Representative.objects.filter(pk__in=list(hour_page.object_list))
+    hour_rows = list(history.hourly_detail(reps=page_reps, window=day_window, now=now))
     for row in hour_rows:
         row["local"] = history.epoch_to_local(row["hour"], window.tz)
         row["signed_in"] = sum(row[b] for b in history.BASES) - row["offline"]
         row["base_list"] = [row[b] for b in history.BASES]
-    for day in days:
+    for day in day_page.object_list:
         day["status_list"] = [day["statuses"].get(s.pk, 0) for s in report.statuses]
     context |= {
         "filters": filters,
@@ -169,14 +183,21 @@ def historical(request: HttpRequest) -> HttpResponse:
         "table": table,
         "legend": legend,
         "rep_bars": _bars([(r["name"], by_rep[r["representative_id"]]) for r in page_rows], legend),
-        "day_bars": _bars([(d["date"].strftime("%a %d %b"), d["seconds"]) for d in days], legend),
-        "days": days,
+        "day_bars": _bars(
+            [(d["date"].strftime("%a %d %b"), d["seconds"]) for d in day_page.object_list], legend
+        ),
+        "days": day_page.object_list,
+        "day_page": day_page,
         "hour_rows": hour_rows,
+        "hour_page": hour_page,
         "hour_day": hour_day,
         "hour_days": _neighbours(hour_day, window),
         "bases": [(b, BASE_LABELS[b]) for b in history.BASES],
         "up_to": watermark() if window.aligned else now,
         "export_query": {e: _export_query(request, e) for e in EXPORTS},
+        "share_query": query_string(
+            {k: v for k, v in request.GET.items() if k not in ("export", "hpage", "dpage")}
+        ),
     }
     if request.htmx:
         return render(request, f"{TEMPLATE}#results", context)
@@ -201,7 +222,8 @@ def _neighbours(day: dt.date, window: history.Window) -> dict:
 
 
 def _export_query(request: HttpRequest, export: str) -> str:
-    params = {k: v for k, v in request.GET.items() if k not in ("page", "hday", "sort", "export")}
+    skip = ("page", "hday", "sort", "export", "hpage", "dpage")
+    params = {k: v for k, v in request.GET.items() if k not in skip}
     return query_string(params | {"export": export})
 
 
@@ -229,6 +251,7 @@ def historical_rep(request: HttpRequest, representative_id: int) -> HttpResponse
     context = {"form": form, "rep": rep, "time_zones": time_zone_names()}
     if not form.is_valid():
         return render(request, REP_TEMPLATE, context)
+    request.GET = form.data  # the export link carries the period and zone in force
     data = form.cleaned_data
     if (data["date_to"] - data["date_from"]).days + 1 > TIMELINE_MAX_DAYS:
         form.add_error(

@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
-from django.utils.http import url_has_allowed_host_and_scheme
 
 from portal.exceptions import ApplicationError
 from portal.permissions import require_permission
@@ -47,15 +46,6 @@ def act(request: HttpRequest, action: Callable[[], str]) -> bool:
         messages.error(request, error.detail)
         return False
     return True
-
-
-def next_url(request: HttpRequest, default: str) -> str:
-    url = request.POST.get("next") or request.GET.get("next") or ""
-    if url and url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return url
-    return default
 
 
 def page_number(request: HttpRequest) -> int:

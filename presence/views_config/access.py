@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Count, F, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -16,13 +16,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.exceptions import ApplicationError
+from portal.redirects import next_url
+from presence.filters import UserFilter
 from presence.forms import RolesForm, TeamForm, TeamMembersAddForm, TokenCreateForm
 from presence.models import ApiToken, Representative, Team
 from presence.selectors import representatives_visible_to
 from presence.services import api_token_create, api_token_revoke
 from presence.services import config as services
 
-from ._common import act, admin_required, next_url, page_number, render_page
+from ._common import act, admin_required, page_number, render_page
 
 PER_PAGE = 25
 
@@ -135,6 +137,7 @@ def team_members_add(request: HttpRequest, team_id: int) -> HttpResponse:
 def team_member_remove(request: HttpRequest, team_id: int, representative_id: int) -> HttpResponse:
     team = get_object_or_404(Team, pk=team_id)
     rep = get_object_or_404(Representative, pk=representative_id, teams=team)
+    back = next_url(request, _team_url(team))  # decided before anything is written
 
     def run() -> str:
         services.team_update(
@@ -143,7 +146,7 @@ def team_member_remove(request: HttpRequest, team_id: int, representative_id: in
         return f"{rep.name} is no longer in {team.name}."
 
     act(request, run)
-    return redirect(next_url(request, _team_url(team)))
+    return redirect(back)
 
 
 # --- Users and roles (A1) ---------------------------------------------------------------------------
@@ -152,22 +155,15 @@ def team_member_remove(request: HttpRequest, team_id: int, representative_id: in
 @admin_required
 @require_GET
 def user_list(request: HttpRequest) -> HttpResponse:
-    User = get_user_model()
-    query = request.GET.get("q", "").strip()
-    users = User.objects.prefetch_related(
+    users = get_user_model().objects.prefetch_related(
         Prefetch("groups", queryset=Group.objects.order_by("name"))
-    ).order_by("username")
-    if query:
-        users = users.filter(
-            Q(username__icontains=query)
-            | Q(first_name__icontains=query)
-            | Q(last_name__icontains=query)
-            | Q(email__icontains=query)
-        )
-    page = Paginator(users, PER_PAGE).get_page(page_number(request))
+    )
+    filterset = UserFilter(request.GET or None, queryset=users)
+    page = Paginator(filterset.qs.order_by("username"), PER_PAGE).get_page(page_number(request))
     context = {
         "page": page,
-        "q": query,
+        "filter": filterset,
+        "q": filterset.form.cleaned_data.get("q", "") if filterset.is_valid() else "",  # pages
         "groups": list(Group.objects.order_by("name")),
     }
     return render_page(request, "presence/config/users.html", context, partial="results")

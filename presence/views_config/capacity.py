@@ -13,12 +13,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.exceptions import ApplicationError
+from portal.redirects import next_url
 from presence.forms import CapacityProfileForm, CapacityUnitsForm, MemberAddForm, MemberLimitForm
 from presence.models import CapacityProfile, RepresentativeProfile
 from presence.selectors import representatives_visible_to
 from presence.services import config as services
 
-from ._common import act, admin_required, next_url, page_number, render_page
+from ._common import act, admin_required, page_number, render_page
 
 MEMBERS_PER_PAGE = 25
 
@@ -147,10 +148,11 @@ def capacity_member_limit(
 ) -> HttpResponse:
     """K2: set the rep's own limit, or clear it (blank: the profile's limit)."""
     link = _member(request, profile_id, representative_id)
+    back = next_url(request, _profile_url(link.profile))  # decided before anything is written
     form = MemberLimitForm(request.POST)
     if not form.is_valid():
         messages.error(request, f"{link.representative.name}: not changed. {_form_errors(form)}")
-        return redirect(next_url(request, _profile_url(link.profile)))
+        return redirect(back)
     limit = None if request.POST.get("clear") else form.cleaned_data["limit"]
 
     def run() -> str:
@@ -168,7 +170,7 @@ def capacity_member_limit(
         return f"{link.representative.name}'s own limit on {link.profile.name} is {limit}."
 
     act(request, run)
-    return redirect(next_url(request, _profile_url(link.profile)))
+    return redirect(back)
 
 
 @admin_required
@@ -177,6 +179,7 @@ def capacity_member_remove(
     request: HttpRequest, profile_id: int, representative_id: int
 ) -> HttpResponse:
     link = _member(request, profile_id, representative_id)
+    back = next_url(request, _profile_url(link.profile))
 
     def run() -> str:
         services.representative_profile_remove(
@@ -188,7 +191,7 @@ def capacity_member_remove(
         return f"{link.representative.name} no longer holds {link.profile.name}."
 
     act(request, run)
-    return redirect(next_url(request, _profile_url(link.profile)))
+    return redirect(back)
 
 
 @admin_required

@@ -4,10 +4,12 @@ translations of the presence text (C4)."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -29,6 +31,7 @@ from presence.tables import StatusTable
 from ._common import act, admin_required, render_page
 
 FORM_TEMPLATE = "presence/config/status_form.html"
+_EDITED_STATUS = forms.ModelChoiceField(queryset=PresenceStatus.objects.all(), required=False)
 
 
 def _count(queryset: QuerySet, field: str) -> Coalesce:
@@ -132,12 +135,17 @@ def status_validate(request: HttpRequest) -> HttpResponse:
     name = request.POST.get("_field", "")
     form = PresenceStatusForm(request.POST)
     if name not in form.fields:
-        raise Http404("No such field.")
+        return HttpResponseBadRequest("No such field on the status form.")
     status = None
     if request.POST.get("_status"):
-        status = PresenceStatus.objects.filter(
-            pk=request.POST["_status"], builtin_key__isnull=True
-        ).first()
+        # The status being edited (a built-in one is checked as a new name): an id, else a 400
+        # (a value such as "abc" was a 500).
+        try:
+            status = _EDITED_STATUS.clean(request.POST["_status"])
+        except ValidationError:
+            return HttpResponseBadRequest("No such status.")
+        if status is not None and status.is_builtin:
+            status = None
     form.is_valid()
     if name not in form.errors:
         try:

@@ -84,7 +84,7 @@ EXPECTED: dict[str, dict[str, tuple[int, int, int, int, int]]] = {
     },
     "presence:config_status_validate": {
         "GET": (302, 403, 403, 403, 405),
-        "POST": (302, 403, 403, 403, 404),
+        "POST": (302, 403, 403, 403, 400),  # no `_field`: a bad request (review finding 8)
     },
     "presence:config_status_edit": {
         "GET": (302, 403, 403, 403, 200),
