@@ -42,25 +42,15 @@ from ninja.security import HttpBearer
 
 from portal import permissions, throttle
 from portal.exceptions import ApplicationError
+from portal.middleware import API_ERROR_CODES, RETRY_AFTER_SECONDS
 from portal.middleware import DETAIL as DATABASE_DOWN
-from portal.middleware import RETRY_AFTER_SECONDS
 from presence.services import api_token_authenticate
 
 from . import routes_config, routes_conversations, routes_presence
 
 # Field names of the services that the API spells differently.
 FIELD_NAMES = {"reset_frequency": "reset"}
-HTTP_CODES = {
-    400: "invalid",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    409: "conflict",
-    413: "too_large",
-    429: "throttled",
-    503: "unavailable",
-}
+HTTP_CODES = API_ERROR_CODES  # one table for the API and for ApiErrorShapeMiddleware
 
 
 class ApiTokenAuth(HttpBearer):
