@@ -113,7 +113,7 @@ def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRes
         parts = parts[1:]  # drop the name of the body parameter
     field = parts[0] if parts else None
     path = ".".join(parts)
-    message = first.get("msg", "invalid value")
+    message = first.get("msg", "invalid value").removeprefix("Value error, ")
     if not field:
         if source == "body":
             detail = "The request body must be a JSON object with the fields this call takes."
