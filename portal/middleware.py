@@ -20,11 +20,38 @@ DETAIL = (
     "The database cannot be reached right now; nothing was written. "
     f"Try again in a few seconds ({RETRY_AFTER_SECONDS} s)."
 )
+# A deadlock, a serialization failure or a lock that could not be taken: the database is up, and
+# the request lost a race with another write. It rolled back; the answer is 409, not 503.
+CONFLICT_SQLSTATES = frozenset({"40P01", "40001", "55P03"})
+CONFLICT_DETAIL = (
+    "Another change to the same data was being written at the same time; nothing was written. "
+    "Reload and try again."
+)
 PAGE = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Temporarily unavailable</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"></head>
 <body><main><h1>Temporarily unavailable</h1><p>{DETAIL}</p></main></body></html>
 """
+
+
+CONFLICT_PAGE = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Changed at the same time</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body><main><h1>Changed at the same time</h1><p>{CONFLICT_DETAIL}</p></main></body></html>
+"""
+
+
+def is_write_conflict(exception: BaseException) -> bool:
+    """The database refused the write because of a concurrent one (see CONFLICT_SQLSTATES)."""
+    cause = exception.__cause__
+    return getattr(cause, "sqlstate", None) in CONFLICT_SQLSTATES
+
+
+def write_conflict_response(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        body = {"error": "conflict", "detail": CONFLICT_DETAIL, "state": "concurrent_change"}
+        return JsonResponse(body, status=409)
+    return HttpResponse(CONFLICT_PAGE, status=409, content_type="text/html; charset=utf-8")
 
 
 def database_unavailable_response(request: HttpRequest) -> HttpResponse:
@@ -45,6 +72,9 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, OperationalError) and is_write_conflict(exception):
+            log.warning("write conflict: %s", exception)
+            return write_conflict_response(request)
         if isinstance(exception, (OperationalError, InterfaceError)):
             log.error("database unavailable: %s", exception)
             return database_unavailable_response(request)

@@ -42,7 +42,12 @@ from ninja.security import HttpBearer
 
 from portal import permissions, throttle
 from portal.exceptions import ApplicationError
-from portal.middleware import API_ERROR_CODES, RETRY_AFTER_SECONDS
+from portal.middleware import (
+    API_ERROR_CODES,
+    CONFLICT_DETAIL,
+    RETRY_AFTER_SECONDS,
+    is_write_conflict,
+)
 from portal.middleware import DETAIL as DATABASE_DOWN
 from presence.services import api_token_authenticate
 
@@ -163,7 +168,10 @@ def too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
 @api.exception_handler(OperationalError)
 @api.exception_handler(InterfaceError)
 def database_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
-    """The database cannot be reached: 503, nothing was written (writes are atomic)."""
+    """The database cannot be reached: 503, nothing was written (writes are atomic). A write
+    that lost a race with another (a deadlock, a serialization failure) is a 409 instead."""
+    if is_write_conflict(exc):
+        return error_response(request, 409, CONFLICT_DETAIL, state="concurrent_change")
     response = error_response(request, 503, DATABASE_DOWN)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response

@@ -1,12 +1,17 @@
 """Every answer under /api/ is the API's JSON error shape {"error", "detail"}, whatever layer wrote
-it: ninja's own 405, the URL resolver's 404, Django's 500 page (api.md "Conventions")."""
+it: ninja's own 405, the URL resolver's 404, Django's 500 page (api.md "Conventions"); and a write
+that loses a race with another is a 409, not a 503."""
 
 import re
 
+import psycopg
 import pytest
+from django.db import OperationalError
 from django.test import Client as HttpClient
 
+from portal.middleware import DatabaseUnavailableMiddleware
 from presence.api import api
+from tests.factories import RepresentativeFactory
 from tests.presence.test_api import Api, error, token_for
 
 pytestmark = pytest.mark.django_db
@@ -80,3 +85,46 @@ def test_pages_keep_their_html_405(client):
     response = client.post("/healthz")
     assert response.status_code == 405
     assert not response["Content-Type"].startswith("application/json")
+
+
+def _deadlock() -> OperationalError:
+    """What Django raises when PostgreSQL breaks a deadlock by failing this transaction."""
+    try:
+        try:
+            raise psycopg.errors.DeadlockDetected("deadlock detected")
+        except psycopg.Error as cause:
+            raise OperationalError("deadlock detected") from cause
+    except OperationalError as error:
+        return error
+
+
+def test_a_write_that_loses_a_deadlock_answers_409_not_503(admin, monkeypatch):
+    """Review finding 9: a bulk default change that PostgreSQL failed to break a deadlock
+    answered 503 "database unreachable". A write that loses a race with another is a genuine
+    conflict: 409 in the API's shape, nothing written, try again."""
+
+    def deadlocked(**kwargs):
+        raise _deadlock()
+
+    monkeypatch.setattr(
+        "presence.api.routes_config.services.representative_default_presence_bulk", deadlocked
+    )
+    rep = RepresentativeFactory()
+    response = admin.post(
+        "/representatives/default-presence",
+        {"representative_ids": [rep.pk], "default_presence_id": None},
+    )
+    body = error(response, 409, "conflict", state="concurrent_change")
+    assert "at the same time" in body["detail"]
+    assert "Retry-After" not in response
+
+
+def test_a_page_write_that_loses_a_deadlock_answers_409_with_a_clear_page(rf):
+    """Review finding 9, pages: the same race on a page is a 409 page saying what happened,
+    not the "database cannot be reached" page."""
+    middleware = DatabaseUnavailableMiddleware(lambda request: None)
+    response = middleware.process_exception(rf.post("/config/defaults/"), _deadlock())
+    assert response.status_code == 409
+    assert b"Changed at the same time" in response.content
+    down = middleware.process_exception(rf.get("/"), OperationalError("connection refused"))
+    assert down.status_code == 503
