@@ -27,7 +27,12 @@ presence.services.tokens); the token carries its user's permissions and team sco
 
 Errors, all in one shape (handlers below, one per kind): {"error": code, "detail": sentence},
 plus "field" when an input field is at fault (400) and "state" for 409. Pydantic's 422 becomes 400
-naming the field; a body that is not JSON is 400; nothing is ever a 500 for bad input.
+naming the field; a body that is not JSON is 400; nothing is ever a 500 for bad input. Input
+types (schemas.py): integers refuse true/false (Int), text refuses NUL and lone surrogates (Text),
+times need an offset and are read as UTC within 1900-9000 (Time). A write that loses a race with
+another (deadlock, serialization failure) is 409 "concurrent_change". What no handler here writes
+(ninja's 405, the URL resolver's 404, Django's 500) portal.middleware.ApiErrorShapeMiddleware
+turns into the same shape.
 """
 
 from django.conf import settings
