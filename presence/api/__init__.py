@@ -27,7 +27,12 @@ presence.services.tokens); the token carries its user's permissions and team sco
 
 Errors, all in one shape (handlers below, one per kind): {"error": code, "detail": sentence},
 plus "field" when an input field is at fault (400) and "state" for 409. Pydantic's 422 becomes 400
-naming the field; a body that is not JSON is 400; nothing is ever a 500 for bad input.
+naming the field; a body that is not JSON is 400; nothing is ever a 500 for bad input. Input
+types (schemas.py): integers refuse true/false (Int), text refuses NUL and lone surrogates (Text),
+times need an offset and are read as UTC within 1900-9000 (Time). A write that loses a race with
+another (deadlock, serialization failure) is 409 "concurrent_change". What no handler here writes
+(ninja's 405, the URL resolver's 404, Django's 500) portal.middleware.ApiErrorShapeMiddleware
+turns into the same shape.
 """
 
 from django.conf import settings
@@ -42,25 +47,20 @@ from ninja.security import HttpBearer
 
 from portal import permissions, throttle
 from portal.exceptions import ApplicationError
+from portal.middleware import (
+    API_ERROR_CODES,
+    CONFLICT_DETAIL,
+    RETRY_AFTER_SECONDS,
+    is_write_conflict,
+)
 from portal.middleware import DETAIL as DATABASE_DOWN
-from portal.middleware import RETRY_AFTER_SECONDS
 from presence.services import api_token_authenticate
 
 from . import routes_config, routes_conversations, routes_presence
 
 # Field names of the services that the API spells differently.
 FIELD_NAMES = {"reset_frequency": "reset"}
-HTTP_CODES = {
-    400: "invalid",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    409: "conflict",
-    413: "too_large",
-    429: "throttled",
-    503: "unavailable",
-}
+HTTP_CODES = API_ERROR_CODES  # one table for the API and for ApiErrorShapeMiddleware
 
 
 class ApiTokenAuth(HttpBearer):
@@ -123,7 +123,7 @@ def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRes
         parts = parts[1:]  # drop the name of the body parameter
     field = parts[0] if parts else None
     path = ".".join(parts)
-    message = first.get("msg", "invalid value")
+    message = first.get("msg", "invalid value").removeprefix("Value error, ")
     if not field:
         if source == "body":
             detail = "The request body must be a JSON object with the fields this call takes."
@@ -173,7 +173,10 @@ def too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
 @api.exception_handler(OperationalError)
 @api.exception_handler(InterfaceError)
 def database_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
-    """The database cannot be reached: 503, nothing was written (writes are atomic)."""
+    """The database cannot be reached: 503, nothing was written (writes are atomic). A write
+    that lost a race with another (a deadlock, a serialization failure) is a 409 instead."""
+    if is_write_conflict(exc):
+        return error_response(request, 409, CONFLICT_DETAIL, state="concurrent_change")
     response = error_response(request, 503, DATABASE_DOWN)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response

@@ -26,6 +26,7 @@ from .schemas import (
     Error,
     ExternalId,
     Id,
+    Int,
     PresenceStatusIn,
     PresenceStatusOut,
     PresenceStatusPatch,
@@ -49,8 +50,8 @@ class Pages(LimitOffsetPagination):
     as an out-of-range integer."""
 
     class Input(Schema):
-        limit: int = Field(100, ge=1, le=1000)
-        offset: int = Field(0, ge=0, le=2**31 - 1)
+        limit: Int = Field(100, ge=1, le=1000)
+        offset: Int = Field(0, ge=0, le=2**31 - 1)
 
 
 ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 409: Error}

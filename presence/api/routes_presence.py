@@ -23,6 +23,7 @@ from .schemas import (
     IntervalOut,
     PresenceOut,
     PresenceSetIn,
+    Time,
 )
 
 router = Router(tags=["presence"])
@@ -138,28 +139,20 @@ def sign_out(request: HttpRequest, id: int):
     return _detail(rep, now, outcome)
 
 
-def _aware(value: dt.datetime | None, field: str) -> dt.datetime | None:
-    if value is not None and (value.tzinfo is None or value.utcoffset() is None):
-        raise ValidationFailed(
-            f"{field} needs a UTC offset, e.g. 2025-03-01T08:00:00Z.", field=field
-        )
-    return value
-
-
 @router.get(
     "/representatives/{int:id}/presence-history", response={200: list[IntervalOut], **ERRORS}
 )
 def presence_history(
     request: HttpRequest,
     id: int,
-    start: dt.datetime | None = None,
-    end: dt.datetime | None = None,
+    start: Time | None = None,
+    end: Time | None = None,
 ):
     """H1: the intervals that overlap [start, end), oldest first. Defaults: the last 24 hours up
     to now; at most 366 days."""
     rep = access.representative(request, id)
-    end = _aware(end, "end") or timezone.now()
-    start = _aware(start, "start") or end - HISTORY_DEFAULT
+    end = end or timezone.now()
+    start = start or end - HISTORY_DEFAULT
     if start >= end:
         raise ValidationFailed("start must be before end.", field="start")
     if end - start > HISTORY_MAX:

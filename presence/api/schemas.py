@@ -2,6 +2,7 @@
 no-op); PATCH bodies take any subset, and a field given as null where null means nothing is a 400."""
 
 import datetime as dt
+import re
 from typing import Annotated, Literal
 
 from ninja import Field, Schema
@@ -9,23 +10,50 @@ from pydantic import AfterValidator, BeforeValidator, ConfigDict
 
 from presence.models import BaseStatus, Channel, ResetFrequency, WrapUpPolicy
 
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# The times the API takes: well inside what Python and PostgreSQL can compute and store, so
+# that a window (start = end - 24 h) or a conversion never overflows.
+EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(9000, 1, 1, tzinfo=dt.UTC)
 
-def _no_nul(value: str) -> str:
+
+def _storable(value: str) -> str:
+    """Text the database can store: no NUL, no lone surrogate (a JSON "\\ud800" is not a
+    character, and UTF-8 cannot encode it)."""
     if "\x00" in value:
         raise ValueError("must not contain NUL characters")
+    if LONE_SURROGATE.search(value):
+        raise ValueError("must be valid Unicode text (it holds a lone surrogate such as \\ud800)")
+    return value
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    """An ISO 8601 time with an offset, as UTC: PostgreSQL refuses offsets beyond 15:59 and a
+    time near year 1 or 9999 overflows once converted."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("needs a UTC offset, e.g. 2025-03-01T08:00:00Z")
+    try:
+        value = value.astimezone(dt.UTC)
+    except OverflowError:
+        value = None
+    if value is None or not EARLIEST <= value <= LATEST:
+        raise ValueError(f"must be between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d} (UTC)")
     return value
 
 
 def _not_bool(value):
-    # JSON true/false are not ids (pydantic's lax mode would read true as 1).
+    # JSON true/false are not numbers (pydantic's lax mode would read true as 1, false as 0).
     if isinstance(value, bool):
-        raise ValueError("must be an integer id, not true or false")
+        raise ValueError("must be a whole number, not true or false")
     return value
 
 
-Text = Annotated[str, AfterValidator(_no_nul)]
-ExternalId = Annotated[str, Field(max_length=100), AfterValidator(_no_nul)]
-Id = Annotated[int, BeforeValidator(_not_bool), Field(ge=1, le=2**63 - 1)]
+Text = Annotated[str, AfterValidator(_storable)]
+Time = Annotated[dt.datetime, AfterValidator(_utc)]
+ExternalId = Annotated[str, Field(max_length=100), AfterValidator(_storable)]
+# Every integer field of the API is an Int (tests/presence/test_api_input.py walks them all).
+Int = Annotated[int, BeforeValidator(_not_bool)]
+Id = Annotated[Int, Field(ge=1, le=2**63 - 1)]
 BaseStatusName = Literal[tuple(BaseStatus.values)]  # type: ignore[valid-type]
 ChannelName = Literal[tuple(Channel.values)]  # type: ignore[valid-type]
 WrapUpPolicyName = Literal[tuple(WrapUpPolicy.values)]  # type: ignore[valid-type]
@@ -80,14 +108,14 @@ class PresenceStatusOut(Schema):
 
 class CapacityProfileIn(In):
     name: Text
-    limit: int
+    limit: Int
     blocking: bool = False
     reset: ResetName = ResetFrequency.IMMEDIATE.value
 
 
 class CapacityProfilePatch(In):
     name: Text = None
-    limit: int = None
+    limit: Int = None
     blocking: bool = None
     reset: ResetName = None
 
@@ -107,22 +135,22 @@ class CapacityProfileOut(Schema):
 class WorkstreamIn(In):
     name: Text
     channel: ChannelName
-    units_per_conversation: int = 1
+    units_per_conversation: Int = 1
     capacity_profile_id: Id | None = None
     wrap_up_policy: WrapUpPolicyName = WrapUpPolicy.ALWAYS.value
-    wrap_up_minutes: int | None = None
+    wrap_up_minutes: Int | None = None
     allowed_base_statuses: list[BaseStatusName] | None = None
-    offer_timeout_seconds: int = 60
+    offer_timeout_seconds: Int = 60
     missed_makes_inactive: bool = False
     reject_makes_dnd: bool = False
     external_id: ExternalId | None = None
-    autoclose_open_seconds: int | None = Field(
+    autoclose_open_seconds: Int | None = Field(
         None, description="V2; null: never. Not given: the channel's default."
     )
-    autoclose_active_seconds: int | None = Field(
+    autoclose_active_seconds: Int | None = Field(
         None, description="V2; null: never. Not given: the channel's default."
     )
-    autoclose_wrap_up_seconds: int | None = Field(
+    autoclose_wrap_up_seconds: Int | None = Field(
         None, description="V2; null: never. Not given: the channel's default."
     )
 
@@ -130,18 +158,18 @@ class WorkstreamIn(In):
 class WorkstreamPatch(In):
     name: Text = None
     channel: ChannelName = None
-    units_per_conversation: int = None
+    units_per_conversation: Int = None
     capacity_profile_id: Id | None = None
     wrap_up_policy: WrapUpPolicyName = None
-    wrap_up_minutes: int | None = None
+    wrap_up_minutes: Int | None = None
     allowed_base_statuses: list[BaseStatusName] | None = None
-    offer_timeout_seconds: int = None
+    offer_timeout_seconds: Int = None
     missed_makes_inactive: bool = None
     reject_makes_dnd: bool = None
     external_id: ExternalId | None = None
-    autoclose_open_seconds: int | None = None
-    autoclose_active_seconds: int | None = None
-    autoclose_wrap_up_seconds: int | None = None
+    autoclose_open_seconds: Int | None = None
+    autoclose_active_seconds: Int | None = None
+    autoclose_wrap_up_seconds: Int | None = None
 
 
 class WorkstreamOut(Schema):
@@ -181,7 +209,7 @@ class RepresentativeIn(In):
     name: Text
     email: Text = ""
     username: Text | None = None
-    capacity_units: int = 0
+    capacity_units: Int = 0
     default_presence_id: Id | None = None
     team_ids: list[Id] = []
     timezone: Text = "UTC"
@@ -192,7 +220,7 @@ class RepresentativePatch(In):
     name: Text = None
     email: Text = None
     username: Text | None = None
-    capacity_units: int = None
+    capacity_units: Int = None
     default_presence_id: Id | None = None
     team_ids: list[Id] = None
     timezone: Text = None
@@ -221,7 +249,7 @@ class RepresentativeOut(Schema):
 
 
 class RepresentativeProfileIn(In):
-    limit: int | None = Field(None, description="The rep's own limit (0-100); null: the profile's.")
+    limit: Int | None = Field(None, description="The rep's own limit (0-100); null: the profile's.")
 
 
 class RepresentativeProfileOut(Schema):

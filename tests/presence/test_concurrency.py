@@ -8,10 +8,11 @@ import pytest
 from django.db import connection, connections
 from django.utils import timezone
 
-from portal.exceptions import ApplicationError
+from portal.exceptions import ApplicationError, Conflict
 from presence import engine
 from presence import services as s
 from presence.models import (
+    AuditLogEntry,
     Conversation,
     ConversationState,
     Offer,
@@ -20,11 +21,18 @@ from presence.models import (
     PresenceStatus,
     Representative,
 )
+from presence.services import config as config_services
 from presence.services.transitions import current_presence, load_builtins
-from tests.factories import ConversationFactory, RepresentativeFactory, WorkstreamFactory
+from tests.factories import (
+    ConversationFactory,
+    PresenceStatusFactory,
+    RepresentativeFactory,
+    WorkstreamFactory,
+)
 from tests.presence.helpers import assert_h1, presence_of
 
 THREADS, EVENTS_PER_THREAD = 20, 25
+BULK_THREADS, BULK_ROUNDS, BULK_REPS = 20, 3, 150
 
 
 def _one_event(rnd: random.Random, reps, workstreams, statuses) -> None:
@@ -148,3 +156,133 @@ def test_h1_p4_concurrent_events_and_ticks_keep_history_and_presence_right():
         )
         assert not decision.changed_presence, (rep, row.status, row.source, snap)
     assert connection.vendor == "postgresql"
+
+
+def _deadlocks() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute("SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_d4_concurrent_bulk_default_changes_serialise_without_deadlocks():
+    """Review finding 9: 20 bulk default changes of the same 150 reps at once (here 3 rounds of
+    20, each listing the reps in its own order) deadlocked (6-12 of 20 answered 503). They lock the rows in one order
+    (by id), so they wait for each other: no error, every rep ends with the default of the last
+    change, and each rep's audit trail is a chain (each entry's old value is the previous one's
+    new value: every change read the value it replaced under its lock)."""
+    reps = [RepresentativeFactory().pk for _ in range(BULK_REPS)]
+    statuses = [PresenceStatusFactory(name=f"Bulk {i}") for i in range(3)]
+    with connection.cursor() as cursor:
+        # Planner statistics as a live database has them: the UPDATE of nearly the whole
+        # table is then a sequential scan, which meets the rows in their physical order, and
+        # that order changes as concurrent updates write new row versions.
+        cursor.execute(f"ANALYZE {Representative._meta.db_table}")
+    deadlocks_before = _deadlocks()
+    start = threading.Barrier(BULK_THREADS)
+    errors: list[BaseException] = []
+
+    def writer(seed: int) -> None:
+        rnd = random.Random(seed)
+        try:
+            start.wait()
+            for round_ in range(BULK_ROUNDS):
+                ids = rnd.sample(reps, len(reps))
+                s.representative_default_presence_bulk(
+                    representative_ids=ids,
+                    status=statuses[(seed + round_) % len(statuses)],
+                    actor=None,
+                    now=timezone.now(),
+                )
+        except BaseException as exc:  # noqa: BLE001 - any database error fails the test
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=writer, args=(seed,)) for seed in range(BULK_THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors[:3]
+    assert _deadlocks() == deadlocks_before
+
+    finals = Representative.objects.filter(pk__in=reps).values_list(
+        "default_presence__name", flat=True
+    )
+    assert len(set(finals)) == 1, sorted(set(finals))
+    _assert_audit_trails_chain(reps)
+
+
+def _assert_audit_trails_chain(reps: list[int]) -> None:
+    """Each rep's audit trail is a chain: every entry's old value is the previous entry's new
+    value, and the last new value is the rep's default now (no change was lost or misread)."""
+    trail: dict[str, list[AuditLogEntry]] = {}
+    for entry in AuditLogEntry.objects.filter(action="representative.default_presence").order_by(
+        "pk"
+    ):
+        trail.setdefault(entry.object_id, []).append(entry)
+    now = dict(
+        Representative.objects.filter(pk__in=reps).values_list("pk", "default_presence__name")
+    )
+    for rep_id, entries in trail.items():
+        for previous, entry in zip(entries, entries[1:], strict=False):
+            assert entry.before == previous.after, rep_id
+        assert entries[-1].after["default_presence"] == now[int(rep_id)], rep_id
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_d4_concurrent_previews_and_api_bulk_changes_serialise_and_stale_previews_conflict():
+    """Review finding 9, the page's path beside the API's: 10 admins apply previews (made of the
+    same 150 reps, whose defaults differ, so each apply is one UPDATE per old default) while 10
+    API bulk changes of the same reps run. Nothing deadlocks; a preview that another change made
+    stale is a genuine conflict, refused as Conflict with nothing written (the page says so)."""
+    initial = [PresenceStatusFactory(name=f"Initial {i}") for i in range(3)]
+    reps = [RepresentativeFactory(default_presence=initial[n % 3]).pk for n in range(BULK_REPS)]
+    targets = [PresenceStatusFactory(name=f"Target {i}") for i in range(BULK_THREADS)]
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {Representative._meta.db_table}")
+    plans = [
+        config_services.default_presence_plan_for(
+            representatives=Representative.objects.filter(pk__in=reps), status=status
+        )
+        for status in targets[: BULK_THREADS // 2]
+    ]
+    start = threading.Barrier(BULK_THREADS)
+    outcomes: list[object] = []
+
+    def apply(plan) -> None:
+        config_services.default_presence_plan_apply(plan=plan, actor=None, now=timezone.now())
+
+    def bulk(status) -> None:
+        s.representative_default_presence_bulk(
+            representative_ids=random.sample(reps, len(reps)),
+            status=status,
+            actor=None,
+            now=timezone.now(),
+        )
+
+    def run(action, arg) -> None:
+        try:
+            start.wait()
+            action(arg)
+            outcomes.append("done")
+        except BaseException as exc:  # noqa: BLE001 - a database error fails the test
+            outcomes.append(exc)
+        finally:
+            connections.close_all()
+
+    jobs = [(apply, plan) for plan in plans] + [(bulk, t) for t in targets[BULK_THREADS // 2 :]]
+    threads = [threading.Thread(target=run, args=job) for job in jobs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    refused = [o for o in outcomes if o != "done"]
+    assert all(isinstance(o, Conflict) for o in refused), refused[:3]
+    assert all("since the preview" in o.detail for o in refused)
+    assert outcomes.count("done") >= BULK_THREADS // 2  # every API change went through
+    _assert_audit_trails_chain(reps)

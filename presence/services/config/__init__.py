@@ -21,12 +21,12 @@ from .defaults import (
     default_presence_plan_apply,
     default_presence_plan_for,
     default_presence_plan_from_rows,
+    representative_default_presence_bulk,
     representatives_by_key,
 )
 from .people import (
     check_default_presence,
     representative_create,
-    representative_default_presence_bulk,
     representative_update,
     team_create,
     team_update,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -24,6 +24,7 @@ from portal.exceptions import Conflict, ValidationFailed
 from presence.models import AuditLogEntry, PresenceStatus, Representative
 
 from ..audit import audit_entry
+from ._checks import _integer, _plural
 from .people import check_default_presence
 
 CHUNK = 2000  # ids or keys per IN (...) list: far below SQLite's and PostgreSQL's limits
@@ -112,6 +113,21 @@ def _d2_problem(status: PresenceStatus | None) -> str:
     except ValidationFailed as error:
         return error.detail
     return ""
+
+
+def _lock_in_id_order(rep_ids: Iterable[int]) -> None:
+    """Locks the reps' rows (SELECT ... ORDER BY id FOR UPDATE), CHUNK ids at a time in rising
+    order. Every bulk change of defaults takes its row locks in this one order, so concurrent
+    ones wait for each other instead of deadlocking: an UPDATE of many rows meets them in their
+    physical order, which concurrent updates keep changing (review finding 9)."""
+    ids = sorted(set(rep_ids))
+    for start in range(0, len(ids), CHUNK):
+        list(
+            Representative.objects.select_for_update()
+            .filter(pk__in=ids[start : start + CHUNK])
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
 
 
 def default_presence_plan_for(
@@ -267,6 +283,7 @@ def default_presence_plan_apply(
     for change in plan.changes:
         groups[(change.before_id, change.after_id)].append(change.representative_id)
     with transaction.atomic():
+        _lock_in_id_order(c.representative_id for c in plan.changes)
         written = 0
         for (old_id, new_id), rep_ids in groups.items():
             for start in range(0, len(rep_ids), CHUNK):
@@ -296,3 +313,75 @@ def default_presence_plan_apply(
             batch_size=CHUNK,
         )
     return plan.changes
+
+
+def representative_default_presence_bulk(
+    *,
+    representative_ids: Iterable[int],
+    status: PresenceStatus | None,
+    actor: AbstractBaseUser | None,
+    now: dt.datetime,
+    scope: QuerySet[Representative] | None = None,
+) -> list[dict]:
+    """D4 (the API's bulk change): the default presence of many reps at once, all-or-nothing,
+    every change audited.
+
+    Every id must be a rep of `scope` (default: all reps; interfaces pass
+    representatives_visible_to(user=...)) and `status` must satisfy D2 (None: Available, D1);
+    otherwise nothing is written. The rows are locked in id order first and the old values read
+    under the lock, so concurrent bulk changes serialise and each audit row's old value is the
+    one it replaced. A bounded number of queries whatever the number of reps: the locks and the
+    read (per CHUNK ids), one UPDATE, the audit INSERT.
+    Returns the changes made: [{representative_id, name, before, after}] (status names).
+    """
+    ids = list(dict.fromkeys(representative_ids))
+    if not ids:
+        raise ValidationFailed("Give at least one representative id.", field="representative_ids")
+    for rep_id in ids:
+        _integer(rep_id, field="representative_ids", low=1, high=2**63 - 1)
+    if status is not None:
+        check_default_presence(status)
+    reps = scope if scope is not None else Representative.objects.all()
+    new_id = status.pk if status else None
+    new_name = status.name if status else None
+    with transaction.atomic():
+        _lock_in_id_order(ids)
+        rows = list(
+            reps.filter(pk__in=ids)
+            .order_by()
+            .values_list("pk", "name", "default_presence_id", "default_presence__name")
+        )
+        unknown = sorted(set(ids) - {row[0] for row in rows})
+        if unknown:
+            shown = ", ".join(map(str, unknown[:20])) + (" ..." if len(unknown) > 20 else "")
+            raise ValidationFailed(
+                f"No representative {shown} that you can change; nothing was changed "
+                f"({_plural(len(unknown), 'invalid id')} of {len(ids)}).",
+                field="representative_ids",
+                extra={"invalid": unknown},
+            )
+        changes = [
+            {"representative_id": pk, "name": name, "before": old_name, "after": new_name}
+            for pk, name, old_id, old_name in sorted(rows)
+            if old_id != new_id
+        ]
+        if not changes:
+            return []
+        Representative.objects.filter(pk__in=[c["representative_id"] for c in changes]).update(
+            default_presence=status
+        )
+        AuditLogEntry.objects.bulk_create(
+            [
+                audit_entry(
+                    actor=actor,
+                    action=AUDIT_ACTION,
+                    obj=_RepresentativeRef(c["representative_id"], c["name"]),
+                    before={"default_presence": c["before"]},
+                    after={"default_presence": c["after"]},
+                    now=now,
+                )
+                for c in changes
+            ],
+            batch_size=CHUNK,
+        )
+    return changes

@@ -10,20 +10,19 @@ from collections.abc import Iterable
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import QuerySet, Value
+from django.db.models import Value
 from django.db.models.functions import Lower
 
 from portal.exceptions import ValidationFailed
 from presence import engine
 from presence.models import (
-    AuditLogEntry,
     BuiltinStatus,
     PresenceStatus,
     Representative,
     Team,
 )
 
-from ..audit import audit_entry, audit_log
+from ..audit import audit_log
 from ..presence import presence_recalculate
 from ._checks import (
     UNSET,
@@ -32,7 +31,6 @@ from ._checks import (
     _full_clean,
     _integer,
     _optional_id_text,
-    _plural,
     _save,
     _text,
     _unique_external_id,
@@ -352,70 +350,3 @@ def representative_update(
         if "capacity_units" in new:
             presence_recalculate(rep_ids=[rep.pk], event=engine.Event.CAPACITY_CHANGE, now=now)
     return rep
-
-
-def representative_default_presence_bulk(
-    *,
-    representative_ids: Iterable[int],
-    status: PresenceStatus | None,
-    actor: AbstractBaseUser | None,
-    now: dt.datetime,
-    scope: QuerySet[Representative] | None = None,
-) -> list[dict]:
-    """D4: the default presence of many reps at once, all-or-nothing, every change audited.
-
-    Every id must be a rep of `scope` (default: all reps; interfaces pass
-    representatives_visible_to(user=...)) and `status` must satisfy D2 (None: Available, D1);
-    otherwise nothing is written. A bounded number of queries whatever the number of reps:
-    one read, one UPDATE, one INSERT of the audit rows (batched by the database's limits).
-    Returns the changes made: [{representative_id, name, before, after}] (status names).
-    """
-    ids = list(dict.fromkeys(representative_ids))
-    if not ids:
-        raise ValidationFailed("Give at least one representative id.", field="representative_ids")
-    for rep_id in ids:
-        _integer(rep_id, field="representative_ids", low=1, high=2**63 - 1)
-    if status is not None:
-        check_default_presence(status)
-    reps = scope if scope is not None else Representative.objects.all()
-    rows = list(
-        reps.filter(pk__in=ids)
-        .order_by()
-        .values_list("pk", "name", "default_presence_id", "default_presence__name")
-    )
-    unknown = sorted(set(ids) - {row[0] for row in rows})
-    if unknown:
-        shown = ", ".join(map(str, unknown[:20])) + (" ..." if len(unknown) > 20 else "")
-        raise ValidationFailed(
-            f"No representative {shown} that you can change; nothing was changed "
-            f"({_plural(len(unknown), 'invalid id')} of {len(ids)}).",
-            field="representative_ids",
-            extra={"invalid": unknown},
-        )
-    new_id = status.pk if status else None
-    new_name = status.name if status else None
-    changes = [
-        {"representative_id": pk, "name": name, "before": old_name, "after": new_name}
-        for pk, name, old_id, old_name in sorted(rows)
-        if old_id != new_id
-    ]
-    if not changes:
-        return []
-    with transaction.atomic():
-        Representative.objects.filter(pk__in=[c["representative_id"] for c in changes]).update(
-            default_presence=status
-        )
-        AuditLogEntry.objects.bulk_create(
-            [
-                audit_entry(
-                    actor=actor,
-                    action="representative.default_presence",
-                    obj=Representative(pk=c["representative_id"], name=c["name"]),
-                    before={"default_presence": c["before"]},
-                    after={"default_presence": c["after"]},
-                    now=now,
-                )
-                for c in changes
-            ]
-        )
-    return changes
