@@ -3,8 +3,8 @@
 The demo world (`seed_demo`, a few reps and days, rolled up) gives every page real content:
 paginated grids, tabs with counts, status badges of every base, a historical report with its
 hourly day links. Each role signs in once; its pages are loaded one by one and axe-core (bundled
-by axe-playwright-python) runs on each in the light scheme, then again in the dark one on the same
-page (prefers-color-scheme is switched live, no reload).
+by axe-playwright-python) runs on each at 1280 px and at phone width, in the light scheme and in
+the dark one (the viewport and prefers-color-scheme are switched live on the loaded page).
 
 `test_every_page_is_audited` (no browser) walks the URL resolver: a page added later fails it
 until it is in PAGES (audited) or in NOT_PAGES (with the reason it has no page of its own).
@@ -36,6 +36,7 @@ from reports.rollups import rollups_refresh
 
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 SCHEMES = ("light", "dark")
+VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 NO_TRANSITIONS = (
     "*, *::before, *::after { transition: none !important; animation: none !important; }"
 )
@@ -225,15 +226,19 @@ def describe(where: str, violations: list[dict]) -> list[str]:
 
 
 def audit(page, where: str, found: list[str]) -> None:
-    """Both schemes on the page as it stands: light first, then dark."""
+    """The page as it stands, at desktop and phone width (no reload: the media queries follow),
+    each in the light scheme, then the dark one."""
     page.wait_for_function("!document.querySelector('.htmx-request')")
     # Colours are judged as they end, not halfway through Pico's colour transitions.
     page.add_style_tag(content=NO_TRANSITIONS)
     found.extend(f"{where}: {problem}" for problem in page.evaluate(HTML_CHECKS))
-    for scheme in SCHEMES:
-        page.emulate_media(color_scheme=scheme)
-        found.extend(describe(f"{where} [{scheme}]", axe_violations(page)))
+    for width, viewport in VIEWPORTS.items():
+        page.set_viewport_size(viewport)
+        for scheme in SCHEMES:
+            page.emulate_media(color_scheme=scheme)
+            found.extend(describe(f"{where} [{width}, {scheme}]", axe_violations(page)))
     page.emulate_media(color_scheme="light")
+    page.set_viewport_size(VIEWPORTS["desktop"])
 
 
 def sign_in(page, base: str, role: str) -> None:
@@ -256,10 +261,11 @@ def visit(page, base: str, path: str, where: str, found: list[str]) -> None:
 def test_every_page_of_every_role_has_no_wcag21_aa_violation(browser, live_server, demo_world):
     """Review findings 25 and 26 (contrast, duplicate ids and names, roles) and the acceptance
     item of issue #11: axe-core finds no WCAG 2.1 A/AA violation on any page of any role, in the
-    light or the dark scheme, including a form with errors and the defaults preview."""
+    light or the dark scheme, at desktop or phone width, including a form with errors and the
+    defaults preview."""
     base, ids, found = live_server.url, demo_world, []
     for role in ("anon", "rep", "supervisor", "admin"):
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context = browser.new_context(viewport=VIEWPORTS["desktop"])
         page = context.new_page()
         if role != "anon":
             sign_in(page, base, role)
