@@ -27,6 +27,7 @@ from django_tables2 import RequestConfig
 from portal.exceptions import ApplicationError, NotFound
 from portal.permissions import require_permission
 from portal.redirects import next_url
+from portal.templatetags.html_values import datetime_attr
 from presence import services
 from presence.models import Channel, ConversationState, PresenceStatus, Representative
 from presence.selectors import (
@@ -284,7 +285,7 @@ def _ongoing_rows(conversations, *, now, tz, back: str) -> list[dict[str, Any]]:
                 "state": STATE_LABELS.get(c.state, c.state),
                 "time_in_state": elapsed(changed, now),
                 "state_since": f"{changed:%Y-%m-%d %H:%M:%S}",
-                "last_activity": active.isoformat(),
+                "last_activity": datetime_attr(active),
                 "last_activity_time": f"{active:%H:%M}",
                 "last_activity_ago": elapsed(active, now),
                 "force_close_url": force_close_url(c.pk) + next_here,

@@ -58,6 +58,8 @@ class MemberLimitForm(ServiceForm):
 
 
 class MemberAddForm(ServiceForm):
+    """Shown under the profile's own form, which has a `limit` too: ids of its own (id_add_…)."""
+
     representative = forms.ModelChoiceField(
         queryset=Representative.objects.none(),
         label="Representative",
@@ -73,6 +75,7 @@ class MemberAddForm(ServiceForm):
     )
 
     def __init__(self, *args, profile: CapacityProfile, **kwargs):
+        kwargs.setdefault("auto_id", "id_add_%s")
         super().__init__(*args, **kwargs)
         self.fields["representative"].queryset = Representative.objects.exclude(
             profile_links__profile=profile

@@ -111,6 +111,7 @@ def test_c1_d4_a4_admin_creates_training_sets_defaults_and_reads_the_audit(
     page.evaluate("window.__marker = 'same page'")
     ada = page.locator('tr[data-rep="Ada Lovelace"]')
     ada.locator("select").select_option(label="Training")
+    ada.get_by_role("button", name="Save").click()  # a change alone saves nothing (finding 23)
     page.wait_for_selector('tr[data-rep="Ada Lovelace"] .row-note.ok')
     assert "Saved: Training" in page.locator('tr[data-rep="Ada Lovelace"]').inner_text()
     assert page.evaluate("window.__marker") == "same page"
