@@ -154,6 +154,7 @@ def _detail(
         "kind": engine.kind_of(source, status.base_status).value,
         "since": since,
         "signed_in": signed_in,
+        "disconnected": disconnected,
         "reason": reason,
         "headline": presence_headline(
             text=text,
