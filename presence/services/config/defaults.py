@@ -21,9 +21,9 @@ from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 
 from portal.exceptions import Conflict, ValidationFailed
-from presence.models import AuditLogEntry, PresenceStatus, Representative
+from presence.models import PresenceStatus, Representative
 
-from ..audit import audit_entry
+from ..audit import audit_bulk_create, audit_entry
 from .people import check_default_presence
 
 CHUNK = 2000  # ids or keys per IN (...) list: far below SQLite's and PostgreSQL's limits
@@ -281,7 +281,7 @@ def default_presence_plan_apply(
                 "changed by someone else since the preview; nothing was changed. Preview again.",
                 extra={"state": "changed"},
             )
-        AuditLogEntry.objects.bulk_create(
+        audit_bulk_create(
             [
                 audit_entry(
                     actor=actor,

@@ -16,14 +16,13 @@ from django.db.models.functions import Lower
 from portal.exceptions import ValidationFailed
 from presence import engine
 from presence.models import (
-    AuditLogEntry,
     BuiltinStatus,
     PresenceStatus,
     Representative,
     Team,
 )
 
-from ..audit import audit_entry, audit_log
+from ..audit import audit_bulk_create, audit_entry, audit_log
 from ..presence import presence_recalculate
 from ._checks import (
     UNSET,
@@ -405,7 +404,7 @@ def representative_default_presence_bulk(
         Representative.objects.filter(pk__in=[c["representative_id"] for c in changes]).update(
             default_presence=status
         )
-        AuditLogEntry.objects.bulk_create(
+        audit_bulk_create(
             [
                 audit_entry(
                     actor=actor,
