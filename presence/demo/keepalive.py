@@ -6,7 +6,8 @@ minute after `make run` started. `manage.py demo_keepalive` (started by portal.d
 desktop app of those reps: it beats for every demo client (one UPDATE a beat, like the heartbeat
 API for many clients at once) and, when the demo supervisor's teams have nobody signed in (a
 database seeded earlier, whose floor the grace job signed out meanwhile), signs that floor in
-again (S1). Reps linked to a demo login are left to the person using that login.
+again (S1). Reps linked to a demo login are left to the person using that login, and the
+simulator's reps (`make run SIMULATE=1`) to the simulator.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 
 from presence import services
 from presence.models import Client, Representative, RepresentativePresence, Team
+from presence.simulator.traffic import SIM_PREFIX
 
 from .config import DEMO_USERS
 
@@ -49,7 +51,8 @@ def demo_floor_start(*, now: dt.datetime) -> FloorStart:
     ).count()
     connected = 0
     if team_ids and not signed_in:
-        for rep in floor.filter(user__isnull=True).select_related("default_presence"):
+        reps = floor.filter(user__isnull=True).exclude(external_id__startswith=SIM_PREFIX)
+        for rep in reps.select_related("default_presence"):
             services.client_connect(representative=rep, client_id=demo_client_id(rep), now=now)
             connected += 1
     return FloorStart(teams=len(team_ids), signed_in=signed_in, connected=connected)

@@ -55,7 +55,7 @@ def test_the_demo_keepalive_is_started_with_the_others(monkeypatch):
     assert [sys.executable, "manage.py", "demo_keepalive"] in started
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_banner_gives_one_address_and_hides_runserver_s(live_server):
     """Review finding 20: one address to open, ours: runserver's own "Starting development
     server at http://..." line is not shown."""
