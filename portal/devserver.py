@@ -3,7 +3,10 @@
     python -m portal.devserver [--port 8000] [--simulate]
 
 Each process's output is prefixed with its name. Ctrl-C (or SIGTERM) stops all three; so does
-any one of them exiting. With --simulate (`make run SIMULATE=1`), once the portal answers,
+any one of them exiting. The web server listens on 127.0.0.1 only (the banner prints the demo
+passwords), and the banner gives the one address to open. `manage.py demo_keepalive` ("demo")
+beats for the seeded reps' clients, so the demo floor stays signed in while this runs (its end
+stops nothing else). With --simulate (`make run SIMULATE=1`), once the portal answers,
 `manage.py simulate` drives it with live traffic (SIMULATE_RATE events/s, default 5, for
 SIMULATE_DURATION s, default 1800, SIMULATE_REPS reps, default 20); it stops by itself, and its
 end stops nothing else. Development only: production runs gunicorn, a worker and beat as three
@@ -25,6 +28,9 @@ import urllib.request
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"  # loopback only: never reachable from another machine
+# runserver's own banner names a second address (and a second way to quit): the one of ours wins.
+HIDDEN_LINES = ("Starting development server at", "Quit the server with")
 DEMO_LOGINS = [
     ("admin", "admin-demo-pass", "portal admin"),
     ("supervisor", "supervisor-demo-pass", "supervisor"),
@@ -46,7 +52,7 @@ def commands(port: int) -> dict[str, list[str]]:
     python = sys.executable
     celery = [python, "-m", "celery", "-A", "portal"]
     return {
-        "web": [python, "manage.py", "runserver", f"0.0.0.0:{port}"],
+        "web": [python, "manage.py", "runserver", f"{HOST}:{port}"],
         "worker": [*celery, "worker", "-l", "info", "--concurrency", "2"],
         # The schedule file's place comes from CELERY_BEAT_SCHEDULE_FILENAME (var/).
         "beat": [*celery, "beat", "-l", "info"],
@@ -56,7 +62,9 @@ def commands(port: int) -> dict[str, list[str]]:
 def pump(name: str, proc: subprocess.Popen[bytes]) -> None:
     assert proc.stdout is not None
     for raw in iter(proc.stdout.readline, b""):
-        say(name, raw.decode(errors="replace").rstrip("\n"))
+        line = raw.decode(errors="replace").rstrip("\n")
+        if not line.startswith(HIDDEN_LINES):
+            say(name, line)
 
 
 def announce_when_ready(
@@ -64,7 +72,7 @@ def announce_when_ready(
     procs: dict[str, subprocess.Popen[bytes]],
     on_ready=None,
 ) -> None:
-    url = f"http://127.0.0.1:{port}/"
+    url = f"http://{HOST}:{port}/"
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         if procs["web"].poll() is not None:
@@ -78,7 +86,7 @@ def announce_when_ready(
     else:
         say("run", f"the web server did not answer {url}healthz within {READY_TIMEOUT_SECONDS} s")
         return
-    lines = ["", f"Presence portal: {url}", "Demo logins (user / password):"]
+    lines = ["", f"Open the presence portal: {url}", "Demo logins (user / password):"]
     lines += [f"  {user:<11} {password:<21} ({role})" for user, password, role in DEMO_LOGINS]
     lines += ["Ctrl-C stops the web server, the worker and beat.", ""]
     for line in lines:
@@ -93,7 +101,7 @@ def simulate_command(port: int) -> list[str]:
         "manage.py",
         "simulate",
         "--url",
-        f"http://127.0.0.1:{port}",
+        f"http://{HOST}:{port}",
         "--reps",
         os.environ.get("SIMULATE_REPS", "20"),
         "--rate",
@@ -102,6 +110,11 @@ def simulate_command(port: int) -> list[str]:
         os.environ.get("SIMULATE_DURATION", "1800"),
         "--no-progress",
     ]
+
+
+def keepalive_command() -> list[str]:
+    """The demo floor's heartbeats (presence/demo/keepalive.py)."""
+    return [sys.executable, "manage.py", "demo_keepalive"]
 
 
 def stop(procs: dict[str, subprocess.Popen[bytes]]) -> None:
@@ -125,7 +138,7 @@ def port_is_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            sock.bind(("0.0.0.0", port))
+            sock.bind((HOST, port))
         except OSError:
             return False
     return True
@@ -160,11 +173,11 @@ def main(argv: list[str] | None = None) -> int:
         str, subprocess.Popen[bytes]
     ] = {}  # stopped with the rest; their end stops nothing
 
-    def start_simulator() -> None:
+    def start_extra(name: str, cmd: list[str]) -> None:
         if stopping.is_set():
             return
-        extras["sim"] = subprocess.Popen(
-            simulate_command(args.port),
+        extras[name] = subprocess.Popen(
+            cmd,
             cwd=BASE_DIR,
             env=env,
             stdin=subprocess.DEVNULL,
@@ -172,7 +185,10 @@ def main(argv: list[str] | None = None) -> int:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        threading.Thread(target=pump, args=("sim", extras["sim"]), daemon=True).start()
+        threading.Thread(target=pump, args=(name, extras[name]), daemon=True).start()
+
+    def start_simulator() -> None:
+        start_extra("sim", simulate_command(args.port))
 
     exit_code = 0
     try:
@@ -189,6 +205,9 @@ def main(argv: list[str] | None = None) -> int:
                 start_new_session=True,
             )
             threading.Thread(target=pump, args=(name, procs[name]), daemon=True).start()
+        # With the others, not after the web server answers: the seeded clients' last beat is
+        # the seed's, and the heartbeat timeout (60 s) runs from there.
+        start_extra("demo", keepalive_command())
         threading.Thread(
             target=announce_when_ready,
             args=(args.port, procs, start_simulator if args.simulate else None),

@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
@@ -18,6 +19,13 @@ class HomeCard:
     url_name: str
     perm: str | None  # None: staff only (the Django admin)
     action: str
+    offered: Callable[..., bool] | None = None  # beyond the permission; called with user=
+
+
+def _console_offered(*, user) -> bool:
+    from presence.selectors import console_offered
+
+    return console_offered(user=user)
 
 
 # One card per area; a card shows when the user may use the area, and links once its page exists.
@@ -29,6 +37,7 @@ HOME_CARDS = [
         url_name="presence:console",
         perm="presence.use_console",
         action="Open the console",
+        offered=_console_offered,
     ),
     HomeCard(
         key="agents",
@@ -81,6 +90,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {"card": card, "url": _url_or_none(card.url_name)}
         for card in HOME_CARDS
         if (user.has_perm(card.perm) if card.perm else django_admin_allowed(user))
+        and (card.offered is None or card.offered(user=user))
     ]
     return render(request, "portal/home.html", {"cards": cards})
 

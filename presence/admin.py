@@ -43,7 +43,7 @@ from .models import (
     Team,
     Workstream,
 )
-from .services.audit import audit_entry
+from .services.audit import audit_bulk_create, audit_entry
 from .services.presence import presence_recalculate
 from .services.tokens import api_token_revoke
 
@@ -143,7 +143,7 @@ class AuditedAdmin(admin.ModelAdmin):
             for obj in queryset:
                 entries.append(_entry(request, "delete", obj, _values(obj, _concrete(obj)), None))
                 rep_ids += self.capacity_reps(obj)
-            AuditLogEntry.objects.bulk_create(entries)
+            audit_bulk_create(entries)
             super().delete_queryset(request, queryset)
             self._recalculate(rep_ids)
 

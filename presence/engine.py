@@ -433,17 +433,34 @@ def _decide(
     return computed("P4")  # P4: recalculate; the same status again writes nothing (decide())
 
 
+DISCONNECTED = (
+    "disconnected",
+    "The representative is disconnected; their presence comes back when a client reconnects.",
+)
+SIGNED_OUT = (
+    "signed_out",
+    "The representative is signed out; connect a client first (sign-in sets the default presence).",
+)
+
+
+def presence_change_refusal(*, signed_in: bool, disconnected: bool) -> tuple[str, str] | None:
+    """Why a manual, supervisor or reset change is refused now, as (state, sentence), or None
+    when it is allowed: S4 (disconnected: the saved presence comes back), S1 (signed out: the
+    sign-in sets it). Pages disable their buttons with this sentence; decide() raises it."""
+    if disconnected:
+        return DISCONNECTED
+    if not signed_in:
+        return SIGNED_OUT
+    return None
+
+
 def _require_connected(current: Presence) -> None:
-    if current.disconnected:
-        raise Conflict(
-            "The representative is disconnected; their presence comes back when a client reconnects.",
-            extra={"state": "disconnected"},
-        )
-    if not current.signed_in:
-        raise Conflict(
-            "The representative is signed out; connect a client first (sign-in sets the default presence).",
-            extra={"state": "signed_out"},
-        )
+    refusal = presence_change_refusal(
+        signed_in=current.signed_in, disconnected=current.disconnected
+    )
+    if refusal is not None:
+        state, sentence = refusal
+        raise Conflict(sentence, extra={"state": state})
 
 
 def explain(

@@ -15,6 +15,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from portal.forms import validate_day
+from presence.audit_labels import object_type_label
 from presence.models import (
     AuditLogEntry,
     PresenceStatus,
@@ -151,7 +152,7 @@ def _actor_choices():
 
 def _object_type_choices():
     types = AuditLogEntry.objects.order_by("object_type").values_list("object_type", flat=True)
-    return [(t, t.replace("_", " ")) for t in types.distinct()]
+    return sorted(((t, object_type_label(t)) for t in types.distinct()), key=lambda c: c[1])
 
 
 class AuditFilterForm(forms.Form):

@@ -16,6 +16,20 @@ from .services.capacity import capacity_snapshot
 from .services.transitions import Outcome, status_ref
 
 
+def console_offered(*, user: AbstractBaseUser) -> bool:
+    """Whether the navigation and home page offer the console: to a user with the console
+    permission who is linked to a representative. A portal admin holds every permission but is
+    usually nobody's rep: for them the console is a dead end, so it is not offered. A user whose
+    only area is the console still gets it unlinked: it says whom to ask for the link."""
+    if not user.has_perm("presence.use_console"):
+        return False
+    if Representative.objects.filter(user=user).exists():
+        return True
+    return not (
+        user.has_perm("presence.view_reports") or user.has_perm("presence.configure_portal")
+    )
+
+
 def representatives_visible_to(*, user: AbstractBaseUser) -> QuerySet[Representative]:
     """A2: admins (and anyone with view_all_teams) see every rep; supervisors their teams' reps;
     a rep sees themself. Filtered in the query, never in a template."""
@@ -140,6 +154,7 @@ def _detail(
         "kind": engine.kind_of(source, status.base_status).value,
         "since": since,
         "signed_in": signed_in,
+        "disconnected": disconnected,
         "reason": reason,
         "headline": presence_headline(
             text=text,

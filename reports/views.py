@@ -28,7 +28,7 @@ from portal.exceptions import ApplicationError, NotFound
 from portal.permissions import require_permission
 from portal.redirects import next_url
 from portal.templatetags.html_values import datetime_attr
-from presence import services
+from presence import engine, services
 from presence.models import Channel, ConversationState, PresenceStatus, Representative
 from presence.selectors import (
     representative_for,
@@ -214,6 +214,10 @@ def agent_detail(request: HttpRequest, representative_id: int) -> HttpResponse:
         "form": SetPresenceForm() if request.user.has_perm(MANAGE) else None,
         "now": now,
     }
+    refusal = engine.presence_change_refusal(
+        signed_in=context["detail"]["signed_in"], disconnected=context["detail"]["disconnected"]
+    )
+    context["actions_refusal"] = refusal[1] if refusal else ""  # S1, S4: buttons off, and why
     return _render(request, "reports/agent_detail.html", "live", context, tz=tz)
 
 

@@ -16,12 +16,16 @@ class AuditLogEntry(models.Model):
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField()
+    # One action that changed many objects (a bulk default change, a bulk delete) writes one
+    # entry per object with the same batch id; the audit log shows them as one action.
+    batch = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name_plural = "audit log entries"
         indexes = [
             models.Index(fields=["created_at"], name="audit_created_idx"),
+            models.Index(fields=["batch"], name="audit_batch_idx"),
             models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
             models.Index(fields=["actor", "created_at"], name="audit_actor_idx"),
         ]

@@ -1,6 +1,6 @@
 """Services write (STYLE.md). Import from here: `from presence.services import offer_accept`."""
 
-from .audit import audit_entry, audit_log
+from .audit import audit_bulk_create, audit_entry, audit_log
 from .capacity import capacity_snapshot, capacity_snapshots, end_of_rep_day
 from .config import (
     autoclose_defaults,
@@ -51,6 +51,7 @@ from .transitions import Outcome, load_builtins, status_ref, transition
 
 __all__ = [
     "JOBS",
+    "audit_bulk_create",
     "audit_entry",
     "audit_log",
     "capacity_snapshot",

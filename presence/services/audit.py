@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser
 
@@ -34,3 +36,17 @@ def audit_log(**kwargs) -> AuditLogEntry:
     entry = audit_entry(**kwargs)
     entry.save()
     return entry
+
+
+def audit_bulk_create(
+    entries: Iterable[AuditLogEntry], *, batch_size: int | None = None
+) -> list[AuditLogEntry]:
+    """Writes the entries of ONE action in bulk (A4). When it touched more than one object they
+    share a batch id, so the audit log shows one action with its objects listed instead of one
+    row per object. Every bulk write of audit entries goes through here."""
+    entries = list(entries)
+    if len(entries) > 1:
+        batch = uuid.uuid4()
+        for entry in entries:
+            entry.batch = batch
+    return AuditLogEntry.objects.bulk_create(entries, batch_size=batch_size)

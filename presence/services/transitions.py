@@ -19,7 +19,6 @@ from django.db.models.functions import Greatest
 
 from presence import engine
 from presence.models import (
-    AuditLogEntry,
     PresenceInterval,
     PresenceSource,
     PresenceStatus,
@@ -27,7 +26,7 @@ from presence.models import (
     RepresentativePresence,
 )
 
-from .audit import audit_entry
+from .audit import audit_bulk_create, audit_entry
 from .capacity import capacity_snapshots
 
 
@@ -253,5 +252,5 @@ def _write(rows, decisions, refs, *, now, actor, audit_action, known) -> dict[in
     for values, pks in groups.items():
         RepresentativePresence.objects.filter(pk__in=pks).update(**dict(values), updated_at=now)
     if audits:
-        AuditLogEntry.objects.bulk_create(audits, batch_size=2000)
+        audit_bulk_create(audits, batch_size=2000)
     return since

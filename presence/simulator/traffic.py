@@ -77,6 +77,7 @@ class Simulator:
         seed: int | None = None,
         progress: Callable[[int], None] | None = None,
         actions: dict[str, int] | None = None,
+        team_ids: list[int] | None = None,
     ):
         if reps < 2 or rate <= 0 or duration <= 0:
             raise ValueError("reps must be 2 or more, rate and duration positive.")
@@ -91,6 +92,7 @@ class Simulator:
         self.progress = progress or (lambda n: None)
         self.lock = threading.Lock()
         self.reps: dict[int, Rep] = {}
+        self.team_ids = sorted(set(team_ids or ()))  # the simulated reps are members of these
         self.queue: list[int] = []  # open conversations the router may hand out
         self.statuses: list[int] = []
         self.workstream_id = 0
@@ -135,6 +137,7 @@ class Simulator:
                 self._need(status, body, "create the simulator's workstream")
                 self.workstream_id = body["id"]
             found: dict[str, int] = {}
+            teams: dict[str, list[int]] = {}
             offset = 0
             while True:
                 status, body, _ = api.call(
@@ -144,6 +147,7 @@ class Simulator:
                 for row in body["items"]:
                     if (row.get("external_id") or "").startswith(SIM_PREFIX):
                         found[row["external_id"]] = row["id"]
+                        teams[row["external_id"]] = row["team_ids"]
                 offset += len(body["items"])
                 if not body["items"] or offset >= body["count"]:
                     break
@@ -157,10 +161,19 @@ class Simulator:
                             "name": f"Simulated rep {i}",
                             "capacity_units": 3,
                             "external_id": external_id,
+                            "team_ids": self.team_ids,
                         },
                     )
                     self._need(status, body, "create a simulated representative")
                     found[external_id] = body["id"]
+                elif not set(self.team_ids) <= set(teams[external_id]):
+                    # Made by an earlier run without these teams: join them, keep the others.
+                    status, body, _ = api.call(
+                        "PATCH",
+                        f"{self.base}/representatives/{found[external_id]}",
+                        {"team_ids": sorted(set(teams[external_id]) | set(self.team_ids))},
+                    )
+                    self._need(status, body, "add a simulated representative to its team")
                 rep_id = found[external_id]
                 self.reps[rep_id] = Rep(id=rep_id)
         finally:

@@ -1,14 +1,19 @@
 """The audit log (A4): who changed what, when, old and new values side by side; filtered by
-actor, object type and a range of days; sortable and paginated in SQL."""
+actor, object type and a range of days; sortable and paginated in SQL. Actions and object types
+are shown in words (audit_labels); the entries of one bulk action (one batch id) are one row
+listing every object it changed."""
 
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 
+from django.db.models import Min, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 from django_tables2 import RequestConfig
 
+from presence.audit_labels import action_label, object_type_label, objects_label
 from presence.filters import AuditFilter
 from presence.models import AuditLogEntry, PresenceStatus
 from presence.tables import AuditTable
@@ -61,17 +66,55 @@ def changes_of(entry: AuditLogEntry, names: dict[int, str]) -> list[tuple[str, s
     return rows
 
 
+def one_row_per_action(entries: QuerySet[AuditLogEntry]) -> QuerySet[AuditLogEntry]:
+    """The entries that head a row: every entry of no batch, and the first of each batch."""
+    firsts = (
+        AuditLogEntry.objects.filter(batch__isnull=False)
+        .order_by()
+        .values("batch")
+        .annotate(first=Min("pk"))
+        .values("first")
+    )
+    return entries.filter(Q(batch__isnull=True) | Q(pk__in=firsts))
+
+
+def _members(heads: list[AuditLogEntry]) -> dict:
+    """Every entry of the batches that `heads` begin, by batch (one query for the page)."""
+    batches = {entry.batch for entry in heads if entry.batch}
+    members = defaultdict(list)
+    if batches:
+        rows = AuditLogEntry.objects.filter(batch__in=batches).order_by("object_repr", "pk")
+        for entry in rows:
+            members[entry.batch].append(entry)
+    return members
+
+
+def _row(entry: AuditLogEntry, members: list[AuditLogEntry], names: dict) -> dict:
+    items = [(member, changes_of(member, names)) for member in members]
+    shared = len({json.dumps(changes) for _, changes in items}) == 1
+    return {
+        "entry": entry,
+        "action_label": action_label(entry.action),
+        "type_label": object_type_label(entry.object_type),
+        # A batch whose objects all changed the same way shows that change once.
+        "changes": changes_of(entry, names) if not members or shared else [],
+        "members": items,
+        "objects_label": objects_label(entry.object_type, len(members)),
+    }
+
+
 @admin_required
 @require_GET
 def audit_list(request: HttpRequest) -> HttpResponse:
     filterset = AuditFilter(request.GET or None, queryset=AuditLogEntry.objects.all())
-    table = AuditTable(filterset.qs)
+    table = AuditTable(one_row_per_action(filterset.qs))
     RequestConfig(request, paginate={"per_page": AuditTable._meta.per_page}).configure(table)
-    entries = [row.record for row in table.page.object_list]
-    names = _status_names(entries)
+    heads = [row.record for row in table.page.object_list]
+    members = _members(heads)
+    names = _status_names([*heads, *(m for group in members.values() for m in group)])
     context = {
         "filter": filterset,
         "table": table,
-        "entries": [(entry, changes_of(entry, names)) for entry in entries],
+        "rows": [_row(entry, members.get(entry.batch, []), names) for entry in heads],
     }
     return render_page(request, "presence/config/audit.html", context, partial="results")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
@@ -20,6 +20,7 @@ from portal.exceptions import ApplicationError
 from presence.forms import PresenceStatusForm, TranslationsForm
 from presence.models import (
     BaseStatus,
+    PresenceInterval,
     PresenceStatus,
     PresenceStatusTranslation,
     Representative,
@@ -46,11 +47,15 @@ def _count(queryset: QuerySet, field: str) -> Coalesce:
 
 
 def statuses_with_counts() -> QuerySet[PresenceStatus]:
-    """Every status with the number of reps using it as default, holding it now, and its
-    translations: one query whatever the number of statuses (subqueries, no N+1)."""
+    """Every status with the number of reps using it as default, holding it now (or keeping it
+    while disconnected), whether history names it, and its translations: one query whatever the
+    number of statuses (subqueries, no N+1). The uses are what C3 refuses a delete for
+    (services.config.presence_status_uses), so the list offers Delete only when it would work."""
     return PresenceStatus.objects.annotate(
         default_count=_count(Representative.objects, "default_presence"),
         holding_count=_count(RepresentativePresence.objects, "status"),
+        saved_count=_count(RepresentativePresence.objects, "saved_status"),
+        in_history=Exists(PresenceInterval.objects.filter(status=OuterRef("pk"))),
         translation_count=_count(PresenceStatusTranslation.objects, "status"),
     )
 

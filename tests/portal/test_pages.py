@@ -79,11 +79,35 @@ def test_home_sends_anonymous_users_to_login(client):
 
 
 def test_home_of_a_portal_admin_offers_everything_but_the_django_admin(client, admin_user):
+    """Review finding 19: an admin linked to no representative is not offered the console."""
     client.force_login(admin_user)
     response = client.get(reverse("home"))
     assert response.status_code == 200
-    assert card_keys(response) == ["console", "agents", "historical", "configuration"]
+    assert card_keys(response) == ["agents", "historical", "configuration"]
     assert 'data-card="configuration"' in response.content.decode()
+
+
+def test_admin_navigation_offers_the_console_only_when_linked_to_a_representative(
+    client, admin_user
+):
+    """Review finding 19: the admin's navigation offered "Console", which only said that their
+    account is linked to no representative (a dead end); linked, they get it back."""
+    client.force_login(admin_user)
+    console = reverse("presence:console")
+    body = client.get(reverse("reports:agents")).content.decode()
+    assert f'<a href="{console}"' not in body
+    RepresentativeFactory(user=admin_user)
+    body = client.get(reverse("reports:agents")).content.decode()
+    assert f'<a href="{console}"' in body
+    assert "console" in card_keys(client.get(reverse("home")))
+
+
+def test_a_rep_not_linked_yet_still_reaches_the_console_and_its_explanation(client, rep_user):
+    """Review finding 19: for a user whose only area is the console, the link stays: the page
+    tells them whom to ask."""
+    client.force_login(rep_user)
+    body = client.get(reverse("home")).content.decode()
+    assert f'<a href="{reverse("presence:console")}"' in body
 
 
 def test_home_of_a_supervisor_offers_reports(client, supervisor_user):

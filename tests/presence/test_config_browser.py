@@ -138,11 +138,14 @@ def test_c1_d4_a4_admin_creates_training_sets_defaults_and_reads_the_audit(
         Representative.objects.filter(default_presence=training).values_list("name", flat=True)
     ) == ["Ada Lovelace", "Alan Turing", "Grace Hopper", "Katherine Johnson"]
 
-    # A4: the audit log shows each change, old and new side by side.
+    # A4: the audit log shows each change, old and new side by side; the bulk change of three
+    # reps is one action listing them (review finding 19).
     page.get_by_role("link", name="Audit log").first.click()
     page.wait_for_url(f"{live_server.url}/configure/audit/")
     entries = page.locator('tr[data-audit="representative.default_presence"]')
-    assert entries.count() == 3
+    assert entries.count() == 1
+    assert entries.first.get_attribute("data-audit-batch") == "3"
+    assert entries.first.locator("[data-audit-member]").count() == 3
     assert "Training" in entries.first.locator("[data-new]").inner_text()
     assert page.locator('tr[data-audit="representative.update"]').count() == 1
     assert page.locator('tr[data-audit="presence_status.create"]').count() == 1

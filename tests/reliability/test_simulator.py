@@ -10,11 +10,12 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
-from presence.models import ApiToken
+from presence.models import ApiToken, Representative
+from presence.selectors import representatives_visible_to
 from presence.services import api_token_create
 from presence.simulator import NotLoopback, Simulator, check_invariants, require_loopback
-from presence.simulator.traffic import HEARTBEATS_ONLY
-from tests.factories import UserFactory
+from presence.simulator.traffic import HEARTBEATS_ONLY, SIM_PREFIX
+from tests.factories import RepresentativeFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -97,3 +98,36 @@ def test_simulate_command_makes_its_own_admin_token(live_server):
 def test_simulate_command_refuses_a_remote_url():
     with pytest.raises(CommandError, match="loopback"):
         call_command("simulate", url="http://10.1.2.3:8000", token="x", duration=1)
+
+
+def test_simulated_reps_join_the_demo_supervisors_team(live_server):
+    """Review finding 20: `make run SIMULATE=1`'s reps belonged to no team, so the demo
+    supervisor saw none of them; they now join the demo supervisor's first team (one made by an
+    earlier run joins it too, keeping its other teams)."""
+    supervisor = UserFactory(username="supervisor", groups=["Supervisors"])
+    demo_team, other = TeamFactory(name="Tier 1 Support"), TeamFactory(name="Elsewhere")
+    demo_team.supervisors.add(supervisor)
+    earlier = RepresentativeFactory(name="Simulated rep 1", external_id=f"{SIM_PREFIX}1")
+    earlier.teams.add(other)
+    call_command(
+        "simulate",
+        url=live_server.url,
+        reps=3,
+        rate=5,
+        duration=1,
+        concurrency=concurrency(),
+        no_progress=True,
+        stdout=io.StringIO(),
+    )
+    simulated = Representative.objects.filter(external_id__startswith=SIM_PREFIX)
+    assert simulated.count() == 3
+    for rep in simulated:
+        assert demo_team in rep.teams.all(), rep.name
+    assert set(earlier.teams.all()) == {demo_team, other}
+    visible = representatives_visible_to(user=supervisor)
+    assert set(visible.filter(external_id__startswith=SIM_PREFIX)) == set(simulated)
+
+
+def test_simulate_command_refuses_an_unknown_team():
+    with pytest.raises(CommandError, match="no team is named"):
+        call_command("simulate", url="http://127.0.0.1:1", token="x", duration=1, team="Nope")

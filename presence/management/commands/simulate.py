@@ -3,8 +3,10 @@
     python manage.py simulate --url http://127.0.0.1:8000 --reps 50 --rate 50 --duration 60
 
 Without --token it makes a token for an admin of this project's database (a user in the
-"Portal admins" group; "simulator" is created in that group when there is none). Loopback only;
-it stops by itself after --duration seconds.
+"Portal admins" group; "simulator" is created in that group when there is none). The simulated
+reps join --team (a team's name), by default the demo supervisor's first team when the demo data
+is there, so that supervisor sees them. Loopback only; it stops by itself after --duration
+seconds.
 """
 
 from django.contrib.auth import get_user_model
@@ -13,6 +15,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from tqdm import tqdm
 
+from presence.demo.keepalive import demo_team_ids
+from presence.models import Team
 from presence.services import api_token_create
 from presence.simulator import NotLoopback, Simulator, check_invariants
 
@@ -34,6 +38,16 @@ def admin_token() -> str:
         user.groups.add(Group.objects.get(name=ADMIN_GROUP))
     _, plaintext = api_token_create(user=user, name="simulator", now=timezone.now())
     return plaintext
+
+
+def sim_team_ids(name: str) -> list[int]:
+    """--team by name (case-insensitive), else the demo supervisor's first team, else none."""
+    if name:
+        found = list(Team.objects.filter(name__iexact=name).values_list("pk", flat=True))
+        if not found:
+            raise CommandError(f"--team: no team is named {name!r}.")
+        return found[:1]
+    return demo_team_ids()[:1]
 
 
 class Command(BaseCommand):
@@ -58,11 +72,19 @@ class Command(BaseCommand):
             help="Afterwards check the invariants in this project's database (same DB as the "
             "portal): every 2xx in the DB, H1, P4. Exit 1 when one fails.",
         )
+        parser.add_argument(
+            "--team",
+            default="",
+            help="The simulated reps' team, by name (default: the demo supervisor's first team).",
+        )
         parser.add_argument("--no-progress", action="store_true")
 
-    def handle(self, *args, url, token, reps, rate, duration, concurrency, seed, check, **options):
+    def handle(
+        self, *args, url, token, reps, rate, duration, concurrency, seed, check, team, **options
+    ):
         if not 0 < duration <= MAX_DURATION_SECONDS:
             raise CommandError(f"--duration must be between 0 and {MAX_DURATION_SECONDS} seconds.")
+        team_ids = sim_team_ids(team)
         token = token or admin_token()
         bar = tqdm(
             total=int(rate * duration),
@@ -81,6 +103,7 @@ class Command(BaseCommand):
                 concurrency=concurrency,
                 seed=seed,
                 progress=bar.update,
+                team_ids=team_ids,
             )
             simulator.prepare()
         except (NotLoopback, ValueError, RuntimeError, OSError) as exc:

@@ -21,9 +21,9 @@ from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 
 from portal.exceptions import Conflict, ValidationFailed
-from presence.models import AuditLogEntry, PresenceStatus, Representative
+from presence.models import PresenceStatus, Representative
 
-from ..audit import audit_entry
+from ..audit import audit_bulk_create, audit_entry
 from ._checks import _integer, _plural
 from .people import check_default_presence
 
@@ -298,7 +298,7 @@ def default_presence_plan_apply(
                 "changed by someone else since the preview; nothing was changed. Preview again.",
                 extra={"state": "changed"},
             )
-        AuditLogEntry.objects.bulk_create(
+        audit_bulk_create(
             [
                 audit_entry(
                     actor=actor,
@@ -370,7 +370,7 @@ def representative_default_presence_bulk(
         Representative.objects.filter(pk__in=[c["representative_id"] for c in changes]).update(
             default_presence=status
         )
-        AuditLogEntry.objects.bulk_create(
+        audit_bulk_create(
             [
                 audit_entry(
                     actor=actor,
