@@ -1,6 +1,7 @@
 """What every browser test shares: the system Chromium, where screenshots go, the test password.
 The `browser` fixture itself is in tests/conftest.py."""
 
+import time
 from pathlib import Path
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's package; Playwright's own download is never used
@@ -18,7 +19,7 @@ PASSWORD = "pw-for-tests-1"  # tests.factories.UserFactory's
 # send it); a violation fails the test. The page reports each one on its console: Chromium's own
 # "Refused to ..." message, and the securitypolicyviolation event that this script logs.
 # page.wait_for_function() evals its expression inside the page, which the CSP refuses (EvalError):
-# wait with playwright's expect(locator) instead (to_have_count, to_contain_text, ...).
+# wait with playwright's expect(locator) (to_have_count, to_contain_text, ...) or wait_until().
 CSP_REPORTER = """
 document.addEventListener("securitypolicyviolation", function (e) {
   console.error("CSP violation: " + e.violatedDirective + " blocked " + (e.blockedURI || "inline")
@@ -55,3 +56,13 @@ class CspWatchedBrowser:
         assert not self.violations, "Content-Security-Policy violations:\n" + "\n".join(
             self.violations
         )
+
+
+def wait_until(page, expression: str, *, arg=None, timeout: float = 5_000) -> None:
+    """Wait until a JavaScript expression is truthy in the page, as page.wait_for_function() does,
+    but asked from outside the page (page.evaluate is not subject to the page's CSP)."""
+    deadline = time.monotonic() + timeout / 1000
+    while not page.evaluate(expression, arg):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout / 1000:g} s: {expression}")
+        time.sleep(0.05)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from presence import services
 from presence.models import Representative
-from tests.browser import PASSWORD
+from tests.browser import PASSWORD, wait_until
 from tests.factories import (
     PresenceStatusFactory,
     RepresentativeFactory,
@@ -35,9 +35,7 @@ def sign_in(page, live_server, username: str) -> None:
 
 def htmx_idle(page) -> None:
     """No request in flight, nothing swapping or settling (the settle listeners have run)."""
-    page.wait_for_function(
-        "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
-    )
+    wait_until(page, "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
 
 
 def active_id(page) -> str:
@@ -93,9 +91,10 @@ def test_default_presence_saves_on_save_or_enter_only_and_keeps_focus_on_the_row
     page.keyboard.press("Tab")
     assert active_control(page) == f"rep-{rep.pk} button"
     page.keyboard.press("Enter")
-    page.wait_for_function(
+    wait_until(
+        page,
         f"document.querySelector('{row} select').value !== '{chosen}'"
-        f" && document.querySelector('{row} .row-note.ok')"
+        f" && document.querySelector('{row} .row-note.ok')",
     )
     htmx_idle(page)
     assert Representative.objects.get(pk=rep.pk).default_presence_id != int(chosen)
@@ -107,7 +106,7 @@ def follow(page, link) -> None:
     url = page.url
     link.focus()
     page.keyboard.press("Enter")
-    page.wait_for_function("url => location.href !== url", arg=url)
+    wait_until(page, "url => location.href !== url", arg=url)
     htmx_idle(page)
 
 

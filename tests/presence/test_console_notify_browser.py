@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from presence import services
-from tests.browser import OUT, PASSWORD
+from tests.browser import OUT, PASSWORD, wait_until
 from tests.factories import RepresentativeFactory, UserFactory, WorkstreamFactory
 
 pytestmark = [
@@ -72,7 +72,7 @@ def test_offers_are_the_first_card_on_a_phone_and_count_in_the_title(browser, li
     assert card["y"] < PHONE["height"], card
     assert accept["bottom"] <= PHONE["height"], accept
     assert card["y"] < presence["y"]  # before presence and capacity, as in the page's order
-    page.wait_for_function(f"document.title === '(1) Offer — {TITLE}'", timeout=5_000)
+    wait_until(page, f"document.title === '(1) Offer — {TITLE}'", timeout=5_000)
     OUT.mkdir(exist_ok=True)
     page.screenshot(path=str(OUT / "console-phone-offer.png"))
     context.close()
@@ -90,20 +90,20 @@ def test_a_new_offer_changes_the_title_is_announced_and_plays_a_tone(browser, li
     sound.check()  # the click is also the gesture that lets the page play audio
 
     offer = offer_to(rep)
-    page.wait_for_function(f"document.title === '(1) Offer — {TITLE}'", timeout=REFRESH_MS)
+    wait_until(page, f"document.title === '(1) Offer — {TITLE}'", timeout=REFRESH_MS)
     announcer = page.locator("#offer-announcer")
     assert announcer.get_attribute("aria-live") == "assertive"
     assert f"New offer: Conversation {offer.conversation_id}" in announcer.text_content()
-    page.wait_for_function("window.__tones === 1", timeout=2_000)
+    wait_until(page, "window.__tones === 1", timeout=2_000)
 
     offer_to(rep, name="Sales email")  # a second offer: one more tone, the title counts both
-    page.wait_for_function(f"document.title === '(2) Offers — {TITLE}'", timeout=REFRESH_MS)
-    page.wait_for_function("window.__tones === 2", timeout=2_000)
+    wait_until(page, f"document.title === '(2) Offers — {TITLE}'", timeout=REFRESH_MS)
+    wait_until(page, "window.__tones === 2", timeout=2_000)
 
     page.reload()
     page.wait_for_selector("#console-connection[data-state=connected]", timeout=10_000)
     assert page.locator("#offer-sound").is_checked()  # kept in localStorage
-    page.wait_for_function(f"document.title === '(2) Offers — {TITLE}'", timeout=5_000)
+    wait_until(page, f"document.title === '(2) Offers — {TITLE}'", timeout=5_000)
     assert page.evaluate("window.__tones") == 0  # offers already there on load: no tone
     context.close()
 
@@ -115,6 +115,6 @@ def test_without_the_sound_on_a_new_offer_changes_the_title_but_stays_silent(
     context, page = phone_console(browser, live_server)
     page.locator("#console-status").click()  # a gesture, so only the setting keeps it silent
     offer_to(rep)
-    page.wait_for_function(f"document.title === '(1) Offer — {TITLE}'", timeout=REFRESH_MS)
+    wait_until(page, f"document.title === '(1) Offer — {TITLE}'", timeout=REFRESH_MS)
     assert page.evaluate("window.__tones") == 0
     context.close()
