@@ -5,8 +5,7 @@ translations of the presence text (C4)."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -16,13 +15,7 @@ from django_tables2 import RequestConfig
 
 from portal.exceptions import ApplicationError
 from presence.forms import PresenceStatusForm, TranslationsForm
-from presence.models import (
-    BaseStatus,
-    PresenceStatus,
-    PresenceStatusTranslation,
-    Representative,
-    RepresentativePresence,
-)
+from presence.models import BaseStatus, PresenceStatus
 from presence.services import config as services
 from presence.tables import StatusTable
 
@@ -31,25 +24,10 @@ from ._common import act, admin_required, render_page
 FORM_TEMPLATE = "presence/config/status_form.html"
 
 
-def _count(queryset: QuerySet, field: str) -> Coalesce:
-    counted = (
-        queryset.filter(**{field: OuterRef("pk")})
-        .order_by()
-        .values(field)
-        .annotate(n=Count("*"))
-        .values("n")
-    )
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
-
-
 def statuses_with_counts() -> QuerySet[PresenceStatus]:
-    """Every status with the number of reps using it as default, holding it now, and its
-    translations: one query whatever the number of statuses (subqueries, no N+1)."""
-    return PresenceStatus.objects.annotate(
-        default_count=_count(Representative.objects, "default_presence"),
-        holding_count=_count(RepresentativePresence.objects, "status"),
-        translation_count=_count(PresenceStatusTranslation.objects, "status"),
-    )
+    """Every status with who uses it (C3: the counts the delete refusal gives), in B2 order then
+    by name: one query whatever the number of statuses (subqueries, no N+1)."""
+    return PresenceStatus.objects.with_usage().in_display_order()
 
 
 def _custom_status(status_id: int) -> PresenceStatus:
