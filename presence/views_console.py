@@ -70,11 +70,6 @@ def _pickable_statuses():
     )
 
 
-def _status_order(status: PresenceStatus) -> tuple:
-    bases = list(BaseStatus.values)
-    return (bases.index(status.base_status), status.builtin_key is None, status.name.lower())
-
-
 class SetPresenceForm(forms.Form):
     status = forms.ModelChoiceField(
         queryset=PresenceStatus.objects.none(),
@@ -90,8 +85,9 @@ class SetPresenceForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["status"]
         field.queryset = _pickable_statuses()
-        choices = sorted(field.queryset, key=_status_order)
-        texts = presence_texts(language=language)  # C4: the rep's language
+        choices = field.queryset.in_display_order()
+        # Reps see the presence text alone, in their language (C4); admins' names stay theirs.
+        texts = presence_texts(language=language)
         field.choices = [("", field.empty_label)] + [
             (s.pk, texts.get(s.pk, s.presence_text)) for s in choices
         ]

@@ -28,6 +28,7 @@ from django_tables2 import RequestConfig
 from portal.exceptions import ApplicationError, NotFound
 from portal.permissions import require_permission
 from presence import services
+from presence.forms import StatusChoiceField
 from presence.models import Channel, ConversationState, PresenceStatus, Representative
 from presence.selectors import (
     representative_for,
@@ -183,11 +184,9 @@ def agents(request: HttpRequest) -> HttpResponse:
 
 
 class SetPresenceForm(forms.Form):
-    status = forms.ModelChoiceField(
+    status = StatusChoiceField(
         label="New presence",
-        queryset=PresenceStatus.objects.filter(is_active=True, user_can_set=True).order_by(
-            "base_status", "name"
-        ),
+        queryset=PresenceStatus.objects.filter(is_active=True, user_can_set=True),
         empty_label=None,
         error_messages={"invalid_choice": "Pick one of the listed statuses."},
     )

@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from presence.models import BuiltinStatus, PresenceStatus
 from presence.services.config import DefaultRow
 
-from ._base import ServiceForm
+from ._base import ServiceForm, StatusChoiceField
 
 MAX_CSV_BYTES = 1_000_000
 MAX_CSV_ROWS = 20_000
@@ -25,11 +25,11 @@ def default_choices_queryset() -> QuerySet[PresenceStatus]:
     return (
         PresenceStatus.objects.filter(is_active=True, user_can_set=True)
         .exclude(builtin_key=BuiltinStatus.INACTIVE)
-        .order_by("builtin_key", "name")
+        .in_display_order()
     )
 
 
-class DefaultStatusField(forms.ModelChoiceField):
+class DefaultStatusField(StatusChoiceField):
     def __init__(self, **kwargs):
         super().__init__(
             queryset=default_choices_queryset(),
