@@ -37,7 +37,7 @@ class DefaultStatusField(StatusChoiceField):
             empty_label="No default (Available)",
             error_messages={
                 "invalid_choice": "Pick one of the listed statuses: active statuses that "
-                "representatives can set (D2)."
+                "representatives can set."
             },
             **kwargs,
         )

@@ -79,9 +79,7 @@ def status_edit(request: HttpRequest, status_id: int) -> HttpResponse:
     if status.is_builtin:
         # B2: shown locked, never a form (a POST is refused the same way by the service).
         if request.method == "POST":
-            messages.error(
-                request, f'"{status.name}" is a built-in status (rule B2): it cannot be edited.'
-            )
+            messages.error(request, f'"{status.name}" is a built-in status: it cannot be edited.')
         return render_page(
             request,
             "presence/config/status_locked.html",

@@ -367,7 +367,7 @@ def test_b2_builtin_status_is_shown_locked_and_refused(client, admin_user):
     client.force_login(admin_user)
     available = builtin("available")
     page = client.get(reverse("presence:config_status_edit", args=[available.pk]))
-    assert "cannot be edited or deleted (rule B2)" in page.content.decode()
+    assert "cannot be edited or deleted." in page.content.decode()
     assert b'name="name"' not in page.content
     refused = client.post(
         reverse("presence:config_status_edit", args=[available.pk]),
@@ -453,7 +453,7 @@ def test_k2_create_profile_and_edit_without_reset_frequency(client, admin_user):
     assert profile.reset_frequency == "end_of_day"
     page = client.get(reverse("presence:config_capacity_edit", args=[profile.pk])).content.decode()
     assert 'data-readonly="reset_frequency"' in page
-    assert "fixed when a profile is created (rule K2)" in page
+    assert "fixed when a profile is created: work already counted" in page
     assert 'name="reset_frequency"' not in page
     client.post(
         reverse("presence:config_capacity_edit", args=[profile.pk]),

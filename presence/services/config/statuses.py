@@ -37,7 +37,7 @@ STATUS_FIELDS = ("name", "presence_text", "description", "base_status", "user_ca
 def _refuse_builtin(status: PresenceStatus, verb: str) -> None:
     if status.builtin_key is not None:
         raise Conflict(
-            f'"{status.name}" is a built-in status (rule B2): it cannot be {verb}.',
+            f'"{status.name}" is a built-in status: it cannot be {verb}.',
             extra={"state": "builtin"},
         )
 

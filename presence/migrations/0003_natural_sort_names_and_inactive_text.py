@@ -3,6 +3,19 @@
 from django.contrib.postgres.operations import CreateCollation
 from django.db import migrations, models
 
+OLD_INACTIVE = "Built-in, set only by the system (rule P6)."
+NEW_INACTIVE = "Built-in, set only by the system when a representative misses an offer."
+
+
+def inactive_description(old, new):
+    """Review finding 18: no rule id in the built-in Inactive's description (people read it)."""
+
+    def run(apps, schema_editor):
+        statuses = apps.get_model("presence", "PresenceStatus").objects
+        statuses.filter(builtin_key="inactive", description=old).update(description=new)
+
+    return run
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -12,6 +25,10 @@ class Migration(migrations.Migration):
     # PostgreSQL: an ICU collation with numeric ordering (CreateCollation does nothing on other
     # databases; SQLite gets the same order from presence.collation on each connection).
     operations = [
+        migrations.RunPython(
+            inactive_description(OLD_INACTIVE, NEW_INACTIVE),
+            inactive_description(NEW_INACTIVE, OLD_INACTIVE),
+        ),
         CreateCollation("natural_sort", provider="icu", locale="und-u-kn-true"),
         migrations.AlterField(
             model_name="representative",
