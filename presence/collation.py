@@ -8,6 +8,7 @@ from `natural_key`, registered on every new connection (PresenceConfig.ready).
 
 from __future__ import annotations
 
+import functools
 import re
 
 NATURAL_SORT = "natural_sort"
@@ -15,6 +16,7 @@ ICU_LOCALE = "und-u-kn-true"  # root locale, numeric ordering on
 _DIGITS = re.compile(r"(\d+)")
 
 
+@functools.lru_cache(maxsize=65536)  # SQLite calls the collation O(n log n) times per sort
 def natural_key(text: str) -> tuple:
     """A sort key: digit runs compare as numbers, the rest ignoring case."""
     parts = _DIGITS.split(text.casefold())

@@ -12,6 +12,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from functools import wraps
+from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib import messages
@@ -52,6 +53,14 @@ NOT_LINKED = (
 
 
 # --- Reads ------------------------------------------------------------------------------------
+
+
+def _zone(rep: Representative) -> ZoneInfo:
+    """The console shows times in the rep's own zone (and names it once)."""
+    try:
+        return ZoneInfo(rep.timezone)
+    except (KeyError, ValueError):
+        return ZoneInfo("UTC")
 
 
 def _own_representative(request: HttpRequest) -> Representative:
@@ -121,6 +130,7 @@ def _console_context(rep: Representative, *, now: dt.datetime) -> dict:
         "conversations": conversations,
         "offers": offers,
         "now": now,
+        "zone": _zone(rep),
     }
 
 
@@ -134,7 +144,8 @@ def _live_response(
     action, the messages (out of band). A poll leaves messages alone so that it never eats one."""
     context = _console_context(rep, now=timezone.now()) | {"oob": True}
     names = [*LIVE_PARTIALS, "messages"] if with_messages else LIVE_PARTIALS
-    parts = [render_to_string(f"{TEMPLATE}#{name}", context, request) for name in names]
+    with timezone.override(_zone(rep)):
+        parts = [render_to_string(f"{TEMPLATE}#{name}", context, request) for name in names]
     return HttpResponse("".join(parts))
 
 
@@ -190,7 +201,8 @@ def console(request: HttpRequest) -> HttpResponse:
         "form": SetPresenceForm(language=rep.language),
         "heartbeat_seconds": 20,
     }
-    return render(request, TEMPLATE, context)
+    with timezone.override(_zone(rep)):  # the zone the page names ("Times in ...")
+        return render(request, TEMPLATE, context)
 
 
 # --- Presence (P2, P3, P5) --------------------------------------------------------------------

@@ -38,7 +38,7 @@ from presence.selectors import (
 
 from . import selectors
 from .filters import AgentFilter, OngoingFilter
-from .formatting import elapsed
+from .formatting import clock, elapsed
 from .tables import AgentTable, OngoingTable
 
 VIEW = "presence.view_reports"
@@ -197,7 +197,6 @@ class SetPresenceForm(forms.Form):
 def agent_detail(request: HttpRequest, representative_id: int) -> HttpResponse:
     rep = _scoped_representative(request, representative_id)
     now = timezone.now()
-    tz = selectors.viewer_timezone(user=request.user)
     rep_tz = selectors.zone_named(rep.timezone)
     day_start, day_end, segments = selectors.representative_timeline(
         representative=rep, now=now, tz=rep_tz
@@ -221,7 +220,8 @@ def agent_detail(request: HttpRequest, representative_id: int) -> HttpResponse:
         "form": SetPresenceForm() if request.user.has_perm(MANAGE) else None,
         "now": now,
     }
-    return _render(request, "reports/agent_detail.html", "live", context, tz=tz)
+    # One zone per page: the rep's, in which "today" is cut (representative_timeline).
+    return _render(request, "reports/agent_detail.html", "live", context, tz=rep_tz)
 
 
 @require_permission(MANAGE)
@@ -291,7 +291,7 @@ def _ongoing_rows(conversations, *, now, tz, back: str) -> list[dict[str, Any]]:
                 "time_in_state": elapsed(changed, now),
                 "state_since": f"{changed:%Y-%m-%d %H:%M:%S}",
                 "last_activity": active.isoformat(),
-                "last_activity_time": f"{active:%H:%M}",
+                "last_activity_time": clock(active, tz=tz, now=now),
                 "last_activity_ago": elapsed(active, now),
                 "force_close_url": force_close_url(c.pk) + next_here,
             }
