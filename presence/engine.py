@@ -294,7 +294,7 @@ def check_pickable(status: StatusRef) -> None:
     """Who may pick a status by hand (C3, D2, B2; api.md PUT presence). Raises ValidationFailed."""
     if status.builtin_key == "inactive":
         raise ValidationFailed(
-            "Inactive is set only by the system (rule P6); pick another status.", field="status_id"
+            "Inactive is set only by the system; pick another status.", field="status_id"
         )
     if not status.is_active:
         raise ValidationFailed(

@@ -52,12 +52,12 @@ def _workstream_choices():
 
 
 def _default_choices():
-    statuses = PresenceStatus.objects.order_by("builtin_key", "name").values_list(
-        "pk", "name", "is_active"
+    statuses = PresenceStatus.objects.in_display_order().only(
+        "pk", "name", "presence_text", "is_active"
     )
     return [
         (NO_DEFAULT, "No default (Available)"),
-        *((str(pk), name if active else f"{name} (deactivated)") for pk, name, active in statuses),
+        *((str(s.pk), s.label if s.is_active else f"{s.label} (deactivated)") for s in statuses),
     ]
 
 

@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 
 from portal.exceptions import NotFound
+from portal.formatting import clock
 from presence import engine
 from presence.models import PresenceStatusTranslation, Representative, RepresentativePresence
 
@@ -60,14 +61,15 @@ def presence_texts(*, language: str) -> dict[int, str]:
 
 
 def presence_headline(
-    *, text: str, since: dt.datetime, reason: str, timezone_name: str = "UTC"
+    *, text: str, since: dt.datetime, reason: str, now: dt.datetime, timezone_name: str = "UTC"
 ) -> str:
-    """P10: "Do not disturb since 10:42 — capacity full: ..."."""
+    """P10: "Do not disturb since 10:42 — capacity full: ...", in the rep's zone (which the
+    console names once); a `since` of another day than `now` there carries its date."""
     try:
         tz = ZoneInfo(timezone_name)
     except (KeyError, ValueError):
         tz = dt.UTC
-    return f"{text} since {since.astimezone(tz):%H:%M} — {reason}"
+    return f"{text} since {clock(since, tz=tz, now=now)} — {reason}"
 
 
 def representative_presence_detail(
@@ -85,6 +87,7 @@ def representative_presence_detail(
         d = outcome.decision
         return _detail(
             representative,
+            now=now,
             in_rep_language=in_rep_language,
             status=d.status,
             source=d.source,
@@ -115,6 +118,7 @@ def representative_presence_detail(
         signed_in, disconnected = row.signed_in, row.saved_status_id is not None
     return _detail(
         representative,
+        now=now,
         in_rep_language=in_rep_language,
         status=status,
         source=source,
@@ -128,6 +132,7 @@ def representative_presence_detail(
 def _detail(
     representative: Representative,
     *,
+    now: dt.datetime,
     in_rep_language: bool,
     status: engine.StatusRef,
     source: str,
@@ -160,6 +165,7 @@ def _detail(
             text=text,
             since=since,
             reason=reason,
+            now=now,
             timezone_name=representative.timezone,
         ),
         "capacity": {

@@ -20,6 +20,7 @@ class StatusTable(tables.Table):
     is_active = tables.Column(verbose_name="Active", order_by=("-is_active", "name"))
     default_count = tables.Column(verbose_name="Default of", order_by=("default_count", "name"))
     holding_count = tables.Column(verbose_name="Held now by", order_by=("holding_count", "name"))
+    history_count = tables.Column(verbose_name="In history of", order_by=("history_count", "name"))
     actions = tables.Column(verbose_name="Actions", empty_values=(), orderable=False)
 
     class Meta:
@@ -31,9 +32,10 @@ class StatusTable(tables.Table):
             "is_active",
             "default_count",
             "holding_count",
+            "history_count",
             "actions",
         )
-        order_by = ("name",)
+        # Unsorted, the rows keep the queryset's order: built-ins in B2 order, then by name.
 
 
 class RepresentativeDefaultTable(tables.Table):

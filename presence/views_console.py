@@ -12,6 +12,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from functools import wraps
+from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib import messages
@@ -54,6 +55,14 @@ NOT_LINKED = (
 # --- Reads ------------------------------------------------------------------------------------
 
 
+def _zone(rep: Representative) -> ZoneInfo:
+    """The console shows times in the rep's own zone (and names it once)."""
+    try:
+        return ZoneInfo(rep.timezone)
+    except (KeyError, ValueError):
+        return ZoneInfo("UTC")
+
+
 def _own_representative(request: HttpRequest) -> Representative:
     """The signed-in user's own rep; every console action is scoped by it."""
     rep = Representative.objects.filter(user=request.user).first()
@@ -68,11 +77,6 @@ def _pickable_statuses():
     return PresenceStatus.objects.filter(is_active=True, user_can_set=True).exclude(
         builtin_key=BuiltinStatus.INACTIVE
     )
-
-
-def _status_order(status: PresenceStatus) -> tuple:
-    bases = list(BaseStatus.values)
-    return (bases.index(status.base_status), status.builtin_key is None, status.name.lower())
 
 
 class SetPresenceForm(forms.Form):
@@ -90,8 +94,9 @@ class SetPresenceForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["status"]
         field.queryset = _pickable_statuses()
-        choices = sorted(field.queryset, key=_status_order)
-        texts = presence_texts(language=language)  # C4: the rep's language
+        choices = field.queryset.in_display_order()
+        # Reps see the presence text alone, in their language (C4); admins' names stay theirs.
+        texts = presence_texts(language=language)
         field.choices = [("", field.empty_label)] + [
             (s.pk, texts.get(s.pk, s.presence_text)) for s in choices
         ]
@@ -125,6 +130,7 @@ def _console_context(rep: Representative, *, now: dt.datetime) -> dict:
         "conversations": conversations,
         "offers": offers,
         "now": now,
+        "zone": _zone(rep),
     }
 
 
@@ -138,7 +144,8 @@ def _live_response(
     action, the messages (out of band). A poll leaves messages alone so that it never eats one."""
     context = _console_context(rep, now=timezone.now()) | {"oob": True}
     names = [*LIVE_PARTIALS, "messages"] if with_messages else LIVE_PARTIALS
-    parts = [render_to_string(f"{TEMPLATE}#{name}", context, request) for name in names]
+    with timezone.override(_zone(rep)):
+        parts = [render_to_string(f"{TEMPLATE}#{name}", context, request) for name in names]
     return HttpResponse("".join(parts))
 
 
@@ -194,7 +201,8 @@ def console(request: HttpRequest) -> HttpResponse:
         "form": SetPresenceForm(language=rep.language),
         "heartbeat_seconds": 20,
     }
-    return render(request, TEMPLATE, context)
+    with timezone.override(_zone(rep)):  # the zone the page names ("Times in ...")
+        return render(request, TEMPLATE, context)
 
 
 # --- Presence (P2, P3, P5) --------------------------------------------------------------------

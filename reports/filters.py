@@ -27,6 +27,7 @@ from presence.models import (
     RepresentativeProfile,
     Team,
     Workstream,
+    status_label,
 )
 
 from .selectors import ONGOING_STATES, offline_q, stuck_q
@@ -57,10 +58,10 @@ def _status_choices() -> list[tuple[str, list[tuple[int, str]]]]:
     """Statuses grouped by base status, custom ones (C2) next to the built-in ones."""
     groups: dict[str, list[tuple[int, str]]] = {label: [] for label in BaseStatus.labels}
     labels = dict(BaseStatus.choices)
-    for pk, text, base in PresenceStatus.objects.order_by(
-        "builtin_key", "presence_text"
-    ).values_list("pk", "presence_text", "base_status"):
-        groups[labels[base]].append((pk, text))
+    for pk, text, name, base in PresenceStatus.objects.in_display_order().values_list(
+        "pk", "presence_text", "name", "base_status"
+    ):
+        groups[labels[base]].append((pk, status_label(presence_text=text, name=name)))
     return [(label, items) for label, items in groups.items() if items]
 
 

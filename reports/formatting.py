@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from portal.formatting import clock, day_label
+
+__all__ = ["clock", "day_label", "duration", "elapsed"]
+
 
 def duration(seconds: int | float | None) -> str:
     """3725 -> "1 h 02 min"; 250 -> "4 min 10 s"; 42 -> "42 s"."""

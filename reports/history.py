@@ -575,7 +575,7 @@ def status_columns(statuses: dict[tuple[int, str], int]) -> dict:
     known = {s.pk: s for s in PresenceStatus.objects.filter(pk__in=ids)}
     columns = sorted(
         (s for s in known.values() if s.builtin_key not in PLAIN_BUILTINS),
-        key=lambda s: (BASES.index(s.base_status), s.name.lower()),
+        key=lambda s: (BASES.index(s.base_status), s.presence_text.lower(), s.pk),
     )
     return {"statuses": columns, "status_names": known}
 

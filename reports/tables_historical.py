@@ -109,7 +109,7 @@ def rep_table(report: RepReport, *, rep_url_query: str) -> RepTable:
     extra = [
         (
             status_column_key(s),
-            DurationColumn(verbose_name=f"{s.name} ({BASE_LABELS[s.base_status]})"),
+            DurationColumn(verbose_name=f"{s.presence_text} ({BASE_LABELS[s.base_status]})"),
         )
         for s in report.statuses
     ]
@@ -154,7 +154,7 @@ def rep_csv(report: RepReport) -> tuple[list[str], Iterator[list]]:
         "Representative id",
         "Signed in (s)",
         *[f"{BASE_LABELS[b]} (s)" for b in BASES],
-        *[f"{s.name} ({BASE_LABELS[s.base_status]}) (s)" for s in report.statuses],
+        *[f"{s.presence_text} ({BASE_LABELS[s.base_status]}) (s)" for s in report.statuses],
         "Conversations handled",
         "Offers",
         "Rejected offers",
@@ -196,7 +196,7 @@ def day_csv(days: list[dict], statuses: list[PresenceStatus]) -> tuple[list[str]
         "Hours in day",
         "Signed in (s)",
         *[f"{BASE_LABELS[b]} (s)" for b in BASES],
-        *[f"{s.name} ({BASE_LABELS[s.base_status]}) (s)" for s in statuses],
+        *[f"{s.presence_text} ({BASE_LABELS[s.base_status]}) (s)" for s in statuses],
     ]
     rows = (
         [

@@ -29,6 +29,7 @@ from portal.permissions import require_permission
 from portal.redirects import next_url
 from portal.templatetags.html_values import datetime_attr
 from presence import engine, services
+from presence.forms import StatusChoiceField
 from presence.models import Channel, ConversationState, PresenceStatus, Representative
 from presence.selectors import (
     representative_for,
@@ -38,7 +39,7 @@ from presence.selectors import (
 
 from . import selectors
 from .filters import AgentFilter, OngoingFilter
-from .formatting import elapsed
+from .formatting import clock, elapsed
 from .tables import AgentTable, OngoingTable
 
 VIEW = "presence.view_reports"
@@ -175,11 +176,9 @@ def agents(request: HttpRequest) -> HttpResponse:
 
 
 class SetPresenceForm(forms.Form):
-    status = forms.ModelChoiceField(
+    status = StatusChoiceField(
         label="New presence",
-        queryset=PresenceStatus.objects.filter(is_active=True, user_can_set=True).order_by(
-            "base_status", "name"
-        ),
+        queryset=PresenceStatus.objects.filter(is_active=True, user_can_set=True),
         empty_label=None,
         error_messages={"invalid_choice": "Pick one of the listed statuses."},
     )
@@ -190,7 +189,6 @@ class SetPresenceForm(forms.Form):
 def agent_detail(request: HttpRequest, representative_id: int) -> HttpResponse:
     rep = _scoped_representative(request, representative_id)
     now = timezone.now()
-    tz = selectors.viewer_timezone(user=request.user)
     rep_tz = selectors.zone_named(rep.timezone)
     day_start, day_end, segments = selectors.representative_timeline(
         representative=rep, now=now, tz=rep_tz
@@ -218,7 +216,8 @@ def agent_detail(request: HttpRequest, representative_id: int) -> HttpResponse:
         signed_in=context["detail"]["signed_in"], disconnected=context["detail"]["disconnected"]
     )
     context["actions_refusal"] = refusal[1] if refusal else ""  # S1, S4: buttons off, and why
-    return _render(request, "reports/agent_detail.html", "live", context, tz=tz)
+    # One zone per page: the rep's, in which "today" is cut (representative_timeline).
+    return _render(request, "reports/agent_detail.html", "live", context, tz=rep_tz)
 
 
 @require_permission(MANAGE)
@@ -290,7 +289,7 @@ def _ongoing_rows(conversations, *, now, tz, back: str) -> list[dict[str, Any]]:
                 "time_in_state": elapsed(changed, now),
                 "state_since": f"{changed:%Y-%m-%d %H:%M:%S}",
                 "last_activity": datetime_attr(active),
-                "last_activity_time": f"{active:%H:%M}",
+                "last_activity_time": clock(active, tz=tz, now=now),
                 "last_activity_ago": elapsed(active, now),
                 "force_close_url": force_close_url(c.pk) + next_here,
             }

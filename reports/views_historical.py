@@ -69,7 +69,7 @@ def _status_palette(statuses: dict) -> list[dict]:
         entries.append(
             {
                 "key": (status_id, base),
-                "name": status.name if status else "?",
+                "name": status.presence_text if status else "?",
                 "base": base,
                 "base_label": BASE_LABELS[base],
                 "striped": status is None or status.builtin_key not in plain,
@@ -320,7 +320,7 @@ def _timeline_csv(intervals, window: history.Window, now: dt.datetime):
                 start.astimezone(window.tz).isoformat(),
                 end.astimezone(window.tz).isoformat(),
                 seconds,
-                interval.status.name,
+                interval.status.presence_text,
                 interval.base_status,
                 interval.source,
                 "yes" if interval.end is None else "",

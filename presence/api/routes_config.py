@@ -69,7 +69,7 @@ def _profile_fields(data: dict) -> dict:
 @router.get("/presence-statuses", response={200: list[PresenceStatusOut], **ERRORS})
 def presence_statuses(request: HttpRequest):
     """Every status, built-in first. Needs only a token: desktops list what a rep can pick."""
-    return PresenceStatus.objects.order_by("builtin_key", "name")
+    return PresenceStatus.objects.in_display_order()
 
 
 @router.post("/presence-statuses", response={201: PresenceStatusOut, **ERRORS})

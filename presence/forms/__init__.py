@@ -1,7 +1,7 @@
 """Forms of the configuration pages: they parse input; the services (presence.services.config)
 check the rules and name the field of a refusal, which `ServiceForm.add_service_error` shows."""
 
-from ._base import ServiceForm
+from ._base import ServiceForm, StatusChoiceField
 from .access import RolesForm, TeamForm, TeamMembersAddForm, TokenCreateForm
 from .capacity import CapacityProfileForm, CapacityUnitsForm, MemberAddForm, MemberLimitForm
 from .defaults import (
@@ -26,6 +26,7 @@ __all__ = [
     "RepresentativeDefaultForm",
     "RolesForm",
     "ServiceForm",
+    "StatusChoiceField",
     "TeamForm",
     "TeamMembersAddForm",
     "TokenCreateForm",

@@ -32,3 +32,15 @@ def model_field(model, name: str, **kwargs) -> forms.Field:
     """The form field Django derives from a model field (its lengths and choices: no rule twice)."""
     field = model._meta.get_field(name).formfield(**kwargs)
     return field
+
+
+class StatusChoiceField(forms.ModelChoiceField):
+    """A status dropdown of the admins' and supervisors' pages: statuses in display order
+    (PresenceStatus.objects.in_display_order) named by PresenceStatus.label, "In training
+    (Training)"."""
+
+    def __init__(self, *, queryset, **kwargs):
+        super().__init__(queryset=queryset.in_display_order(), **kwargs)
+
+    def label_from_instance(self, obj) -> str:
+        return obj.label

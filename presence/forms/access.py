@@ -27,7 +27,7 @@ class TeamForm(ServiceForm):
         queryset=get_user_model().objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="They see and act on this team's representatives only (A2). Listed: members "
+        help_text="They see and act on this team's representatives only. Listed: members "
         "of the Supervisors group, and the current supervisors.",
     )
     service_fields = {"supervisor_usernames": "supervisors"}

@@ -26,14 +26,14 @@ class CapacityProfileForm(ServiceForm):
         required=False,
         label="Assignment blocking",
         help_text="On: at the limit, the representative gets no new automatic assignment or "
-        "offer (K6); a supervisor can still force one.",
+        "offer; a supervisor can still force one.",
     )
     reset_frequency = forms.ChoiceField(
         choices=ResetFrequency.choices,
         initial=ResetFrequency.IMMEDIATE,
         help_text="Immediately: a work item stops counting when its conversation stops using "
         "capacity. End of day: work items stop counting at midnight in the representative's "
-        "time zone (K4). Fixed once the profile exists.",
+        "time zone. Fixed once the profile exists.",
     )
 
     def __init__(self, *args, profile: CapacityProfile | None = None, **kwargs):
@@ -87,5 +87,5 @@ class CapacityUnitsForm(ServiceForm):
         label="Capacity units",
         min_value=0,
         max_value=10_000,
-        help_text="0: managed by profiles alone (K1).",
+        help_text="0: managed by profiles alone.",
     )

@@ -12,7 +12,7 @@ from portal.csv_export import restore_cell
 from presence.models import BuiltinStatus, PresenceStatus
 from presence.services.config import DefaultRow
 
-from ._base import ServiceForm
+from ._base import ServiceForm, StatusChoiceField
 
 MAX_CSV_BYTES = 1_000_000
 MAX_CSV_ROWS = 20_000
@@ -26,11 +26,11 @@ def default_choices_queryset() -> QuerySet[PresenceStatus]:
     return (
         PresenceStatus.objects.filter(is_active=True, user_can_set=True)
         .exclude(builtin_key=BuiltinStatus.INACTIVE)
-        .order_by("builtin_key", "name")
+        .in_display_order()
     )
 
 
-class DefaultStatusField(forms.ModelChoiceField):
+class DefaultStatusField(StatusChoiceField):
     def __init__(self, **kwargs):
         super().__init__(
             queryset=default_choices_queryset(),
@@ -38,7 +38,7 @@ class DefaultStatusField(forms.ModelChoiceField):
             empty_label="No default (Available)",
             error_messages={
                 "invalid_choice": "Pick one of the listed statuses: active statuses that "
-                "representatives can set (D2)."
+                "representatives can set."
             },
             **kwargs,
         )

@@ -29,19 +29,19 @@ class PresenceStatusForm(ServiceForm):
     )
     base_status = forms.ChoiceField(
         choices=[("", "— pick one —"), *BaseStatus.choices],
-        help_text="Routing, capacity and KPIs treat the status exactly as this one (C2).",
+        help_text="Routing, capacity and KPIs treat the status exactly as this one.",
     )
     user_can_set = forms.BooleanField(
         required=False,
         initial=True,
         label="Representatives can set it",
-        help_text="Off: only supervisors can set it, and it cannot be a default presence (D2).",
+        help_text="Off: only supervisors can set it, and it cannot be a default presence.",
     )
     is_active = forms.BooleanField(
         required=False,
         initial=True,
         label="Active",
-        help_text="Off: nobody can pick it or make it a default; reps holding it keep it (C3).",
+        help_text="Off: nobody can pick it or make it a default; reps holding it keep it.",
     )
 
     def changes(self) -> dict:

@@ -8,7 +8,7 @@ from presence.models import BaseStatus, CapacityProfile, Channel, WrapUpPolicy
 
 from ._base import ServiceForm
 
-SECONDS_HELP = "Empty: never. Each channel has defaults (rule V2); a new workstream takes them."
+SECONDS_HELP = "Empty: never. Each channel has defaults; a new workstream takes them."
 
 
 class WorkstreamForm(ServiceForm):
@@ -18,7 +18,7 @@ class WorkstreamForm(ServiceForm):
     channel = forms.ChoiceField(
         choices=Channel.choices,
         help_text="The kind of conversation this workstream routes; it sets the default "
-        "auto-close times of a new workstream (V2).",
+        "auto-close times of a new workstream.",
     )
     units_per_conversation = forms.IntegerField(
         min_value=1,
@@ -26,7 +26,7 @@ class WorkstreamForm(ServiceForm):
         initial=1,
         label="Units per conversation",
         help_text="Capacity units one conversation of this workstream takes from a "
-        "representative who has units configured (K1).",
+        "representative who has units configured.",
     )
     capacity_profile = forms.ModelChoiceField(
         queryset=CapacityProfile.objects.order_by("name"),
@@ -34,7 +34,7 @@ class WorkstreamForm(ServiceForm):
         empty_label="No profile",
         label="Capacity profile",
         help_text="Every conversation uses one work item of this profile; at the profile's "
-        "limit the representative is full (K2, P1).",
+        "limit the representative is full.",
     )
     wrap_up_policy = forms.ChoiceField(
         choices=WrapUpPolicy.choices,
@@ -42,7 +42,7 @@ class WorkstreamForm(ServiceForm):
         label="Wrap-up uses capacity",
         help_text="Until closed: wrap-up keeps the capacity until the conversation closes. For "
         "some minutes: it is released after the minutes below. Never: released when wrap-up "
-        "starts (K3).",
+        "starts.",
     )
     wrap_up_minutes = forms.IntegerField(
         min_value=1,
@@ -57,7 +57,7 @@ class WorkstreamForm(ServiceForm):
         initial=[BaseStatus.AVAILABLE, BaseStatus.BUSY],
         label="Offer work to representatives who are",
         help_text="A representative is offered or pushed this workstream's conversations only "
-        "while their base status is one of these (V4); a supervisor can still force one.",
+        "while their base status is one of these; a supervisor can still force one.",
     )
     offer_timeout_seconds = forms.IntegerField(
         min_value=1,
@@ -65,17 +65,17 @@ class WorkstreamForm(ServiceForm):
         initial=60,
         label="Offer timeout (seconds)",
         help_text="How long an offer waits for the representative; then it is missed and the "
-        "conversation goes back to the queue (V4).",
+        "conversation goes back to the queue.",
     )
     missed_makes_inactive = forms.BooleanField(
         required=False,
         label="A missed offer makes the representative Inactive",
-        help_text="They stay Inactive until they reset or change their presence (P6).",
+        help_text="They stay Inactive until they reset or change their presence.",
     )
     reject_makes_dnd = forms.BooleanField(
         required=False,
         label="A rejected offer makes the representative Do not disturb",
-        help_text="They stay in Do not disturb until they reset or change their presence (P6).",
+        help_text="They stay in Do not disturb until they reset or change their presence.",
     )
     external_id = forms.CharField(
         max_length=100,

@@ -15,7 +15,7 @@ from .choices import (
 from .conversations import Conversation, ConversationParticipant, Offer
 from .people import Representative, Team
 from .presence import Client, PresenceInterval, RepresentativePresence
-from .statuses import PresenceStatus, PresenceStatusTranslation
+from .statuses import PresenceStatus, PresenceStatusTranslation, status_label
 
 __all__ = [
     "LIVE_CHANNELS",
@@ -43,4 +43,5 @@ __all__ = [
     "Team",
     "Workstream",
     "WrapUpPolicy",
+    "status_label",
 ]

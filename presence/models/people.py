@@ -2,11 +2,12 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 
+from ..collation import NATURAL_SORT
 from .statuses import PresenceStatus
 
 
 class Team(models.Model):
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=100, db_collation=NATURAL_SORT)
     supervisors = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="supervised_teams", blank=True
     )
@@ -28,7 +29,7 @@ class Representative(models.Model):
         blank=True,
         related_name="representative",
     )
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, db_collation=NATURAL_SORT)  # "rep 2" < "rep 10"
     email = models.EmailField(max_length=254, blank=True)
     external_id = models.CharField(max_length=100, null=True, blank=True, unique=True)
     timezone = models.CharField(max_length=64, default="UTC")

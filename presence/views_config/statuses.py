@@ -7,8 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -18,14 +17,7 @@ from django_tables2 import RequestConfig
 
 from portal.exceptions import ApplicationError
 from presence.forms import PresenceStatusForm, TranslationsForm
-from presence.models import (
-    BaseStatus,
-    PresenceInterval,
-    PresenceStatus,
-    PresenceStatusTranslation,
-    Representative,
-    RepresentativePresence,
-)
+from presence.models import BaseStatus, PresenceStatus
 from presence.services import config as services
 from presence.tables import StatusTable
 
@@ -35,29 +27,10 @@ FORM_TEMPLATE = "presence/config/status_form.html"
 _EDITED_STATUS = forms.ModelChoiceField(queryset=PresenceStatus.objects.all(), required=False)
 
 
-def _count(queryset: QuerySet, field: str) -> Coalesce:
-    counted = (
-        queryset.filter(**{field: OuterRef("pk")})
-        .order_by()
-        .values(field)
-        .annotate(n=Count("*"))
-        .values("n")
-    )
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
-
-
 def statuses_with_counts() -> QuerySet[PresenceStatus]:
-    """Every status with the number of reps using it as default, holding it now (or keeping it
-    while disconnected), whether history names it, and its translations: one query whatever the
-    number of statuses (subqueries, no N+1). The uses are what C3 refuses a delete for
-    (services.config.presence_status_uses), so the list offers Delete only when it would work."""
-    return PresenceStatus.objects.annotate(
-        default_count=_count(Representative.objects, "default_presence"),
-        holding_count=_count(RepresentativePresence.objects, "status"),
-        saved_count=_count(RepresentativePresence.objects, "saved_status"),
-        in_history=Exists(PresenceInterval.objects.filter(status=OuterRef("pk"))),
-        translation_count=_count(PresenceStatusTranslation.objects, "status"),
-    )
+    """Every status with who uses it (C3: the counts the delete refusal gives), in B2 order then
+    by name: one query whatever the number of statuses (subqueries, no N+1)."""
+    return PresenceStatus.objects.with_usage().in_display_order()
 
 
 def _custom_status(status_id: int) -> PresenceStatus:
@@ -109,9 +82,7 @@ def status_edit(request: HttpRequest, status_id: int) -> HttpResponse:
     if status.is_builtin:
         # B2: shown locked, never a form (a POST is refused the same way by the service).
         if request.method == "POST":
-            messages.error(
-                request, f'"{status.name}" is a built-in status (rule B2): it cannot be edited.'
-            )
+            messages.error(request, f'"{status.name}" is a built-in status: it cannot be edited.')
         return render_page(
             request,
             "presence/config/status_locked.html",

@@ -9,6 +9,8 @@ Definitions used by the reports (and by their tests):
   (no presence row) counts as offline.
 - *with work*: the rep holds a conversation in `active` or `wrap_up` (V1: the work they handle;
   `waiting` conversations use nothing, K3).
+- *units* and *work items* are over the signed-in reps only (an offline rep's capacity is not on
+  offer, as in the product this follows).
 - *units*: total = the sum of the reps' capacity units; used = the units of capacity-consuming
   conversations of reps whose units are configured (K1: unit arithmetic does not apply to a rep
   with 0 units); available = total - used (may be negative, K5).

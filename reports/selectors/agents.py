@@ -82,32 +82,41 @@ class AgentKpis:
 
 
 def agents_kpis(*, representatives: QuerySet[Representative], now: dt.datetime) -> AgentKpis:
-    """R1 KPIs over `representatives` (already scoped and filtered): 4 queries."""
+    """R1 KPIs over `representatives` (already scoped and filtered): 4 queries.
+
+    Capacity figures (units, work items) are over the signed-in reps only, as the real-time
+    report of the product this follows counts them: an offline rep's capacity is not on offer.
+    """
     reps = one_row_per_rep(representatives)
     people = reps.aggregate(
         total=Count("pk"),
         signed_in=Count("pk", filter=signed_in_q()),
-        units_total=Coalesce(Sum("capacity_units"), 0),
+        units_total=Coalesce(Sum("capacity_units", filter=signed_in_q()), 0),
         with_work=Count("pk", filter=has_work_q()),
         recently_offline=Count("pk", filter=offline_q() & online_recently_q(now=now)),
     )
+    on_shift = reps.filter(signed_in_q()).values("pk")
     work = Conversation.objects.filter(
         representative__in=reps.values("pk"), state__in=WORK_STATES
     ).aggregate(
         units_used=Coalesce(
             Sum(
                 "units",
-                filter=Q(consumes_capacity=True, representative__capacity_units__gt=0),
+                filter=Q(
+                    consumes_capacity=True,
+                    representative__capacity_units__gt=0,
+                    representative__in=on_shift,
+                ),
             ),
             0,
         ),
         stuck=Count("pk", filter=stuck_q(now=now)),
     )
-    links = RepresentativeProfile.objects.filter(representative__in=reps.values("pk"))
+    links = RepresentativeProfile.objects.filter(representative__in=on_shift)
     work_items_total = links.aggregate(
         n=Coalesce(Sum(Coalesce("limit_override", "profile__limit")), 0)
     )["n"]
-    work_items_used = _work_items_in_use(reps=reps, now=now).count()
+    work_items_used = _work_items_in_use(reps=reps.filter(signed_in_q()), now=now).count()
     return AgentKpis(
         signed_in=people["signed_in"],
         total=people["total"],

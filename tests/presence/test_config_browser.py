@@ -110,10 +110,12 @@ def test_c1_d4_a4_admin_creates_training_sets_defaults_and_reads_the_audit(
     page.wait_for_url(f"{live_server.url}/configure/defaults/")
     page.evaluate("window.__marker = 'same page'")
     ada = page.locator('tr[data-rep="Ada Lovelace"]')
-    ada.locator("select").select_option(label="Training")
+    # Admins pick a status by its presence text and name (review finding 16).
+    ada.locator("select").select_option(label="In training (Training)")
     ada.get_by_role("button", name="Save").click()  # a change alone saves nothing (finding 23)
     page.wait_for_selector('tr[data-rep="Ada Lovelace"] .row-note.ok')
-    assert "Saved: Training" in page.locator('tr[data-rep="Ada Lovelace"]').inner_text()
+    saved = page.locator('tr[data-rep="Ada Lovelace"]').inner_text()
+    assert "Saved: In training (Training)" in saved
     assert page.evaluate("window.__marker") == "same page"
     assert Representative.objects.get(name="Ada Lovelace").default_presence == training
     shot(page, "defaults-saved-1280")
@@ -124,7 +126,7 @@ def test_c1_d4_a4_admin_creates_training_sets_defaults_and_reads_the_audit(
     page.select_option("#id_team", str(blue.pk))
     page.wait_for_url(f"**/configure/defaults/?*team={blue.pk}*")
     expect(page.locator("tr[data-rep]")).to_have_count(3, timeout=30_000)
-    page.select_option("#bulk-status", label="Training")
+    page.select_option("#bulk-status", label="In training (Training)")
     page.check("input[name=target][value=filter]")
     page.get_by_role("button", name="Preview the change").click()
     page.wait_for_selector("[data-preview]")

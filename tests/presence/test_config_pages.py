@@ -4,6 +4,8 @@ statuses (B2, C1, C3, C4), capacity (K2), workstreams, teams, roles (A1), tokens
 Bulk default presence (D4) is in test_config_pages_defaults.py.
 """
 
+import re
+
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
@@ -197,6 +199,50 @@ def test_c3_status_list_counts_defaults_and_holders_in_one_query(
     assert "built-in" in available[: available.index("</tr>")]
 
 
+def test_c3_status_list_and_delete_refusal_give_the_same_counts(client, admin_user):
+    """Review finding 17: a disconnected rep whose saved status is Training holds it (S4, it
+    comes back on reconnect): the list says "Held now by 1 rep" and so does the refusal; both
+    count the history too."""
+    training = PresenceStatusFactory(name="Training", base_status="away")
+    rep = RepresentativeFactory(name="Gone for a minute")
+    now = timezone.now()
+    tab, _ = services.client_connect(representative=rep, now=now)
+    services.presence_set_manual(representative=rep, status=training, now=now)
+    services.client_goodbye(representative=rep, client_id=tab.client_id, now=now)
+    client.force_login(admin_user)
+    html = client.get(reverse("presence:config_statuses")).content.decode()
+    row = html[html.index('data-status="Training"') :]
+    row = row[: row.index("</tr>")]
+    assert 'data-cell="holding_count">1 rep<' in row
+    assert 'data-cell="history_count">1 rep<' in row
+    response = client.post(
+        reverse("presence:config_status_delete", args=[training.pk]), follow=True
+    )
+    refusal = response.content.decode()
+    assert "held now by 1 representative" in refusal
+    assert "in the presence history of 1 representative" in refusal
+    assert PresenceStatus.objects.filter(pk=training.pk).exists()
+
+
+def test_statuses_list_puts_builtins_first_in_their_order_then_custom_by_name(client, admin_user):
+    """Review finding 16: built-ins first in their B2 order, then custom statuses by name."""
+    PresenceStatusFactory(name="lunch", presence_text="At lunch", base_status="away")
+    PresenceStatusFactory(name="Admin work", presence_text="Admin", base_status="busy")
+    client.force_login(admin_user)
+    html = client.get(reverse("presence:config_statuses")).content.decode()
+    order = re.findall(r'data-status="([^"]+)"', html)
+    assert order == [
+        "Available",
+        "Busy",
+        "Do not disturb",
+        "Appear away",
+        "Offline",
+        "Inactive",
+        "Admin work",
+        "lunch",
+    ]
+
+
 def test_c3_status_list_htmx_sort_returns_the_partial(client, admin_user):
     client.force_login(admin_user)
     response = client.get(reverse("presence:config_statuses") + "?sort=-default_count", **HTMX)
@@ -321,7 +367,7 @@ def test_b2_builtin_status_is_shown_locked_and_refused(client, admin_user):
     client.force_login(admin_user)
     available = builtin("available")
     page = client.get(reverse("presence:config_status_edit", args=[available.pk]))
-    assert "cannot be edited or deleted (rule B2)" in page.content.decode()
+    assert "cannot be edited or deleted." in page.content.decode()
     assert b'name="name"' not in page.content
     refused = client.post(
         reverse("presence:config_status_edit", args=[available.pk]),
@@ -407,7 +453,7 @@ def test_k2_create_profile_and_edit_without_reset_frequency(client, admin_user):
     assert profile.reset_frequency == "end_of_day"
     page = client.get(reverse("presence:config_capacity_edit", args=[profile.pk])).content.decode()
     assert 'data-readonly="reset_frequency"' in page
-    assert "fixed when a profile is created (rule K2)" in page
+    assert "fixed when a profile is created: work already counted" in page
     assert 'name="reset_frequency"' not in page
     client.post(
         reverse("presence:config_capacity_edit", args=[profile.pk]),

@@ -143,7 +143,8 @@ def test_d2_one_rep_refused_default_shows_the_reason_in_the_row_and_writes_nothi
     )
     html = response.content.decode()
     assert "Not saved:" in html
-    assert "D2" in html
+    assert "active statuses that representatives can set" in html
+    assert "(rule D2)" not in html  # rule ids stay out of pages (review finding 18)
     assert defaults_of(rep) == [None]
     assert not AuditLogEntry.objects.exists()
 

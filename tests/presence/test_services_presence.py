@@ -1,7 +1,6 @@
 """Presence services against the database: sign-in, clients, manual, supervisor, reset, history."""
 
 import pytest
-from django.utils import timezone
 
 from portal.exceptions import Conflict, ValidationFailed
 from presence import services as s
@@ -340,7 +339,8 @@ def test_p10_detail_explains_the_presence(rep, chat):
 
     s.client_connect(representative=rep, client_id="a", now=at(0))
     give_work(rep, chat, 1, n=2)
-    detail = representative_presence_detail(representative=rep, now=timezone.now())
+    # Read on the same day as the events: a `since` of another day carries its date (finding 15).
+    detail = representative_presence_detail(representative=rep, now=at(60))
     assert detail["status"]["name"] == "Do not disturb"
     assert detail["reason"] == "capacity full: 2 of 2 units used"
     assert detail["headline"].startswith("Do not disturb since 09:00 — capacity full")

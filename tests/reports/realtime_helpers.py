@@ -167,17 +167,28 @@ def raw_counts(rep_ids: set[int], *, now: dt.datetime) -> dict[str, int]:
             return c.consumes_capacity
         return c.end_of_day_until is not None and c.end_of_day_until > now
 
-    units_total = sum(r.capacity_units for r in reps.values())
+    signed_in = {
+        pk
+        for pk in rep_ids
+        if pk in presence and presence[pk].status.base_status != BaseStatus.OFFLINE
+    }
+    # Capacity figures are over the signed-in reps only (review finding 12).
+    units_total = sum(r.capacity_units for pk, r in reps.items() if pk in signed_in)
     units_used = sum(
         c.units
         for c in conversations
-        if c.consumes_capacity and reps[c.representative_id].capacity_units > 0
+        if c.consumes_capacity
+        and c.representative_id in signed_in
+        and reps[c.representative_id].capacity_units > 0
     )
     work_items_total = sum(
         link.limit_override if link.limit_override is not None else link.profile.limit
         for link in links
+        if link.representative_id in signed_in
     )
-    work_items_used = sum(1 for c in conversations if counts_as_work_item(c))
+    work_items_used = sum(
+        1 for c in conversations if c.representative_id in signed_in and counts_as_work_item(c)
+    )
     online_recently = {
         i.representative_id
         for i in PresenceInterval.objects.all()
@@ -192,11 +203,7 @@ def raw_counts(rep_ids: set[int], *, now: dt.datetime) -> dict[str, int]:
     }
     return {
         "total": len(reps),
-        "signed_in": sum(
-            1
-            for pk in rep_ids
-            if pk in presence and presence[pk].status.base_status != BaseStatus.OFFLINE
-        ),
+        "signed_in": len(signed_in),
         "units_total": units_total,
         "units_used": units_used,
         "units_available": units_total - units_used,

@@ -88,10 +88,32 @@ def test_r1_kpi_work_items_total_in_use_available(floor, viewer):
         expected["work_items_available"],
     )
     if viewer == floor.supervisor:
-        # Limits: 8 reps hold Chat (2 each) and Cy holds Email EOD with his own limit 5 -> 21.
+        # Limits: 6 signed-in reps hold Chat (2 each; Flo and Gus are offline and do not count)
+        # and Cy holds Email EOD with his own limit 5 -> 17.
         # In use: Bea 2 chat, Cy 1 chat + 2 email (one closed but still counting, K4) -> 5.
         # Hal's stuck chat uses no work item: he does not hold the Chat profile.
-        assert (kpis.work_items_total, kpis.work_items_used) == (21, 5)
+        assert (kpis.work_items_total, kpis.work_items_used) == (17, 5)
+
+
+def test_r1_capacity_kpis_count_only_signed_in_representatives(floor):
+    """Review finding 12: capacity units and work items are over the signed-in reps; with every
+    rep signed out the tiles read 0 / 0, not the offline reps' capacity as "available"."""
+    team = visible_ids(floor.supervisor)
+    before = kpis_for(floor.supervisor)
+    # Flo (3 units, Chat 2) and Gus (3 units, Chat 2) are offline: not in the totals.
+    offline_units = floor.reps["gone"].capacity_units + floor.reps["never"].capacity_units
+    all_units = sum(
+        Representative.objects.filter(pk__in=team).values_list("capacity_units", flat=True)
+    )
+    assert before.units_total == all_units - offline_units
+    for key in ("idle", "full", "partial", "dnd", "training", "stuck", "wrap"):
+        services.representative_sign_out(
+            representative=floor.reps[key], now=NOW - dt.timedelta(seconds=1)
+        )
+    after = kpis_for(floor.supervisor)
+    assert after.signed_in == 0
+    assert (after.units_total, after.units_used, after.units_available) == (0, 0, 0)
+    assert (after.work_items_total, after.work_items_used, after.work_items_available) == (0, 0, 0)
 
 
 def test_r1_kpi_reps_with_work(floor, viewer):

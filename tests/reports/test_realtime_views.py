@@ -353,6 +353,13 @@ def test_r1_page_shows_kpis_chart_tabs_and_every_column(client, floor):
         assert text in page, text
 
 
+def test_r1_capacity_tiles_say_they_count_signed_in_representatives(client, floor):
+    """Review finding 12: the capacity tiles count signed-in reps only, and say so."""
+    client.force_login(floor.supervisor)
+    page = body(client.get(reverse("reports:agents")))
+    assert page.count("available, of signed-in representatives") == 2
+
+
 def test_c4_reports_show_the_admins_text_not_the_reps_translation(client, floor):
     """C4: a rep sees their language (the console, the API); the reports show the text the admin
     wrote, whatever language each rep uses."""
@@ -527,7 +534,7 @@ def test_times_are_shown_in_the_viewer_time_zone(client, floor):
     rep.save()
     client.force_login(floor.supervisor)
     page = body(client.get(reverse("reports:agents")))
-    assert "(Asia/Kolkata)" in page
+    assert "(times in Asia/Kolkata)" in page  # the zone, named once (review finding 15)
     since = presence(floor.reps["dnd"]).since.astimezone(
         dt.timezone(dt.timedelta(hours=5, minutes=30))
     )

@@ -161,18 +161,18 @@ def check_default_presence(status: PresenceStatus, *, field: str = "default_pres
     """D2: a default is an active status that reps can set; Inactive never (B2)."""
     if status.builtin_key == BuiltinStatus.INACTIVE:
         raise ValidationFailed(
-            "Inactive cannot be a default presence: it is set only by the system (rule P6).",
+            "Inactive cannot be a default presence: it is set only by the system.",
             field=field,
         )
     if not status.is_active:
         raise ValidationFailed(
-            f'Status "{status.name}" is deactivated and cannot be a default presence (rule D2).',
+            f'Status "{status.name}" is deactivated and cannot be a default presence.',
             field=field,
         )
     if not status.user_can_set:
         raise ValidationFailed(
             f'Status "{status.name}" cannot be set by representatives, so it cannot be a '
-            "default presence (rule D2).",
+            "default presence.",
             field=field,
         )
 

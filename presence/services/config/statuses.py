@@ -8,17 +8,13 @@ import uuid
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.db.models.deletion import ProtectedError
 
 from portal.exceptions import Conflict, ValidationFailed
 from presence.models import (
     BaseStatus,
-    PresenceInterval,
     PresenceStatus,
     PresenceStatusTranslation,
-    Representative,
-    RepresentativePresence,
 )
 
 from ..audit import audit_log
@@ -41,7 +37,7 @@ STATUS_FIELDS = ("name", "presence_text", "description", "base_status", "user_ca
 def _refuse_builtin(status: PresenceStatus, verb: str) -> None:
     if status.builtin_key is not None:
         raise Conflict(
-            f'"{status.name}" is a built-in status (rule B2): it cannot be {verb}.',
+            f'"{status.name}" is a built-in status: it cannot be {verb}.',
             extra={"state": "builtin"},
         )
 
@@ -117,24 +113,22 @@ def presence_status_update(
 
 
 def presence_status_uses(status: PresenceStatus) -> list[str]:
-    """C3: why a status cannot be deleted, one phrase per kind of use (empty: it can)."""
+    """C3: why a status cannot be deleted, one phrase per kind of use (empty: it can). The counts
+    are the statuses list's (PresenceStatus.objects.with_usage()): one query."""
+    usage = PresenceStatus.objects.filter(pk=status.pk).with_usage().first()
+    if usage is None:
+        return []
     reasons = []
-    defaults = Representative.objects.filter(default_presence=status).count()
-    if defaults:
-        reasons.append(f"used as default presence by {_plural(defaults, 'representative')}")
-    current = RepresentativePresence.objects.filter(
-        Q(status=status) | Q(saved_status=status)
-    ).count()
-    if current:
-        reasons.append(f"held now by {_plural(current, 'representative')}")
-    history = (
-        PresenceInterval.objects.filter(status=status)
-        .values("representative_id")
-        .distinct()
-        .count()
-    )
-    if history:
-        reasons.append(f"in the presence history of {_plural(history, 'representative')}")
+    if usage.default_count:
+        reasons.append(
+            f"used as default presence by {_plural(usage.default_count, 'representative')}"
+        )
+    if usage.holding_count:
+        reasons.append(f"held now by {_plural(usage.holding_count, 'representative')}")
+    if usage.history_count:
+        reasons.append(
+            f"in the presence history of {_plural(usage.history_count, 'representative')}"
+        )
     return reasons
 
 
