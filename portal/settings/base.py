@@ -177,6 +177,7 @@ LIVE_TICK_SECONDS = env.int("LIVE_TICK_SECONDS", default=20)
 LIVE_CHANNEL = env.str("LIVE_CHANNEL", default=f"portal-live:{REDIS_URL.rsplit('/', 1)[-1]}")
 # The pages' polling when their stream is down (and under WSGI, which holds no stream).
 CONSOLE_POLL_SECONDS = env.int("CONSOLE_POLL_SECONDS", default=3)
+REPORT_POLL_SECONDS = env.int("REPORT_POLL_SECONDS", default=0)  # 0: REPORT_REFRESH_SECONDS
 
 LOGGING = {
     "version": 1,
