@@ -23,9 +23,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import close_old_connections
 
 log = logging.getLogger(__name__)
 
@@ -196,6 +194,13 @@ class Hub:
             if settings.REDIS_URL:
                 self.tasks.add(loop.create_task(self._subscribe()))
 
+    async def shutdown(self) -> None:
+        """Stop this process's tasks (tests; a server process simply ends)."""
+        tasks, self.tasks, self.loop = self.tasks, set(), None
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
     async def _tick(self) -> None:
         while True:
             await asyncio.sleep(settings.LIVE_TICK_SECONDS)
@@ -212,7 +217,9 @@ class Hub:
         if not consoles:
             return
         ids = {c.client_id for c in consoles}
-        alive = await sync_to_async(_mark_alive, thread_sensitive=False)(ids)
+        from .streams import in_thread
+
+        alive = await in_thread(_mark_alive, client_ids=ids)
         for console in consoles:
             if console.client_id not in alive:
                 console.gone = True
@@ -255,18 +262,12 @@ def _mark_alive(client_ids: set[str]) -> set[str]:
 
     from presence.models import Client
 
-    close_old_connections()
-    try:
-        now = timezone.now()
-        updated = Client.objects.filter(client_id__in=client_ids).update(last_heartbeat_at=now)
-        if updated == len(client_ids):
-            return client_ids  # the usual case: one statement
-        # Some row is gone: which ones (the UPDATE alone cannot say).
-        return set(
-            Client.objects.filter(client_id__in=client_ids).values_list("client_id", flat=True)
-        )
-    finally:
-        close_old_connections()
+    now = timezone.now()
+    updated = Client.objects.filter(client_id__in=client_ids).update(last_heartbeat_at=now)
+    if updated == len(client_ids):
+        return client_ids  # the usual case: one statement
+    # Some row is gone: which ones (the UPDATE alone cannot say).
+    return set(Client.objects.filter(client_id__in=client_ids).values_list("client_id", flat=True))
 
 
 def window_delay(*, seconds: int, now: float | None = None) -> float:

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
 from .hub import ConsoleListener, Listener, ReportListener, hub, window_delay
@@ -47,7 +47,9 @@ def stream_response(iterator: AsyncIterator[bytes]) -> StreamingHttpResponse:
 
 
 async def in_thread(fn: Callable, /, **kwargs):
-    """Run database work off the event loop, in the default pool (not a thread per stream)."""
+    """Run database work off the event loop: on PostgreSQL in the default pool (no thread per
+    stream); on SQLite in Django's one thread for sync code (SQLite has one writer, and an
+    in-memory database lives in one thread's connection)."""
 
     def call():
         close_old_connections()
@@ -56,7 +58,7 @@ async def in_thread(fn: Callable, /, **kwargs):
         finally:
             close_old_connections()
 
-    return await sync_to_async(call, thread_sensitive=False)()
+    return await sync_to_async(call, thread_sensitive=connection.vendor == "sqlite")()
 
 
 def run_in_background(coro: Awaitable) -> None:
