@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
-from django.db import close_old_connections, connection
+from django.db import connection, connections
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
 from .hub import ConsoleListener, Listener, ReportListener, hub, window_delay
@@ -49,14 +49,15 @@ def stream_response(iterator: AsyncIterator[bytes]) -> StreamingHttpResponse:
 async def in_thread(fn: Callable, /, **kwargs):
     """Run database work off the event loop: on PostgreSQL in the default pool (no thread per
     stream); on SQLite in Django's one thread for sync code (SQLite has one writer, and an
-    in-memory database lives in one thread's connection)."""
+    in-memory database lives in one thread's connection). The connection is closed after: this
+    work is rare (a goodbye, a tick every LIVE_TICK_SECONDS), and a pool thread's connection
+    would otherwise stay open with nobody to close it."""
 
     def call():
-        close_old_connections()
         try:
             return fn(**kwargs)
         finally:
-            close_old_connections()
+            connections.close_all()
 
     return await sync_to_async(call, thread_sensitive=connection.vendor == "sqlite")()
 

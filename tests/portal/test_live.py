@@ -91,6 +91,7 @@ def test_a_rolled_back_change_is_never_pushed():
     """Issue 13: presence changes publish on transaction.on_commit, so a change that rolls back
     never reaches a stream; the same change committed does."""
     rep = signed_in_rep()
+    away = builtin("away")
 
     async def scenario():
         listener = ConsoleListener(rep_id=rep.pk, client_id="tab-12345", connected_at=None)
@@ -98,9 +99,7 @@ def test_a_rolled_back_change_is_never_pushed():
 
         def rolled_back():
             with contextlib.suppress(RuntimeError), transaction.atomic():
-                services.presence_set_manual(
-                    representative=rep, status=builtin("away"), now=timezone.now()
-                )
+                services.presence_set_manual(representative=rep, status=away, now=timezone.now())
                 raise RuntimeError("the request failed after the change")
 
         await sync_to_async(rolled_back)()
@@ -109,7 +108,7 @@ def test_a_rolled_back_change_is_never_pushed():
         assert listener.kinds == set()
 
         await sync_to_async(services.presence_set_manual)(
-            representative=rep, status=builtin("away"), now=timezone.now()
+            representative=rep, status=away, now=timezone.now()
         )
         await asyncio.wait_for(listener.wake.wait(), 1)
         assert listener.kinds == {"presence"}
