@@ -248,6 +248,12 @@ def main() -> None:
     parser.add_argument("--max-runs", type=int, default=6, help="search: runs per mode")
     parser.add_argument("--budget", type=float, default=540, help="search: seconds in all")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument(
+        "--db-connections",
+        type=int,
+        default=60,
+        help="PostgreSQL connections the bench database may hold (the server is shared)",
+    )
     args = parser.parse_args()
     if args.reps is not None and args.reps < 1:
         parser.error("--reps: 1 or more")
@@ -261,6 +267,9 @@ def main() -> None:
     from django.conf import settings
     from django.db import connection
 
+    with connection.cursor() as cursor:  # a floor that runs out of connections is not held
+        cursor.execute(f'ALTER DATABASE "{DB_NAME}" CONNECTION LIMIT {int(args.db_connections)}')
+
     biggest = args.reps or args.max_reps
     people = prepare(biggest)
     redis_proc, redis_url = start_redis()
@@ -273,6 +282,10 @@ def main() -> None:
         "REDIS_URL": redis_url,
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
+        # Django: "When using ASGI, persistent connections should be disabled" (ref/databases).
+        # Under uvicorn every request runs in a thread of its own, and CONN_MAX_AGE=60 (the
+        # production default) leaves each one's connection open: 99 at a floor of 50 reps.
+        "CONN_MAX_AGE": os.environ.get("CONN_MAX_AGE", "0"),
     }
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
