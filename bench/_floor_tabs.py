@@ -118,7 +118,11 @@ class Tab:
     def __init__(self, floor: Floor, session_key: str) -> None:
         self.floor = floor
         self.cookies = {floor.session_cookie: session_key}
+        # A browser has up to six connections per host: the fetches of the live regions on one,
+        # the page's POSTs (heartbeat, connect) on another, the stream on its own.
         self.conn = Connection(floor.host, floor.port)
+        self.post_conn = Connection(floor.host, floor.port)
+        self.ready = asyncio.Event()  # the first rendering of the live region came back
         self.want = asyncio.Event()
         self.tasks: list[asyncio.Task] = []
         self.stream: EventStream | None = None
@@ -143,8 +147,9 @@ class Tab:
 
     async def send(self, kind: str, method: str, path: str, **options) -> Answer | None:
         body = options.pop("body", b"")
+        conn = self.conn if method == "GET" else self.post_conn
         try:
-            answer = await self.conn.request(method, path, self.headers(**options), body)
+            answer = await conn.request(method, path, self.headers(**options), body)
         except TRANSPORT as exc:
             self.floor.recorder.error(kind, f"{method} {path}: {exc!r}")
             return None
@@ -168,6 +173,7 @@ class Tab:
             answer = await self.send(self.KIND, "GET", self.PAGE, htmx=True)
             if answer is not None:
                 self.saw(answer.text, time.monotonic())
+                self.ready.set()
 
     def saw(self, html: str, at: float) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -229,6 +235,7 @@ class Tab:
             await self.stream.close()
         await asyncio.gather(*self.tasks, return_exceptions=True)
         await self.conn.close()
+        await self.post_conn.close()
 
 
 class ConsoleTab(Tab):

@@ -50,7 +50,9 @@ from _common import ROOT, CpuMeter, machine_note, random_port, setup_django, sto
 DB_NAME = "portal_bench_floor"
 RESULTS = ROOT / "var" / "bench" / "floor.json"
 SIGN_IN_PER_SECOND = 50  # tabs opened per second before the window (a floor signs in over time)
+SIGN_IN_AT_ONCE = 16  # tabs signing in at the same time, at most
 SETTLE_SECONDS = 3
+ROLE = "portal_bench_floor"  # the server's database role, with a connection limit
 MODES = ("push", "poll")
 
 
@@ -73,10 +75,23 @@ async def _floor(stack: dict, people, *, mode: str, n: int, duration: float, con
     reports = [ReportTab(floor, key) for key in people.supervisors[: math.ceil(n / 25)]]
     tabs = reports + consoles
     ramp_started = time.monotonic()
+    at_once = asyncio.Semaphore(SIGN_IN_AT_ONCE)
+
+    async def sign_in(tab) -> bool:
+        async with at_once:  # a floor signs in over time, not in one burst
+            if not await tab.sign_in():
+                return False
+            try:
+                await asyncio.wait_for(tab.ready.wait(), 60)
+            except TimeoutError:
+                recorder.error("sign-in", "the live region never came")
+                return False
+            return True
+
     signing = []
     for i, tab in enumerate(tabs):
         await asyncio.sleep(max(0.0, ramp_started + i / SIGN_IN_PER_SECOND - time.monotonic()))
-        signing.append(asyncio.ensure_future(tab.sign_in()))
+        signing.append(asyncio.ensure_future(sign_in(tab)))
     signed = sum(await asyncio.gather(*signing))
     await asyncio.sleep(SETTLE_SECONDS)
     ramp = time.monotonic() - ramp_started
@@ -114,6 +129,26 @@ async def _floor(stack: dict, people, *, mode: str, n: int, duration: float, con
         "server_cpu_seconds": round(server_cpu, 2),
         "client_cpu_seconds": round(client_cpu, 2),
     }
+
+
+def _server_role(limit: int) -> str:
+    """The server's and Celery's database URL: a role of the bench's own with CONNECTION LIMIT
+    `limit` (a superuser's connections are not limited, and the PostgreSQL server is shared: a
+    floor that needs more connections than that is not held, and other databases keep theirs)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [ROLE])
+        if cur.fetchone() is None:
+            cur.execute(f'CREATE ROLE "{ROLE}" LOGIN')
+        cur.execute(f'ALTER ROLE "{ROLE}" CONNECTION LIMIT {int(limit)}')
+        cur.execute(f'GRANT ALL ON ALL TABLES IN SCHEMA public TO "{ROLE}"')
+        cur.execute(f'GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO "{ROLE}"')
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    host = parts.hostname + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=f"{ROLE}@{host}"))
 
 
 def _signed_in(rep_ids: list[int]) -> int:
@@ -251,8 +286,8 @@ def main() -> None:
     parser.add_argument(
         "--db-connections",
         type=int,
-        default=60,
-        help="PostgreSQL connections the bench database may hold (the server is shared)",
+        default=40,
+        help="PostgreSQL connections the server's role may hold (the PostgreSQL server is shared)",
     )
     args = parser.parse_args()
     if args.reps is not None and args.reps < 1:
@@ -267,8 +302,7 @@ def main() -> None:
     from django.conf import settings
     from django.db import connection
 
-    with connection.cursor() as cursor:  # a floor that runs out of connections is not held
-        cursor.execute(f'ALTER DATABASE "{DB_NAME}" CONNECTION LIMIT {int(args.db_connections)}')
+    server_db_url = _server_role(args.db_connections)
 
     biggest = args.reps or args.max_reps
     people = prepare(biggest)
@@ -280,6 +314,7 @@ def main() -> None:
         "SECRET_KEY": settings.SECRET_KEY,  # the key the sessions made here are signed with
         "SECURE_SSL_REDIRECT": "false",  # plain http on loopback
         "REDIS_URL": redis_url,
+        "DATABASE_URL": server_db_url,
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
         # Django: "When using ASGI, persistent connections should be disabled" (ref/databases).
@@ -338,7 +373,9 @@ def main() -> None:
                 one, start=args.start, limit=args.max_reps, max_runs=args.max_runs
             )
     finally:
+        redis = {"redis": stack.pop("redis")} if "redis" in stack else {}
         stop_processes(stack)
+        stop_processes(redis)  # last: the web processes' subscriptions end quietly
     _summary(rows, held, note=note, args=args, duration=duration)
     main_mode = modes[0]
     sys.exit(0 if held.get(main_mode) else 1)
