@@ -61,7 +61,8 @@ class AsgiServer:
         log = self.log_path.open("wb")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "portal.asgi:application", "--host", "127.0.0.1"]
-            + ["--port", str(self.port), "--no-access-log", "--timeout-graceful-shutdown", "3"],
+            + ["--port", str(self.port), "--no-access-log", "--lifespan", "off"]
+            + ["--timeout-graceful-shutdown", "3"],
             cwd=BASE_DIR,
             env=self.env,
             stdin=subprocess.DEVNULL,
