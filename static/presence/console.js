@@ -158,7 +158,8 @@
 
   window.setInterval(function () {
     document.querySelectorAll("[data-expires-at]").forEach(function (el) {
-      var left = Math.max(0, Math.round((Date.parse(el.dataset.expiresAt) - Date.now()) / 1000));
+      // Whole seconds left, rounded down as the server renders them (never counts up).
+      var left = Math.max(0, Math.floor((Date.parse(el.dataset.expiresAt) - Date.now()) / 1000));
       el.textContent = left > 0 ? "Expires in " + left + " s" : "Expired";
     });
   }, 1000);
