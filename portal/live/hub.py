@@ -213,6 +213,13 @@ class Hub:
                 log.exception("live: could not mark the stream clients alive")
             self.wake_all(ping=True)
 
+    async def _resync(self) -> None:
+        """Without Redis, a Celery worker's changes (offers that expire, clients that time out)
+        cannot reach this process: every LIVE_RESYNC_SECONDS each page fetches once anyway."""
+        while True:
+            await asyncio.sleep(settings.LIVE_RESYNC_SECONDS)
+            self.wake_all(resync=True)
+
     async def mark_alive(self) -> None:
         """S4: one UPDATE for every console client with an open stream here; a client whose row
         is gone (timed out while this process stalled) ends its stream, and the page reconnects."""

@@ -50,6 +50,7 @@ def server(asgi_server):
         REPORT_POLL_SECONDS=HOURS,
         REPORT_REFRESH_SECONDS=REFRESH,
         LIVE_TICK_SECONDS=20,
+        LIVE_RESYNC_SECONDS=0,  # as with Redis: nothing but pushes
     )
 
 
