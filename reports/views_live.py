@@ -42,8 +42,8 @@ def viewer_teams(user) -> list[int] | None:
     return sorted(Team.objects.filter(supervisors=user).values_list("pk", flat=True))
 
 
-@require_GET
 @require_permission(VIEW)
+@require_GET
 def report_stream(request: HttpRequest) -> HttpResponse:
     page = request.GET.get("page", "")
     if page not in PAGES:
