@@ -6,8 +6,8 @@ Each process's output is prefixed with its name. Ctrl-C (or SIGTERM) stops all t
 any one of them exiting. With --simulate (`make run SIMULATE=1`), once the portal answers,
 `manage.py simulate` drives it with live traffic (SIMULATE_RATE events/s, default 5, for
 SIMULATE_DURATION s, default 1800, SIMULATE_REPS reps, default 20); it stops by itself, and its
-end stops nothing else. Development only: production runs gunicorn, a worker and beat as three
-separately supervised services.
+end stops nothing else. Development only: production runs the ASGI server (uvicorn), a worker and
+beat as three separately supervised services (README, "Production").
 """
 
 from __future__ import annotations
@@ -46,7 +46,13 @@ def commands(port: int) -> dict[str, list[str]]:
     python = sys.executable
     celery = [python, "-m", "celery", "-A", "portal"]
     return {
-        "web": [python, "manage.py", "runserver", f"0.0.0.0:{port}"],
+        # The ASGI server, as in production (the live streams need it); reloads on code changes.
+        "web": [
+            *(python, "-m", "uvicorn", "portal.asgi:application", "--host", "0.0.0.0"),
+            *("--port", str(port), "--lifespan", "off", "--timeout-graceful-shutdown", "2"),
+            "--reload",
+            *("--reload-dir", "portal", "--reload-dir", "presence", "--reload-dir", "reports"),
+        ],
         "worker": [*celery, "worker", "-l", "info", "--concurrency", "2"],
         # The schedule file's place comes from CELERY_BEAT_SCHEDULE_FILENAME (var/).
         "beat": [*celery, "beat", "-l", "info"],
@@ -115,7 +121,7 @@ def stop(procs: dict[str, subprocess.Popen[bytes]]) -> None:
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=max(0.1, deadline - time.monotonic()))
     for proc in procs.values():
-        # The group, not only the leader: runserver's reloader and Celery's pool have children.
+        # The group, not only the leader: uvicorn's reloader and Celery's pool have children.
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()

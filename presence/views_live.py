@@ -30,8 +30,8 @@ def _refusal(status: int, text: str) -> HttpResponse:
     return HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")
 
 
-@require_GET
 @require_permission(PERMISSION)
+@require_GET
 def console_stream(request: HttpRequest) -> HttpResponse:
     """GET /console/stream/?client_id=… (the signed-in rep's own, A1): `hello`, then `changed`."""
     rep = Representative.objects.filter(user=request.user).first()

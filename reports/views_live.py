@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
 from collections.abc import Callable
 
@@ -28,6 +29,7 @@ from presence.models import Team
 
 from . import selectors
 
+log = logging.getLogger(__name__)
 VIEW = "presence.view_reports"
 PAGES = ("agents", "ongoing", "agent")
 
@@ -40,8 +42,8 @@ def viewer_teams(user) -> list[int] | None:
     return sorted(Team.objects.filter(supervisors=user).values_list("pk", flat=True))
 
 
-@require_GET
 @require_permission(VIEW)
+@require_GET
 def report_stream(request: HttpRequest) -> HttpResponse:
     page = request.GET.get("page", "")
     if page not in PAGES:
@@ -97,6 +99,15 @@ def _fragment_key(request: HttpRequest, region: str) -> str | None:
     return f"live-fragment:{digest}"
 
 
+def _cache_call(method: Callable, *args, **kwargs):
+    """The cache fails open: with the cache down every viewer gets a rendering of their own."""
+    try:
+        return method(*args, **kwargs)
+    except Exception:
+        log.warning("live: the report cache is unavailable", exc_info=True)
+        return None
+
+
 def shared_fragment(region: str) -> Callable:
     """View decorator: the live refresh of `region` is rendered once per window for every viewer
     with the same key (`_fragment_key`) and served from the cache to the others.
@@ -108,7 +119,7 @@ def shared_fragment(region: str) -> Callable:
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             key = _fragment_key(request, region)
             if key is not None:
-                body = cache.get(key)
+                body = _cache_call(cache.get, key)
                 if body is not None:
                     response = HttpResponse(body)
                     response["Vary"] = "HX-Request"
@@ -116,7 +127,9 @@ def shared_fragment(region: str) -> Callable:
                     return response
             response = view(request, *args, **kwargs)
             if key is not None and response.status_code == 200 and not response.streaming:
-                cache.set(key, response.content, timeout=settings.REPORT_REFRESH_SECONDS * 2)
+                _cache_call(
+                    cache.set, key, response.content, timeout=settings.REPORT_REFRESH_SECONDS * 2
+                )
             return response
 
         wrapper.__name__ = view.__name__

@@ -53,6 +53,9 @@ class AsgiServer:
             "PYTHONUNBUFFERED": "1",
             **{k: str(v) for k, v in env.items()},
         }
+        # The test process allows sync database calls from async code (Playwright); the server
+        # must not, or it would hide such a call in the streams.
+        self.env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         OUT.mkdir(exist_ok=True)
         self.log_path = OUT / f"uvicorn-{self.port}.log"
         self.proc: subprocess.Popen | None = None
@@ -61,7 +64,8 @@ class AsgiServer:
         log = self.log_path.open("wb")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "portal.asgi:application", "--host", "127.0.0.1"]
-            + ["--port", str(self.port), "--no-access-log", "--timeout-graceful-shutdown", "3"],
+            + ["--port", str(self.port), "--no-access-log", "--lifespan", "off"]
+            + ["--timeout-graceful-shutdown", "3"],
             cwd=BASE_DIR,
             env=self.env,
             stdin=subprocess.DEVNULL,

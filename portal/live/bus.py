@@ -27,7 +27,8 @@ from django.db import transaction
 log = logging.getLogger(__name__)
 
 KINDS = ("presence", "conversation", "offer", "capacity")
-_local = threading.local()
+_client = None
+_client_lock = threading.Lock()
 
 
 def channel() -> str:
@@ -104,13 +105,15 @@ def _teams_of(rep_ids: set[int]) -> dict[int, list[int]]:
 
 
 def _redis():
-    """One synchronous client per thread (redis-py's pool is shared; this keeps it simple)."""
-    client = getattr(_local, "redis", None)
-    if client is None:
-        import redis
+    """One client per process: redis-py's client is thread-safe over its connection pool (and
+    the pool reconnects after a fork), so every request thread shares its connections."""
+    global _client
+    if _client is None:
+        with _client_lock:
+            if _client is None:
+                import redis
 
-        client = redis.Redis.from_url(
-            settings.REDIS_URL, socket_connect_timeout=0.5, socket_timeout=0.5
-        )
-        _local.redis = client
-    return client
+                _client = redis.Redis.from_url(
+                    settings.REDIS_URL, socket_connect_timeout=0.5, socket_timeout=0.5
+                )
+    return _client

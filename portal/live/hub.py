@@ -15,6 +15,7 @@ tasks (never one per connection).
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import datetime as dt
 import logging
 import random
@@ -190,9 +191,11 @@ class Hub:
             if self.loop is loop and self.tasks:
                 return
             self.loop = loop  # a new loop (tests run several): start afresh in it
-            self.tasks = {loop.create_task(self._tick())}
+            # In a context of their own: not the context of the request that happened to start
+            # them (its per-request thread must not serve the process's tasks).
+            self.tasks = {loop.create_task(self._tick(), context=contextvars.Context())}
             if settings.REDIS_URL:
-                self.tasks.add(loop.create_task(self._subscribe()))
+                self.tasks.add(loop.create_task(self._subscribe(), context=contextvars.Context()))
 
     async def shutdown(self) -> None:
         """Stop this process's tasks (tests; a server process simply ends)."""
@@ -209,6 +212,13 @@ class Hub:
             except Exception:  # the next tick tries again; clients time out meanwhile
                 log.exception("live: could not mark the stream clients alive")
             self.wake_all(ping=True)
+
+    async def _resync(self) -> None:
+        """Without Redis, a Celery worker's changes (offers that expire, clients that time out)
+        cannot reach this process: every LIVE_RESYNC_SECONDS each page fetches once anyway."""
+        while True:
+            await asyncio.sleep(settings.LIVE_RESYNC_SECONDS)
+            self.wake_all(resync=True)
 
     async def mark_alive(self) -> None:
         """S4: one UPDATE for every console client with an open stream here; a client whose row

@@ -7,11 +7,12 @@ hub (portal.live.hub) wakes it for a change or for the per-process keep-alive.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 
-from asgiref.sync import sync_to_async
+from asgiref.sync import AsyncToSync, SyncToAsync, sync_to_async
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
 from django.db import connection, connections
@@ -76,10 +77,30 @@ async def in_thread(fn: Callable, /, **kwargs):
 
 
 def run_in_background(coro: Awaitable) -> None:
-    """A coroutine that must finish even though the stream that started it was cancelled."""
-    task = asyncio.ensure_future(coro)
+    """A coroutine that must finish even though the stream that started it was cancelled. It runs
+    in a context of its own, not the request's (whose thread is gone, `_release_request_thread`)."""
+    task = asyncio.get_running_loop().create_task(coro, context=contextvars.Context())
     _background.add(task)
     task.add_done_callback(_background.discard)
+
+
+async def _release_request_thread() -> None:
+    """Give back the thread Django's ASGI handler keeps for this request's sync code.
+
+    The sync middleware and the view ran in a thread of their own for this request
+    (asgiref's ThreadSensitiveContext), which would otherwise stay, idle, as long as the stream
+    is open: a thread (and ~300 KiB) per open stream, measured. The view is done by now, so its
+    database connection is closed in that thread and the thread ends; any sync code later in
+    this request (its close) gets a new one."""
+    context = SyncToAsync.thread_sensitive_context.get(None)
+    if context is None or getattr(AsyncToSync.executors, "current", None):
+        return  # not under an ASGI server (a test's sync caller runs the sync code itself)
+    executor = SyncToAsync.context_to_thread_executor.get(context)
+    if executor is None:
+        return
+    await sync_to_async(connections.close_all)()
+    SyncToAsync.context_to_thread_executor.pop(context, None)
+    executor.shutdown(wait=False)
 
 
 async def _changes(listener: Listener) -> AsyncIterator[bytes]:
@@ -122,6 +143,7 @@ async def listen(
     client goes away (Django cancels the response when the client disconnects)."""
     hub.register(listener)
     try:
+        await _release_request_thread()
         yield f"retry: {RETRY_MS}\n".encode() + event("hello", hello)
         async for chunk in _changes(listener):
             yield chunk

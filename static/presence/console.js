@@ -158,17 +158,21 @@
 
   window.setInterval(function () {
     document.querySelectorAll("[data-expires-at]").forEach(function (el) {
-      var left = Math.max(0, Math.round((Date.parse(el.dataset.expiresAt) - Date.now()) / 1000));
+      // Whole seconds left, rounded down as the server renders them (never counts up).
+      var left = Math.max(0, Math.floor((Date.parse(el.dataset.expiresAt) - Date.now()) / 1000));
       el.textContent = left > 0 ? "Expires in " + left + " s" : "Expired";
     });
   }, 1000);
 
-  // S4: the tab closes (or navigates away): say goodbye. sendBeacon outlives the page; the
-  // stream's close says it too (whichever comes first). The CSRF token travels in the body.
+  // S4: the tab closes (or navigates away): say goodbye. With the stream open, its close is the
+  // goodbye (the server ends that connection only, so a refresh that is already connecting
+  // again keeps the rep, S3); a beacon could land after the refresh's connect and end it.
+  // Without the stream, sendBeacon says it (it outlives the page; CSRF token in the body).
   window.addEventListener("pagehide", function () {
+    var live = indicator && indicator.dataset.live === "stream";
     sessionStorage.setItem(KEY, clientId);
     end();
-    navigator.sendBeacon(root.dataset.goodbyeUrl, body());
+    if (!live) navigator.sendBeacon(root.dataset.goodbyeUrl, body());
   });
 
   // Back-forward cache: the page comes back alive after its goodbye; connect again.

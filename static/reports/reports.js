@@ -9,11 +9,12 @@
 //   (hx-trigger="every Ns [reportsLive()]"), and tries again with backoff and jitter; back on
 //   the stream it fetches once to catch up.
 // - Pause stops updates (and the fetches); Resume shows the current figures at once.
+// - A hidden tab closes its stream and opens it again when shown (six connections per host
+//   over HTTP/1.1); the console keeps its stream, which is its presence client.
 (function () {
   "use strict";
   let paused = false;
   let streaming = false;
-  let missed = false; // a change came while paused or hidden: fetch when back
   let retryDelay = 1000;
   let retryTimer = null;
 
@@ -53,11 +54,7 @@
   function refresh() {
     const live = region();
     if (!live || !window.htmx) return;
-    if (paused || document.hidden) {
-      missed = true;
-      return;
-    }
-    missed = false;
+    if (paused || document.hidden) return; // Resume, or the stream's hello when shown, catch up
     htmx.trigger(live, "reports-refresh");
   }
 
@@ -78,11 +75,19 @@
     }
   }
 
+  let source = null;
+
+  function closeStream() {
+    if (source) source.close();
+    source = null;
+    streaming = false;
+  }
+
   function openStream() {
     retryTimer = null;
     const live = region();
-    if (!live || !live.dataset.liveStream || !window.EventSource) return;
-    const source = new EventSource(live.dataset.liveStream);
+    if (!live || !live.dataset.liveStream || !window.EventSource || source) return;
+    source = new EventSource(live.dataset.liveStream);
     source.addEventListener("hello", function () {
       streaming = true;
       retryDelay = 1000;
@@ -91,8 +96,7 @@
     });
     source.addEventListener("changed", refresh);
     source.onerror = function () {
-      source.close();
-      streaming = false;
+      closeStream();
       label();
       if (!retryTimer) {
         const wait = retryDelay * (0.5 + Math.random()); // jitter: not every tab at once
@@ -110,8 +114,16 @@
         setPaused(!paused);
       });
     }
+    // A hidden tab gives its stream back (browsers allow six connections per host over
+    // HTTP/1.1, and a supervisor opens many tabs); shown again, it reconnects and catches up.
     document.addEventListener("visibilitychange", function () {
-      if (!document.hidden && missed) refresh();
+      if (document.hidden) {
+        closeStream();
+        if (retryTimer) window.clearTimeout(retryTimer);
+        retryTimer = null;
+      } else {
+        openStream();
+      }
     });
     window.addEventListener("pagehide", function () {
       if (retryTimer) window.clearTimeout(retryTimer);

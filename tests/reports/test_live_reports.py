@@ -74,3 +74,20 @@ def test_finding_22_rows_and_rep_links_have_stable_ids(client, teams):
     assert f'id="rep-link-{ada.pk}"' in body
     assert 'hx-swap="morph"' in body
     assert 'data-live-stream="/reports/stream/?page=agents"' in body
+
+
+def test_live_refresh_is_rendered_when_the_cache_is_down(client, teams, settings):
+    """Never a 5xx for a cache that cannot be reached: the viewer gets a rendering of their own."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        },
+    }
+    first, _, _, ada = teams
+    client.force_login(first)
+    response = client.get(reverse("reports:agents"), **LIVE)
+    assert response.status_code == 200
+    assert b"Ada Own" in response.content
