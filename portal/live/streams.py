@@ -41,23 +41,10 @@ def no_stream() -> HttpResponse:
 
 
 def stream_response(iterator: AsyncIterator[bytes]) -> StreamingHttpResponse:
-    release_connection()
     response = StreamingHttpResponse(iterator, content_type="text/event-stream")
     response["Cache-Control"] = "no-cache, no-transform"
     response["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
     return response
-
-
-def release_connection() -> None:
-    """Close the database connection of the view's thread once the stream is about to start.
-
-    Django closes it at request_finished, which for a stream comes when the stream ends: an open
-    stream would hold a PostgreSQL connection all its life, and a floor could keep only as many
-    consoles open as the server has max_connections (bench/floor.py measured 53 connections for
-    52 open streams). The stream's own database work runs in `in_thread`, which opens and closes
-    its own. Not inside a transaction (ATOMIC_REQUESTS, a test's): closing there would end it."""
-    if not connection.in_atomic_block:
-        connection.close()
 
 
 async def in_thread(fn: Callable, /, **kwargs):
