@@ -45,3 +45,107 @@ def timed(fn, repeat: int = 5) -> float:
         fn()
         samples.append(time.perf_counter() - start)
     return statistics.median(samples)
+
+
+# --- The stack under test: processes, ports and their CPU time (bench/load.py, bench/floor.py) ---
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def random_port() -> int:
+    """A free port on 127.0.0.1 chosen by the kernel (never a fixed one: the machine is shared)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def stop_processes(procs: dict) -> None:
+    """SIGTERM to each process group, SIGKILL after 15 s."""
+    import contextlib
+    import signal
+    import subprocess
+
+    for proc in procs.values():
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+    for proc in procs.values():
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def cpu_readings(groups: set[int], *, db_name: str, exclude: set[int]) -> dict[int, float]:
+    """CPU seconds (user + system, Linux /proc) of every process of the stack: the process groups
+    in `groups` (web server, Celery worker and beat, ...), and the PostgreSQL backends of
+    `db_name` (their process title names it), but for `exclude` (the bench's own connection)."""
+    import contextlib
+
+    readings = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) in exclude:
+            continue
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            pid = int(entry.name)
+            ours = os.getpgid(pid) in groups
+            if not ours:
+                title = (entry / "cmdline").read_bytes().split(b"\0")[0].decode(errors="replace")
+                ours = title.startswith("postgres: ") and f" {db_name} " in title
+            if ours:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                readings[pid] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return readings
+
+
+class CpuMeter:
+    """The stack's CPU seconds over a run, in a thread of its own. PostgreSQL backends come and go
+    (CONN_MAX_AGE), and a process that exits takes its CPU time with it, so /proc is read every
+    0.2 s: each process counts from its first reading (0 when it started during the run) to its
+    last. `own_cpu`: the meter thread's own CPU seconds (to take off the caller's figure)."""
+
+    def __init__(self, procs: dict, *, db_name: str, exclude: set[int]):
+        import threading
+
+        self.groups = {proc.pid for proc in procs.values()}
+        self.db_name, self.exclude = db_name, exclude
+        self.first = self._now()
+        self.last = dict(self.first)
+        self.own_cpu = 0.0
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _now(self) -> dict[int, float]:
+        return cpu_readings(self.groups, db_name=self.db_name, exclude=self.exclude)
+
+    def _read(self) -> None:
+        for pid, seconds in self._now().items():
+            self.first.setdefault(pid, 0.0)
+            self.last[pid] = seconds
+
+    def _run(self) -> None:
+        while not self.done.wait(0.2):
+            self._read()
+        self.own_cpu = time.thread_time()
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> float:
+        self.done.set()
+        self.thread.join()
+        self._read()
+        return sum(self.last[pid] - self.first[pid] for pid in self.last)
+
+
+def machine_note() -> str:
+    import platform
+
+    load = os.getloadavg()
+    return (
+        f"{os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}, "
+        f"load average at start {load[0]:.1f} (shared machine: other work may run)"
+    )

@@ -30,17 +30,15 @@ import argparse
 import contextlib
 import json
 import os
-import platform
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from pathlib import Path
 
-from _common import ROOT, setup_django
+from _common import ROOT, CpuMeter, machine_note, setup_django, stop_processes
 
 DB_NAME = "portal_bench_load"
 PORT = 8461
@@ -92,68 +90,7 @@ def start_stack(env: dict[str, str], *, workers: int, threads: int, port: int) -
 
 
 def stop_stack(procs: dict) -> None:
-    for proc in procs.values():
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-    for proc in procs.values():
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-
-
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_readings(groups: set[int], exclude: set[int]) -> dict[int, float]:
-    """CPU seconds (user + system, Linux /proc) of every process of the stack: the process groups
-    of gunicorn, Celery worker and beat, and the PostgreSQL backends of the bench database (their
-    process title names it), but for `exclude` (the bench's own connection)."""
-    readings = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) in exclude:
-            continue
-        with contextlib.suppress(OSError, ValueError, IndexError):
-            pid = int(entry.name)
-            ours = os.getpgid(pid) in groups
-            if not ours:
-                title = (entry / "cmdline").read_bytes().split(b"\0")[0].decode(errors="replace")
-                ours = title.startswith("postgres: ") and f" {DB_NAME} " in title
-            if ours:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                readings[pid] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-    return readings
-
-
-class CpuMeter(threading.Thread):
-    """The stack's CPU seconds over a run. PostgreSQL backends come and go (CONN_MAX_AGE), and a
-    process that exits takes its CPU time with it, so /proc is read every 0.2 s: each process
-    counts from its first reading (0 when it started during the run) to its last."""
-
-    def __init__(self, procs: dict, exclude: set[int]):
-        super().__init__(daemon=True)
-        self.groups, self.exclude = {proc.pid for proc in procs.values()}, exclude
-        self.first = cpu_readings(self.groups, exclude)
-        self.last = dict(self.first)
-        self.done = threading.Event()
-
-    def _read(self) -> None:
-        for pid, seconds in cpu_readings(self.groups, self.exclude).items():
-            self.first.setdefault(pid, 0.0)
-            self.last[pid] = seconds
-
-    def run(self) -> None:
-        while not self.done.wait(0.2):
-            self._read()
-        self.own_cpu = time.thread_time()  # the meter's own reading, not the simulator's work
-
-    def stop(self) -> float:
-        self.done.set()
-        self.join()
-        self._read()
-        return sum(self.last[pid] - self.first[pid] for pid in self.last)
+    stop_processes(procs)
 
 
 def reset_traffic() -> None:
@@ -165,14 +102,6 @@ def reset_traffic() -> None:
             "TRUNCATE presence_offer, presence_conversationparticipant, presence_conversation, "
             "presence_client, presence_presenceinterval, presence_representativepresence CASCADE"
         )
-
-
-def machine_note() -> str:
-    load = os.getloadavg()
-    return (
-        f"{os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}, "
-        f"load average at start {load[0]:.1f} (shared machine: other work may run)"
-    )
 
 
 # The traffic of agent desktops and a router, and the lightest real event alone as the baseline
@@ -201,7 +130,7 @@ def measure(procs: dict, args, token: str, rate: float, mix: str) -> dict:
     sim.sign_in_all()  # the floor signs in before the measured traffic, not all in its 1st second
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
-        meter = CpuMeter(procs, exclude={cursor.fetchone()[0]})
+        meter = CpuMeter(procs, db_name=DB_NAME, exclude={cursor.fetchone()[0]})
     own_before = time.process_time()
     meter.start()
     result = sim.run()

@@ -9,8 +9,8 @@ beats for the seeded reps' clients, so the demo floor stays signed in while this
 stops nothing else). With --simulate (`make run SIMULATE=1`), once the portal answers,
 `manage.py simulate` drives it with live traffic (SIMULATE_RATE events/s, default 5, for
 SIMULATE_DURATION s, default 1800, SIMULATE_REPS reps, default 20); it stops by itself, and its
-end stops nothing else. Development only: production runs gunicorn, a worker and beat as three
-separately supervised services.
+end stops nothing else. Development only: production runs the ASGI server (uvicorn), a worker and
+beat as three separately supervised services (README, "Production").
 """
 
 from __future__ import annotations
@@ -52,7 +52,13 @@ def commands(port: int) -> dict[str, list[str]]:
     python = sys.executable
     celery = [python, "-m", "celery", "-A", "portal"]
     return {
-        "web": [python, "manage.py", "runserver", f"{HOST}:{port}"],
+        # The ASGI server, as in production (the live streams need it); reloads on code changes.
+        "web": [
+            *(python, "-m", "uvicorn", "portal.asgi:application", "--host", HOST),
+            *("--port", str(port), "--lifespan", "off", "--timeout-graceful-shutdown", "2"),
+            "--reload",
+            *("--reload-dir", "portal", "--reload-dir", "presence", "--reload-dir", "reports"),
+        ],
         "worker": [*celery, "worker", "-l", "info", "--concurrency", "2"],
         # The schedule file's place comes from CELERY_BEAT_SCHEDULE_FILENAME (var/).
         "beat": [*celery, "beat", "-l", "info"],
@@ -128,7 +134,7 @@ def stop(procs: dict[str, subprocess.Popen[bytes]]) -> None:
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=max(0.1, deadline - time.monotonic()))
     for proc in procs.values():
-        # The group, not only the leader: runserver's reloader and Celery's pool have children.
+        # The group, not only the leader: uvicorn's reloader and Celery's pool have children.
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from presence import views_console as views
+from presence import views_live
 
 # Included by presence/urls.py under console/ in the "presence" namespace.
 urlpatterns = [
@@ -12,4 +13,5 @@ urlpatterns = [
     path("clients/connect/", views.client_connect, name="console_client_connect"),
     path("clients/heartbeat/", views.client_heartbeat, name="console_client_heartbeat"),
     path("clients/goodbye/", views.client_goodbye, name="console_client_goodbye"),
+    path("stream/", views_live.console_stream, name="console_stream"),
 ]

@@ -15,6 +15,7 @@ from functools import wraps
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -199,7 +200,8 @@ def console(request: HttpRequest) -> HttpResponse:
         return _live_response(request, rep, with_messages=False)
     context = _console_context(rep, now=timezone.now()) | {
         "form": SetPresenceForm(language=rep.language),
-        "heartbeat_seconds": 20,
+        "heartbeat_seconds": 20,  # only while the live stream is down (presence/views_live.py)
+        "poll_seconds": settings.CONSOLE_POLL_SECONDS,
     }
     with timezone.override(_zone(rep)):  # the zone the page names ("Times in ...")
         return render(request, TEMPLATE, context)

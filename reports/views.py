@@ -41,6 +41,7 @@ from . import selectors
 from .filters import AgentFilter, OngoingFilter
 from .formatting import clock, elapsed
 from .tables import AgentTable, OngoingTable
+from .views_live import shared_fragment
 
 VIEW = "presence.view_reports"
 MANAGE = "presence.manage_presence"
@@ -63,6 +64,8 @@ def _render(
     context = {
         **context,
         "refresh_seconds": settings.REPORT_REFRESH_SECONDS,
+        # The polling while the live stream is down (reports/views_live.py).
+        "poll_seconds": settings.REPORT_POLL_SECONDS or settings.REPORT_REFRESH_SECONDS,
         "viewer_tz": tz,
         "can_manage": request.user.has_perm(MANAGE),
         "can_force_close": request.user.has_perm(FORCE_CLOSE),
@@ -128,6 +131,7 @@ def _act(request: HttpRequest, action: Callable[[], str]) -> None:
 
 @require_permission(VIEW)
 @require_GET
+@shared_fragment("agents-results")
 def agents(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     user = request.user
@@ -186,6 +190,7 @@ class SetPresenceForm(forms.Form):
 
 @require_permission(VIEW)
 @require_GET
+@shared_fragment("agent-live")
 def agent_detail(request: HttpRequest, representative_id: int) -> HttpResponse:
     rep = _scoped_representative(request, representative_id)
     now = timezone.now()
@@ -299,6 +304,7 @@ def _ongoing_rows(conversations, *, now, tz, back: str) -> list[dict[str, Any]]:
 
 @require_permission(VIEW)
 @require_GET
+@shared_fragment("ongoing-results")
 def ongoing(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     user = request.user

@@ -71,3 +71,20 @@ def browser():
         yield browser
         browser.close()
     browser.assert_no_violations()  # every page worked under the production CSP (finding 5)
+
+
+@pytest.fixture
+def asgi_server():
+    """start(**env) runs a real uvicorn against the test database (tests/asgi.py; PostgreSQL);
+    every server started is stopped at the end of the test, before the database is flushed."""
+    from tests.asgi import AsgiServer
+
+    servers = []
+
+    def start(**env):
+        servers.append(AsgiServer(**env).start())
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.stop()

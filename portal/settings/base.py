@@ -182,6 +182,18 @@ PRESENCE_TICK_EVERY_SECONDS = env.int("PRESENCE_TICK_EVERY_SECONDS", default=10)
 REPORT_REFRESH_SECONDS = env.int("REPORT_REFRESH_SECONDS", default=5)
 REPORT_RETENTION_MONTHS = env.int("REPORT_RETENTION_MONTHS", default=24)
 
+# Live updates (portal/live, docs/architecture.md): each server process marks the console clients
+# with an open stream alive, and sends every stream a keep-alive, once per LIVE_TICK_SECONDS
+# (below the heartbeat timeout). Pub/sub ignores Redis database numbers, so the channel names it.
+LIVE_TICK_SECONDS = env.int("LIVE_TICK_SECONDS", default=20)
+LIVE_CHANNEL = env.str("LIVE_CHANNEL", default=f"portal-live:{REDIS_URL.rsplit('/', 1)[-1]}")
+# Without Redis a Celery worker's changes cannot reach the web process's streams: its pages then
+# fetch once every LIVE_RESYNC_SECONDS (the embedded default of `make run`; 0: never).
+LIVE_RESYNC_SECONDS = env.int("LIVE_RESYNC_SECONDS", default=0 if REDIS_URL else 30)
+# The pages' polling when their stream is down (and under WSGI, which holds no stream).
+CONSOLE_POLL_SECONDS = env.int("CONSOLE_POLL_SECONDS", default=3)
+REPORT_POLL_SECONDS = env.int("REPORT_POLL_SECONDS", default=0)  # 0: REPORT_REFRESH_SECONDS
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -10,6 +10,7 @@ import datetime as dt
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
+from portal import live
 from portal.exceptions import Conflict, ValidationFailed
 from presence import engine
 from presence.models import (
@@ -49,13 +50,26 @@ ASYNC_CHANNELS = (Channel.SMS, Channel.EMAIL, Channel.SOCIAL, Channel.PERSISTENT
 
 def _locked(conversation: Conversation, now: dt.datetime) -> tuple[Conversation, dt.datetime]:
     """Lock the conversation. A request that waited for the lock with an earlier clock acts at the
-    conversation's last activity, so no state or participation ends before it began."""
+    conversation's last activity, so no state or participation ends before it began.
+    Every move starts here, so here it is announced to the live streams (issue 13)."""
     conversation = (
         Conversation.objects.select_for_update(of=("self",))  # not the workstream: it is shared
         .select_related("workstream__capacity_profile")
         .get(pk=conversation.pk)
     )
+    _announce(conversation)
     return conversation, max(now, conversation.last_activity_at)
+
+
+def _announce(conversation: Conversation) -> None:
+    """After commit: the rep who had the conversation and the one who has it now (the service
+    changes the object in place); the queue when it has, or had, no rep."""
+    before = conversation.representative_id
+    live.publish(
+        kind="conversation",
+        rep_ids=lambda: {before, conversation.representative_id},
+        queue=lambda: before is None or conversation.representative_id is None,
+    )
 
 
 def _move(conversation: Conversation, action: str) -> ConversationState:
@@ -153,13 +167,15 @@ def conversation_create(
         raise Conflict(
             f"A conversation with external_id {external_id!r} exists.", extra={"state": "exists"}
         )
-    return Conversation.objects.create(
+    conversation = Conversation.objects.create(
         workstream=workstream,
         external_id=external_id or None,
         created_at=now,
         state_changed_at=now,
         last_activity_at=now,
     )
+    live.publish(kind="conversation", queue=True)  # a new conversation waits in the queue
+    return conversation
 
 
 def offer_create(
@@ -182,6 +198,7 @@ def offer_create(
                 "The conversation already has a pending offer.", extra={"state": "offered"}
             )
         _check_may_receive(conversation, representative, force=force, now=now)
+        live.publish(kind="offer", rep_ids=[representative.pk])
         return Offer.objects.create(
             conversation=conversation,
             representative=representative,
@@ -201,6 +218,7 @@ def _pending(offer: Offer, now: dt.datetime) -> Offer:
         raise Conflict(f"The offer is {offer.state}.", extra={"state": offer.state})
     if offer.expires_at <= now:
         raise Conflict("The offer expired; it counts as missed.", extra={"state": "expired"})
+    live.publish(kind="offer", rep_ids=[offer.representative_id])
     return offer
 
 

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Value
 from django.db.models.functions import Greatest
 
+from portal import live
 from presence import engine
 from presence.models import (
     LIVE_CHANNELS,
@@ -49,6 +50,7 @@ def offers_expire(*, now: dt.datetime) -> int:
         Offer.objects.filter(pk__in=[r[0] for r in rows]).update(
             state=OfferState.MISSED, decided_at=now
         )
+        live.publish(kind="offer", rep_ids=[r[1] for r in rows])
         switch = {}
         for _, rep_id, on in rows:
             switch[rep_id] = switch.get(rep_id, False) or on
@@ -119,6 +121,11 @@ def grace_expire(*, now: dt.datetime) -> int:
         }
         released = [pk for pk, rep_id in conversations if rep_id in expired]
         _release_to_queue(released, now)
+        live.publish(
+            kind="conversation",
+            rep_ids=[rep_id for _, rep_id in conversations if rep_id in expired],
+            queue=bool(released),
+        )
     return len(expired)
 
 
@@ -153,6 +160,7 @@ def wrap_up_release(*, now: dt.datetime) -> int:
         Conversation.objects.filter(pk__in=[r[0] for r in rows]).update(
             consumes_capacity=False, capacity_release_at=None
         )
+        live.publish(kind="capacity", rep_ids=[r[1] for r in rows])
         transition(
             rep_ids={r[1] for r in rows}, change=engine.Change(engine.Event.CONVERSATION), now=now
         )
@@ -170,6 +178,7 @@ def end_of_day_reset(*, now: dt.datetime) -> int:
         if not rows:
             return 0
         Conversation.objects.filter(pk__in=[r[0] for r in rows]).update(end_of_day_until=None)
+        live.publish(kind="capacity", rep_ids=[r[1] for r in rows])
         transition(
             rep_ids={r[1] for r in rows if r[1]},
             change=engine.Change(engine.Event.CONVERSATION),
@@ -210,6 +219,11 @@ def conversations_autoclose(*, now: dt.datetime) -> int:
                 if not rows:
                     continue
                 ids = [r[0] for r in rows]
+                live.publish(
+                    kind="conversation",
+                    rep_ids=[r[1] for r in rows],
+                    queue=any(r[1] is None for r in rows),
+                )
                 if state == S.ACTIVE and ws.channel == Channel.VOICE:
                     _to_wrap_up(ws, ids, now)
                 else:

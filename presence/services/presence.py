@@ -8,6 +8,7 @@ import secrets
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
+from portal import live
 from portal.exceptions import NotFound
 from presence import engine
 from presence.models import Client, PresenceStatus, Representative, RepresentativePresence
@@ -68,14 +69,23 @@ def client_heartbeat(*, representative: Representative, client_id: str, now: dt.
 
 
 def client_goodbye(
-    *, representative: Representative, client_id: str, now: dt.datetime
+    *,
+    representative: Representative,
+    client_id: str,
+    now: dt.datetime,
+    connected_at: dt.datetime | None = None,
 ) -> Outcome | None:
-    """S4: a client says goodbye; when it was the last one the rep is disconnected."""
+    """S4: a client says goodbye; when it was the last one the rep is disconnected.
+
+    `connected_at`: the goodbye of one connection of the client (a live stream that closed); a
+    refresh that connected the same client id again since then is another connection, and stays
+    (S3)."""
     with transaction.atomic():
         RepresentativePresence.objects.select_for_update().filter(pk=representative.pk).first()
-        deleted, _ = Client.objects.filter(
-            representative=representative, client_id=client_id
-        ).delete()
+        clients = Client.objects.filter(representative=representative, client_id=client_id)
+        if connected_at is not None:
+            clients = clients.filter(connected_at=connected_at)
+        deleted, _ = clients.delete()
         if not deleted:
             raise _gone(client_id)
         if Client.objects.filter(representative=representative).exists():
@@ -173,7 +183,11 @@ def presence_recalculate(
     *, rep_ids, event: engine.Event, now: dt.datetime, skip_locked: bool = False
 ) -> dict[int, Outcome]:
     """P4: recalculate after a conversation event, a capacity change or by the safety net."""
+    rep_ids = list(rep_ids)
     with transaction.atomic():
+        if event == engine.Event.CAPACITY_CHANGE:
+            # The figures changed even when the presence does not (issue 13).
+            live.publish(kind="capacity", rep_ids=rep_ids)
         return transition(
             rep_ids=rep_ids, change=engine.Change(event), now=now, skip_locked=skip_locked
         )

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Value
 from django.db.models.functions import Greatest
 
+from portal import live
 from presence import engine
 from presence.models import (
     PresenceInterval,
@@ -183,8 +184,8 @@ def transition(
 
 
 def _write(rows, decisions, refs, *, now, actor, audit_action, known) -> dict[int, dt.datetime]:
-    """Presence rows, history (H1) and audit (A4) for every rep whose state changed; returns each
-    rep's `since` afterwards."""
+    """Presence rows, history (H1) and audit (A4) for every rep whose state changed, announced to the
+    live streams after commit; returns each rep's `since` afterwards."""
     closed, new_intervals, audits = [], [], []
     since = {row["pk"]: row["since"] for row in rows}
     groups = defaultdict(list)
@@ -253,4 +254,7 @@ def _write(rows, decisions, refs, *, now, actor, audit_action, known) -> dict[in
         RepresentativePresence.objects.filter(pk__in=pks).update(**dict(values), updated_at=now)
     if audits:
         audit_bulk_create(audits, batch_size=2000)
+    if groups:
+        # Issue 13: the streams hear of it after commit, never of a change that rolled back.
+        live.publish(kind="presence", rep_ids=[pk for pks in groups.values() for pk in pks])
     return since

@@ -1,5 +1,9 @@
-// The console's client lifecycle (rules S1-S4): connect on load, heartbeat every 20 s,
-// goodbye when the tab closes. The status regions refresh themselves with htmx (S2).
+// The console's client lifecycle (rules S1-S4) over one live stream per tab (issue 13):
+// opening the stream connects the client, the open stream keeps it alive, closing it (the tab
+// closes) is its goodbye. Each "changed" event fetches the live regions once (htmx).
+// When the stream cannot open or drops, the page says "Reconnecting…", falls back to what it
+// did before (connect and heartbeat over HTTP, poll every few seconds) and tries the stream again
+// with backoff and jitter; once back, it fetches once to catch up. Offers count down locally.
 (function () {
   "use strict";
 
@@ -16,10 +20,15 @@
   });
 
   var KEY = "presence-console-client-id";
-  var every = (Number(root.dataset.heartbeatSeconds) || 20) * 1000;
+  var heartbeatEvery = (Number(root.dataset.heartbeatSeconds) || 20) * 1000;
+  var pollEvery = (Number(root.dataset.pollSeconds) || 3) * 1000;
   var csrf = root.dataset.csrf;
   var indicator = document.getElementById("console-connection");
-  var timer = null;
+  var stream = null;
+  var retryDelay = 1000;
+  var retryTimer = null;
+  var fallbackTimers = [];
+  var ended = false;
 
   function newId() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -34,9 +43,10 @@
   var clientId = sessionStorage.getItem(KEY) || newId();
   sessionStorage.removeItem(KEY);
 
-  function show(state, text) {
+  function show(state, text, mode) {
     if (!indicator) return;
     indicator.dataset.state = state;
+    indicator.dataset.live = mode || "";
     indicator.querySelector(".connection-text").textContent = text;
   }
 
@@ -64,17 +74,23 @@
     // The session ended: the permission check answered with the login page.
     if (response.redirected || response.status === 403) {
       show("lost", "Signed out of the portal: reload the page");
-      stop();
+      end();
       return true;
     }
     return false;
+  }
+
+  // --- Fallback: today's HTTP client (connect, heartbeat every 20 s, poll every 3 s) ---------
+
+  function polling() {
+    return "Reconnecting… (updates every " + Math.round(pollEvery / 1000) + " s meanwhile)";
   }
 
   function connect() {
     return post(root.dataset.connectUrl)
       .then(function (response) {
         if (signedOutOfPortal(response)) return;
-        if (response.ok) show("connected", "Connected");
+        if (response.ok) show("connected", polling(), "polling");
         else show("lost", "Not connected: retrying");
         refresh();
       })
@@ -86,38 +102,96 @@
       .then(function (response) {
         if (signedOutOfPortal(response)) return;
         if (response.status === 404) return connect(); // S4: timed out, connect again
-        if (response.ok) show("connected", "Connected");
+        if (response.ok) show("connected", polling(), "polling");
         else show("lost", "Not connected: retrying");
-        refresh();
       })
       .catch(function () { show("lost", "Connection lost: retrying"); });
   }
 
-  function start() {
-    stop();
-    timer = window.setInterval(heartbeat, every);
+  function startFallback() {
+    if (fallbackTimers.length || ended) return;
+    fallbackTimers = [window.setInterval(heartbeat, heartbeatEvery), window.setInterval(refresh, pollEvery)];
+    connect();
   }
 
-  function stop() {
-    if (timer) window.clearInterval(timer);
-    timer = null;
+  function stopFallback() {
+    fallbackTimers.forEach(window.clearInterval);
+    fallbackTimers = [];
   }
 
-  // S4: the tab closes (or navigates away): say goodbye. sendBeacon outlives the page;
-  // the CSRF token travels in the body as csrfmiddlewaretoken.
+  // --- The live stream ------------------------------------------------------------------------
+
+  function openStream() {
+    retryTimer = null;
+    if (ended) return;
+    if (!window.EventSource || !root.dataset.streamUrl) {
+      startFallback();
+      return;
+    }
+    var source = new EventSource(root.dataset.streamUrl + "?client_id=" + encodeURIComponent(clientId));
+    stream = source;
+    source.addEventListener("hello", function () {
+      retryDelay = 1000;
+      stopFallback();
+      show("connected", "Connected · live", "stream");
+      refresh(); // catch up on what happened while the stream was down
+    });
+    source.addEventListener("changed", refresh);
+    source.addEventListener("gone", function () { dropped(source); });
+    source.onerror = function () { dropped(source); };
+  }
+
+  function dropped(source) {
+    source.close();
+    if (stream === source) stream = null;
+    if (ended) return;
+    show(fallbackTimers.length ? indicator.dataset.state : "connecting", polling(), "polling");
+    startFallback();
+    if (!retryTimer) {
+      var wait = retryDelay * (0.5 + Math.random()); // jitter: a restarted server is not hit at once
+      retryDelay = Math.min(retryDelay * 2, 30000);
+      retryTimer = window.setTimeout(openStream, wait);
+    }
+  }
+
+  function end() {
+    ended = true;
+    stopFallback();
+    if (retryTimer) window.clearTimeout(retryTimer);
+    retryTimer = null;
+    if (stream) stream.close();
+    stream = null;
+  }
+
+  // --- Offers count down from their expiry, without asking the server -----------------------
+
+  window.setInterval(function () {
+    document.querySelectorAll("[data-expires-at]").forEach(function (el) {
+      // Whole seconds left, rounded down as the server renders them (never counts up).
+      var left = Math.max(0, Math.floor((Date.parse(el.dataset.expiresAt) - Date.now()) / 1000));
+      el.textContent = left > 0 ? "Expires in " + left + " s" : "Expired";
+    });
+  }, 1000);
+
+  // S4: the tab closes (or navigates away): say goodbye. With the stream open, its close is the
+  // goodbye (the server ends that connection only, so a refresh that is already connecting
+  // again keeps the rep, S3); a beacon could land after the refresh's connect and end it.
+  // Without the stream, sendBeacon says it (it outlives the page; CSRF token in the body).
   window.addEventListener("pagehide", function () {
+    var live = indicator && indicator.dataset.live === "stream";
     sessionStorage.setItem(KEY, clientId);
-    stop();
-    navigator.sendBeacon(root.dataset.goodbyeUrl, body());
+    end();
+    if (!live) navigator.sendBeacon(root.dataset.goodbyeUrl, body());
   });
 
   // Back-forward cache: the page comes back alive after its goodbye; connect again.
   window.addEventListener("pageshow", function (event) {
     if (event.persisted) {
       sessionStorage.removeItem(KEY);
-      connect().then(start);
+      ended = false;
+      openStream();
     }
   });
 
-  connect().then(start);
+  openStream();
 })();

@@ -112,8 +112,11 @@ def test_p10_console_shows_presence_capacity_conversations_and_offers(
     assert f'id="accept-offer-{second.pk}"' in body
     assert f'id="reject-offer-{second.pk}"' in body
     assert "Email desk" in body
-    # The page wires the client lifecycle and the poll.
-    assert 'hx-trigger="every 3s, console-refresh from:body"' in body
+    # The page wires the client lifecycle: the live stream, and the poll only as its fallback
+    # (issue 13: the regions refresh on the stream's events, not on a timer).
+    assert 'hx-trigger="console-refresh from:body"' in body
+    assert 'data-stream-url="/console/stream/"' in body
+    assert 'data-poll-seconds="3"' in body
     assert "presence/console.js" in body
 
 

@@ -171,3 +171,40 @@ def test_reports_look_finished_at_phone_width(browser, live_server, floor):
         page.locator("[data-live-region] table").first.scroll_into_view_if_needed()
         shot(page, name.replace(".png", "-grid.png"), full_page=False)
     context.close()
+
+
+def test_finding_22_keyboard_focus_stays_on_a_rep_link_across_three_refreshes(
+    browser, live_server, floor
+):
+    """Review finding 22: every live refresh used to drop keyboard focus to <body>, so the first
+    rep link could not be reached at a normal pace. Updates are morphed in now: focus stays on
+    the rep link across three refreshes, and so does the grid's scroll. (This live server is
+    WSGI: the stream answers 204 and the page polls, the fallback path.)"""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 1280, "height": 500})
+    page = context.new_page()
+    sign_in(page, live_server, floor.supervisor.username)
+    page.goto(f"{live_server.url}/reports/agents/")
+    first = page.locator("a.rep-link").first
+    expect(first).to_be_visible()
+    target = first.get_attribute("id")
+    # At a normal pace: one Tab every 0.3 s from the top of the page until the link has focus.
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        time.sleep(0.3)
+        if page.evaluate("document.activeElement.id") == target:
+            break
+    assert page.evaluate("document.activeElement.id") == target
+    page.mouse.wheel(0, 300)
+    time.sleep(1)  # the wheel scrolls smoothly
+    scroll = page.evaluate("window.scrollY")
+    stamp = page.locator("[data-updated-at]")
+    for refresh in range(3):
+        before = stamp.get_attribute("datetime")
+        expect(stamp).not_to_have_attribute("datetime", before, timeout=(REFRESH + 4) * 1000)
+        assert page.evaluate("document.activeElement.id") == target, f"refresh {refresh + 1}"
+        assert page.evaluate("window.scrollY") == scroll
+    page.keyboard.press("Enter")  # the focused link still works
+    page.wait_for_url("**/reports/agents/*/")
+    context.close()

@@ -1,0 +1,421 @@
+"""Floor: N reps with their consoles open live, the work of a real floor, on this machine.
+
+Issue 13, item 7. Everything on 127.0.0.1: uvicorn (production settings, plain http), PostgreSQL,
+a Redis server of the bench's own, a Celery worker and beat. Each rep has one console tab, with
+the session cookie of the rep's user (sessions are made in the database), speaking the protocol
+the browser speaks (bench/_floor_tabs.py): in the default mode (push) the console's live stream
+and a fetch of its regions on each event; with `--mode poll`, today's polling pages (a poll every
+CONSOLE_POLL_SECONDS, an HTTP heartbeat every 20 s). One supervisor per 25 reps has the agents
+report of their team open (its stream, or a poll every REPORT_POLL_SECONDS). The floor's work
+goes through the JSON API as a router and desktops send it (bench/_floor_work.py): per rep a
+conversation every 3 minutes (create, offer, accept, end, close) and a break every 20 minutes
+(a manual status, and back 30 s later).
+
+A floor is *held* when, over the measured window: API p99 < 200 ms; offer to console p99 < 1 s
+(from the offer API call's answer to the console's fetch that shows it: what the rep sees); a
+presence change to the supervisor's grid p99 < REPORT_REFRESH_SECONDS + 1 s (from the API's
+answer to the grid's fetch that shows the new status since); no error (5xx, refusal, transport
+failure, dropped stream, lost client); every rep still signed in at the end (liveness from the
+stream); presence.simulator's invariants hold. The poll baseline cannot show an offer within 1 s
+by construction: it is held to one poll + 1 s (bench/_floor_stats.py, limits_for).
+
+Figures: server CPU (web, worker, beat, Redis, the PostgreSQL backends of the bench database,
+from /proc as bench/load.py reads it) per rep per second of the window; the client's own CPU
+(this process: every tab is a coroutine of one asyncio loop) apart, never in the server's.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal python bench/floor.py
+    python bench/floor.py --reps 200 --duration 60            # one size: exit 0 held, 1 not
+    python bench/floor.py --mode push --start 400 --max-reps 6400 --budget 1800
+
+Without --reps it searches for the largest floor held, push then poll in the same invocation
+(doubling from --start, then bisecting; bounded by --max-reps, --max-runs and --budget seconds).
+Results: var/bench/floor.json. Figures and the machine: docs/performance.md, "Floor".
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import resource
+import signal
+import sys
+import time
+from pathlib import Path
+
+from _common import ROOT, CpuMeter, machine_note, random_port, setup_django, stop_processes
+
+DB_NAME = "portal_bench_floor"
+RESULTS = ROOT / "var" / "bench" / "floor.json"
+SIGN_IN_PER_SECOND = 50  # tabs opened per second before the window (a floor signs in over time)
+SIGN_IN_AT_ONCE = 16  # tabs signing in at the same time, at most
+SETTLE_SECONDS = 3
+ROLE = "portal_bench_floor"  # the server's database role, with a connection limit
+MODES = ("push", "poll")
+
+
+def _raise_file_limit() -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # the server inherits it
+
+
+async def _floor(stack: dict, people, *, mode: str, n: int, duration: float, config: dict):
+    from _floor_tabs import ConsoleTab, Floor, Recorder, ReportTab
+    from _floor_work import Api, Work
+
+    recorder = Recorder()
+    floor = Floor(
+        host="127.0.0.1", port=config["port"], mode=mode, settings=config, recorder=recorder
+    )
+    api = Api(floor, people.token)
+    consoles = [ConsoleTab(floor, key, rep_id) for rep_id, key in people.reps[:n]]
+    reports = [ReportTab(floor, key) for key in people.supervisors[: math.ceil(n / 25)]]
+    tabs = reports + consoles
+    ramp_started = time.monotonic()
+    at_once = asyncio.Semaphore(SIGN_IN_AT_ONCE)
+
+    async def sign_in(tab) -> bool:
+        async with at_once:  # a floor signs in over time, not in one burst
+            if not await tab.sign_in():
+                return False
+            try:
+                await asyncio.wait_for(tab.ready.wait(), 60)
+            except TimeoutError:
+                recorder.error("sign-in", "the live region never came")
+                return False
+            return True
+
+    signing = []
+    for i, tab in enumerate(tabs):
+        await asyncio.sleep(max(0.0, ramp_started + i / SIGN_IN_PER_SECOND - time.monotonic()))
+        signing.append(asyncio.ensure_future(sign_in(tab)))
+    signed = sum(await asyncio.gather(*signing))
+    await asyncio.sleep(SETTLE_SECONDS)
+    ramp = time.monotonic() - ramp_started
+
+    meter = CpuMeter(stack, db_name=DB_NAME, exclude=config["own_backends"])
+    work = Work(
+        floor, api, workstream_id=people.workstream_id, away_status_id=people.away_status_id
+    )
+    recorder.measuring = True
+    own_before = time.process_time()
+    meter.start()
+    started = time.monotonic()
+    days = [asyncio.ensure_future(work.rep_day(tab, seed=i)) for i, tab in enumerate(consoles)]
+    await asyncio.sleep(duration)
+    work.stop.set()
+    window = time.monotonic() - started
+    server_cpu = meter.stop()
+    client_cpu = time.process_time() - own_before - meter.own_cpu
+    await asyncio.wait(days, timeout=60)  # calls in flight finish and are journaled
+    # What is in flight is still shown: wait one grid window, then whatever is unseen is lost.
+    await asyncio.sleep(config["REPORT_REFRESH_SECONDS"] + 2)
+    for tab in consoles:
+        for offer_id in list(tab.expected):
+            tab.missed(offer_id)
+    recorder.grid += [math.inf] * len(floor.presence_pending)
+    recorder.measuring = False
+    signed_in = await asyncio.to_thread(_signed_in, [rep for rep, _ in people.reps[:n]])
+    await asyncio.gather(*(tab.close() for tab in tabs))
+    await api.close()
+    return recorder, {
+        "tabs_signed_in": signed,
+        "reps_signed_in_at_end": signed_in,
+        "sign_in_seconds": round(ramp, 1),
+        "window_seconds": round(window, 1),
+        "server_cpu_seconds": round(server_cpu, 2),
+        "client_cpu_seconds": round(client_cpu, 2),
+    }
+
+
+def _server_role(limit: int) -> str:
+    """The server's and Celery's database URL: a role of the bench's own with CONNECTION LIMIT
+    `limit` (a superuser's connections are not limited, and the PostgreSQL server is shared: a
+    floor that needs more connections than that is not held, and other databases keep theirs)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [ROLE])
+        if cur.fetchone() is None:
+            cur.execute(f'CREATE ROLE "{ROLE}" LOGIN')
+        cur.execute(f'ALTER ROLE "{ROLE}" CONNECTION LIMIT {int(limit)}')
+        cur.execute(f'GRANT ALL ON ALL TABLES IN SCHEMA public TO "{ROLE}"')
+        cur.execute(f'GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO "{ROLE}"')
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    host = parts.hostname + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=f"{ROLE}@{host}"))
+
+
+def _signed_in(rep_ids: list[int]) -> int:
+    from django.db import close_old_connections
+
+    from presence.models import RepresentativePresence
+
+    close_old_connections()
+    try:
+        return RepresentativePresence.objects.filter(pk__in=rep_ids, signed_in=True).count()
+    finally:
+        close_old_connections()
+
+
+def _wait_for_goodbyes(rep_ids: list[int], timeout: float = 60) -> None:
+    """The closed streams' goodbyes (S4) are the server's work; the next run starts after them."""
+    from presence.models import Client
+
+    deadline = time.monotonic() + timeout
+    while Client.objects.filter(representative_id__in=rep_ids).exists():
+        if time.monotonic() > deadline:
+            return
+        time.sleep(0.5)
+
+
+def measure(stack: dict, people, *, mode: str, n: int, duration: float, config: dict) -> dict:
+    """One run of a floor of `n` reps in `mode`; the row of figures, with `held` and why not."""
+    from _floor_setup import reset_traffic
+    from _floor_stats import Measured, decide, limits_for, percentile
+
+    from presence.simulator import Result, check_invariants
+    from presence.simulator.results import Journal
+
+    reset_traffic()
+    recorder, run = asyncio.run(
+        _floor(stack, people, mode=mode, n=n, duration=duration, config=config)
+    )
+    rep_ids = [rep for rep, _ in people.reps[:n]]
+    if mode == "push":
+        _wait_for_goodbyes(rep_ids)
+    journal = Journal(
+        conversations=recorder.conversations, offers=recorder.offers, presences=recorder.presences
+    )
+    from presence.models import RepresentativePresence
+
+    problems = ["no rep signed in"]
+    if RepresentativePresence.objects.filter(pk__in=rep_ids).exists():
+        problems = check_invariants(
+            Result(0, duration, duration, recorder.codes, {}, [], [], journal, rep_ids)
+        )
+    if run["reps_signed_in_at_end"] != n:
+        problems.append(f"{n - run['reps_signed_in_at_end']} reps signed out during the run")
+    errors = sum(recorder.errors.values())
+    limits = limits_for(
+        mode,
+        refresh_seconds=config["REPORT_REFRESH_SECONDS"],
+        console_poll_seconds=config["CONSOLE_POLL_SECONDS"],
+        report_poll_seconds=config["REPORT_POLL_SECONDS"],
+    )
+    held, reasons = decide(
+        Measured(recorder.api, recorder.offer, recorder.grid, errors, len(problems)), limits
+    )
+
+    def ms(samples: list[float], p: float) -> float | None:
+        value = percentile(samples, p)
+        return None if not samples or math.isinf(value) else round(1000 * value, 1)
+
+    window = run["window_seconds"]
+    row = {
+        "mode": mode,
+        "reps": n,
+        "supervisors": math.ceil(n / 25),
+        "duration": duration,
+        **run,
+        "server_cpu_ms_per_rep_second": round(1000 * run["server_cpu_seconds"] / window / n, 3),
+        "server_cores_busy": round(run["server_cpu_seconds"] / window, 2),
+        "client_cpu_ms_per_rep_second": round(1000 * run["client_cpu_seconds"] / window / n, 3),
+        "client_cores_busy": round(run["client_cpu_seconds"] / window, 2),
+        "limits_ms": {k: round(v * 1000) for k, v in vars(limits).items()},
+        "api": {
+            "n": len(recorder.api),
+            "p50_ms": ms(recorder.api, 50),
+            "p99_ms": ms(recorder.api, 99),
+        },
+        "offer_to_console": {
+            "n": len(recorder.offer),
+            "never": sum(math.isinf(s) for s in recorder.offer),
+            "p50_ms": ms(recorder.offer, 50),
+            "p99_ms": ms(recorder.offer, 99),
+        },
+        "presence_to_grid": {
+            "n": len(recorder.grid),
+            "never": sum(math.isinf(s) for s in recorder.grid),
+            "p50_ms": ms(recorder.grid, 50),
+            "p99_ms": ms(recorder.grid, 99),
+        },
+        "fetches": {
+            kind: {"n": len(s), "p50_ms": ms(s, 50), "p99_ms": ms(s, 99)}
+            for kind, s in sorted(recorder.fetch.items())
+        },
+        "requests_per_second": {
+            kind: round(count / window, 1) for kind, count in sorted(recorder.requests.items())
+        },
+        "errors": dict(recorder.errors),
+        "first_errors": recorder.first_errors[:10],
+        "invariant_problems": len(problems),
+        "first_problems": problems[:5],
+        "held": held,
+        "not_held_because": reasons,
+    }
+    print(
+        f"{mode:4} {n:5} reps: API p99 {row['api']['p99_ms']} ms, offer->console p99 "
+        f"{row['offer_to_console']['p99_ms']} ms ({row['offer_to_console']['n']}), presence->grid "
+        f"p99 {row['presence_to_grid']['p99_ms']} ms ({row['presence_to_grid']['n']}), server "
+        f"{row['server_cpu_ms_per_rep_second']} ms CPU/rep/s ({row['server_cores_busy']} cores), "
+        f"client {row['client_cores_busy']} cores, errors {errors} -> "
+        f"{'held' if held else 'NOT held: ' + '; '.join(reasons)}",
+        flush=True,
+    )
+    for line in recorder.first_errors[:5] + problems[:5]:
+        print(f"    {line}")
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mode", choices=MODES, help="one mode only (default: push, then poll)")
+    parser.add_argument("--reps", type=int, help="measure this floor size only")
+    parser.add_argument("--duration", type=float, help="seconds per run (60 with --reps, else 30)")
+    parser.add_argument("--start", type=int, default=100, help="search: first size")
+    parser.add_argument("--max-reps", type=int, default=3200, help="search: largest size tried")
+    parser.add_argument("--max-runs", type=int, default=6, help="search: runs per mode")
+    parser.add_argument("--budget", type=float, default=540, help="search: seconds in all")
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument(
+        "--db-connections",
+        type=int,
+        default=40,
+        help="PostgreSQL connections the server's role may hold (the PostgreSQL server is shared)",
+    )
+    args = parser.parse_args()
+    if args.reps is not None and args.reps < 1:
+        parser.error("--reps: 1 or more")
+    duration = args.duration or (60.0 if args.reps else 30.0)
+    modes = [args.mode] if args.mode else list(MODES)
+    _raise_file_limit()
+    setup_django(DB_NAME)  # sets DATABASE_URL to the bench database, migrates
+
+    from _floor_setup import prepare, start_redis, start_stack
+    from _floor_stats import search
+    from django.conf import settings
+    from django.db import connection
+
+    server_db_url = _server_role(args.db_connections)
+
+    biggest = args.reps or args.max_reps
+    people = prepare(biggest)
+    redis_proc, redis_url = start_redis()
+    port = random_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings.production",
+        "SECRET_KEY": settings.SECRET_KEY,  # the key the sessions made here are signed with
+        "SECURE_SSL_REDIRECT": "false",  # plain http on loopback
+        "REDIS_URL": redis_url,
+        "DATABASE_URL": server_db_url,
+        "LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+        # Django: "When using ASGI, persistent connections should be disabled" (ref/databases).
+        # Under uvicorn every request runs in a thread of its own, and CONN_MAX_AGE=60 (the
+        # production default) leaves each one's connection open: 99 at a floor of 50 reps.
+        "CONN_MAX_AGE": os.environ.get("CONN_MAX_AGE", "0"),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        own_backends = {cursor.fetchone()[0]}
+    config = {
+        "port": port,
+        "own_backends": own_backends,
+        "SESSION_COOKIE_NAME": settings.SESSION_COOKIE_NAME,
+        "CONSOLE_POLL_SECONDS": settings.CONSOLE_POLL_SECONDS,
+        "REPORT_REFRESH_SECONDS": settings.REPORT_REFRESH_SECONDS,
+        "REPORT_POLL_SECONDS": settings.REPORT_POLL_SECONDS or settings.REPORT_REFRESH_SECONDS,
+    }
+    note = machine_note()
+    print(f"machine: {note}")
+    print(
+        f"stack: uvicorn {args.workers} workers (production settings), PostgreSQL, Redis "
+        f"({'own server' if redis_proc else redis_url + ', CPU not counted'}), 1 Celery worker + "
+        f"beat; {duration:g} s per run",
+        flush=True,
+    )
+    stack = start_stack(env, workers=args.workers, port=port)
+    if redis_proc is not None:
+        stack["redis"] = redis_proc
+
+    def interrupted(signum, frame):
+        raise KeyboardInterrupt  # so that `finally` stops the stack
+
+    signal.signal(signal.SIGTERM, interrupted)
+    rows, held = [], {}
+    began = time.monotonic()
+    try:
+        for mode in modes:
+            if args.reps:
+                row = measure(
+                    stack, people, mode=mode, n=args.reps, duration=duration, config=config
+                )
+                rows.append(row)
+                held[mode] = args.reps if row["held"] else None
+                continue
+
+            # The first of two modes gets 65% of the budget, so that the baseline is measured.
+            share = 0.65 if len(modes) == 2 and mode == modes[0] else 1.0
+            deadline = began + share * args.budget
+
+            def one(n: int, mode=mode, deadline=deadline) -> bool | None:
+                cost = n * (1 + 1 / 25) / SIGN_IN_PER_SECOND + duration + 30
+                if time.monotonic() + cost > deadline:
+                    return None
+                row = measure(stack, people, mode=mode, n=n, duration=duration, config=config)
+                rows.append(row)
+                return row["held"]
+
+            held[mode], _ = search(
+                one, start=args.start, limit=args.max_reps, max_runs=args.max_runs
+            )
+    finally:
+        redis = {"redis": stack.pop("redis")} if "redis" in stack else {}
+        stop_processes(stack)
+        stop_processes(redis)  # last: the web processes' subscriptions end quietly
+    _summary(rows, held, note=note, args=args, duration=duration)
+    main_mode = modes[0]
+    sys.exit(0 if held.get(main_mode) else 1)
+
+
+def _summary(rows: list[dict], held: dict, *, note: str, args, duration: float) -> None:
+    for mode, n in held.items():
+        print(f"{mode}: largest floor held: {f'{n} reps' if n else 'none measured'}")
+    by_size = {(r["mode"], r["reps"]): r for r in rows}
+    ratios = []
+    for (mode, n), push in sorted(by_size.items()):
+        poll = by_size.get(("poll", n))
+        if mode == "push" and poll and push["server_cpu_ms_per_rep_second"]:
+            ratio = poll["server_cpu_ms_per_rep_second"] / push["server_cpu_ms_per_rep_second"]
+            ratios.append({"reps": n, "poll_over_push_server_cpu": round(ratio, 2)})
+            print(
+                f"{n} reps: server CPU per rep per second, push {push['server_cpu_ms_per_rep_second']} "
+                f"ms, poll {poll['server_cpu_ms_per_rep_second']} ms: poll costs {ratio:.2f}x push"
+            )
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "machine": note,
+                "workers": args.workers,
+                "duration": duration,
+                "held": held,
+                "ratios": ratios,
+                "runs": rows,
+            },
+            indent=2,
+        )
+    )
+    shown = RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS
+    print(f"results: {shown}")
+
+
+if __name__ == "__main__":
+    main()
