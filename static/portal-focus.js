@@ -35,7 +35,10 @@
     }
     const old = detail.target;
     const region = old && old.id ? document.getElementById(old.id) : null;
-    if (!region || !lost) return; // htmx already gave focus back to a control of the new region
+    // A morphed region (the live reports) may keep the very link that was followed; focus then
+    // moves on to the results as well. Any other focused control is htmx giving focus back.
+    const kept = document.activeElement === source;
+    if (!region || !(lost || kept)) return;
     const anchor = source.hash.length > 1 ? document.getElementById(source.hash.slice(1)) : null;
     const heading =
       (anchor && region.contains(anchor) && anchor) ||

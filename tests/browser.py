@@ -66,3 +66,13 @@ def wait_until(page, expression: str, *, arg=None, timeout: float = 5_000) -> No
         if time.monotonic() > deadline:
             raise AssertionError(f"still false after {timeout / 1000:g} s: {expression}")
         time.sleep(0.05)
+
+
+def sign_in(page, server, username: str, password: str = PASSWORD) -> None:
+    """Sign in through the login form. `server`: a base URL, or a live server (its .url)."""
+    base = getattr(server, "url", server)
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")

@@ -34,6 +34,7 @@ from presence.models import (
 )
 from reports import selectors
 from reports.rollups import rollups_refresh
+from tests.browser import sign_in
 
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 SCHEMES = ("light", "dark")
@@ -240,14 +241,6 @@ def audit(page, where: str, found: list[str]) -> None:
     page.set_viewport_size(VIEWPORTS["desktop"])
 
 
-def sign_in(page, base: str, role: str) -> None:
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", role)
-    page.fill("#id_password", PASSWORDS[role])
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
-
-
 def visit(page, base: str, path: str, where: str, found: list[str]) -> None:
     response = page.goto(base + path)
     assert response is not None, f"{where}: {path} did not answer"
@@ -267,7 +260,7 @@ def test_every_page_of_every_role_has_no_wcag21_aa_violation(browser, live_serve
         context = browser.new_context(viewport=VIEWPORTS["desktop"])
         page = context.new_page()
         if role != "anon":
-            sign_in(page, base, role)
+            sign_in(page, base, role, PASSWORDS[role])
         for name, (roles, args) in PAGES.items():
             if role in roles:
                 visit(page, base, reverse(name, args=args(ids)), f"{role} {name}", found)

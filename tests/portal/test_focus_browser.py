@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from presence import services
 from presence.models import Representative
-from tests.browser import PASSWORD, wait_until
+from tests.browser import sign_in, wait_until
 from tests.factories import (
     PresenceStatusFactory,
     RepresentativeFactory,
@@ -23,14 +23,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def sign_in(page, live_server, username: str) -> None:
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
 
 
 def htmx_idle(page) -> None:

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from presence import services
-from tests.browser import PASSWORD
+from tests.browser import sign_in
 from tests.factories import RepresentativeFactory, TeamFactory, UserFactory, builtin
 from tests.reports.history_helpers import write_history
 
@@ -31,14 +31,6 @@ LINK_BOXES = """sel => [...document.querySelectorAll(sel + ' li > *')].map(el =>
   const r = el.getBoundingClientRect();
   return {text: el.textContent.trim(), left: r.left, right: r.right, top: r.top, bottom: r.bottom};
 })"""
-
-
-def sign_in(page, live_server, username: str) -> None:
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
 
 
 def assert_tiles_fit(page) -> None:

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from presence.models import AuditLogEntry, PresenceStatus, Representative
 from presence.services import config as config_services
-from tests.browser import OUT, PASSWORD
+from tests.browser import OUT, sign_in
 from tests.factories import (
     CapacityProfileFactory,
     RepresentativeFactory,
@@ -60,14 +60,6 @@ def htmx_idle(page) -> None:
     expect(page.locator(".htmx-request")).to_have_count(0, timeout=30_000)
 
 
-def sign_in(page, live_server) -> None:
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", "boss")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
-
-
 def test_c1_d4_a4_admin_creates_training_sets_defaults_and_reads_the_audit(
     browser, live_server, org
 ):
@@ -75,7 +67,7 @@ def test_c1_d4_a4_admin_creates_training_sets_defaults_and_reads_the_audit(
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    sign_in(page, live_server)
+    sign_in(page, live_server, "boss")
 
     # The main navigation shows "Configuration"; the overview links every section.
     page.get_by_role("link", name="Configuration", exact=True).first.click()
@@ -169,7 +161,7 @@ def test_config_pages_at_phone_width(browser, live_server, org):
     )
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     page = context.new_page()
-    sign_in(page, live_server)
+    sign_in(page, live_server, "boss")
     profile_id = org["reps"][0].profile_links.get().profile_id
     pages = {
         "home": "/configure/",

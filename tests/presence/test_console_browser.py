@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from presence import services
 from presence.models import Client, PresenceSource, RepresentativePresence
-from tests.browser import OUT, PASSWORD
+from tests.browser import OUT, sign_in
 from tests.factories import (
     CapacityProfileFactory,
     RepresentativeFactory,
@@ -33,14 +33,6 @@ ONE_HEARTBEAT_MS = 25_000  # a heartbeat is every 20 s, the poll every 3 s
 def rep(db):
     user = UserFactory(username="ada", first_name="Ada", groups=["Representatives"])
     return RepresentativeFactory(name="Ada Lovelace", user=user)
-
-
-def sign_in(page, live_server, username: str) -> None:
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
 
 
 def open_console(context, live_server):

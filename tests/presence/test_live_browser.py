@@ -12,7 +12,7 @@ from django.utils import timezone
 from presence import services
 from presence.models import Client, PresenceSource, RepresentativePresence
 from tests.asgi import call
-from tests.browser import PASSWORD
+from tests.browser import sign_in
 from tests.factories import (
     RepresentativeFactory,
     TeamFactory,
@@ -52,14 +52,6 @@ def server(asgi_server):
         LIVE_TICK_SECONDS=20,
         LIVE_RESYNC_SECONDS=0,  # as with Redis: nothing but pushes
     )
-
-
-def sign_in(page, url: str, username: str) -> None:
-    page.goto(f"{url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{url}/")
 
 
 def open_console(page, url: str) -> None:

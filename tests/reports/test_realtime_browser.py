@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from presence import services
-from tests.browser import OUT, PASSWORD
+from tests.browser import OUT, sign_in
 from tests.factories import builtin
 from tests.reports.realtime_helpers import build_floor
 
@@ -28,14 +28,6 @@ DESKTOP = {"width": 1280, "height": 900}
 def floor(settings):
     settings.REPORT_REFRESH_SECONDS = REFRESH
     return build_floor(now=timezone.now())
-
-
-def sign_in(page, live_server, username: str) -> None:
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
 
 
 def shot(page, name: str, *, full_page: bool = True) -> None:
