@@ -93,6 +93,8 @@ PAGES: dict[str, tuple[tuple[str, ...], Callable[[Ids], list]]] = {
 # the page it came from, audited there), a script's request, or a file.
 NOT_PAGES = {
     "logout",
+    "presence:console_stream",  # the live streams: text/event-stream, no page
+    "reports:stream",
     "healthz",
     "presence:console_set_presence",
     "presence:console_reset_presence",

@@ -131,7 +131,8 @@ def test_default_presence_row_saves_on_an_explicit_action_only(admin):
     html = admin.get(reverse("presence:config_defaults")).text
     page = Elements(html)
     form = next(a for tag, a in page.tags if tag == "form" and "inline-set" in a.get("class", ""))
-    assert "change" not in form["hx-trigger"]
+    assert "change" not in form.get("hx-trigger", "submit")  # htmx's default for a form: submit
+    assert "data-submit-on-enter" in form  # Enter in the select saves (static/presence/config.js)
     assert page.by_id(f"default-status-{rep.pk}")[0] == "select"
     tag, attrs = page.by_id(f"default-save-{rep.pk}")
     assert (tag, attrs["type"]) == ("button", "submit")
