@@ -30,7 +30,8 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"  # loopback only: never reachable from another machine
 # runserver's own banner names a second address (and a second way to quit): the one of ours wins.
-HIDDEN_LINES = ("Starting development server at", "Quit the server with")
+# uvicorn's own address line: the banner gives the one address to open
+HIDDEN_LINES = ("Uvicorn running on",)
 DEMO_LOGINS = [
     ("admin", "admin-demo-pass", "portal admin"),
     ("supervisor", "supervisor-demo-pass", "supervisor"),
@@ -69,7 +70,7 @@ def pump(name: str, proc: subprocess.Popen[bytes]) -> None:
     assert proc.stdout is not None
     for raw in iter(proc.stdout.readline, b""):
         line = raw.decode(errors="replace").rstrip("\n")
-        if not line.startswith(HIDDEN_LINES):
+        if not any(hidden in line for hidden in HIDDEN_LINES):
             say(name, line)
 
 

@@ -57,9 +57,9 @@ def test_the_demo_keepalive_is_started_with_the_others(monkeypatch):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_the_banner_gives_one_address_and_hides_runserver_s(live_server):
-    """Review finding 20: one address to open, ours: runserver's own "Starting development
-    server at http://..." line is not shown."""
+def test_the_banner_gives_one_address_and_hides_the_servers_own(live_server):
+    """Review finding 20: one address to open, ours: uvicorn's own "Uvicorn running on
+    http://..." line is not shown."""
     port = int(live_server.url.rsplit(":", 1)[1])
 
     class Running:
@@ -73,8 +73,8 @@ def test_the_banner_gives_one_address_and_hides_runserver_s(live_server):
             [
                 sys.executable,
                 "-c",
-                "print('Starting development server at http://127.0.0.1:8000/');"
-                "print('Quit the server with CONTROL-C.'); print('GET / 200')",
+                "print('INFO:     Uvicorn running on http://127.0.0.1:8000 (Press CTRL+C to quit)');"
+                "print('GET / 200')",
             ],
             stdout=subprocess.PIPE,
         )
