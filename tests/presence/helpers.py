@@ -1,6 +1,7 @@
 """Shared helpers for presence tests: a clock and short-hands over the services."""
 
 import datetime as dt
+import time
 
 from presence.models import PresenceInterval, RepresentativePresence
 
@@ -44,3 +45,14 @@ def assert_h1(rep) -> list[PresenceInterval]:
     for interval in intervals:
         assert interval.base_status == interval.status.base_status
     return intervals
+
+
+def wait_for(predicate, *, seconds: float, what: str):
+    """Poll `predicate` (a real server or browser acts meanwhile) until it is truthy."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {seconds} s waiting for {what}")

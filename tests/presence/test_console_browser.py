@@ -4,14 +4,12 @@ Screenshots go to test-output/. These tests sleep while they poll the database: 
 about a real browser talking to a real server.
 """
 
-import time
-
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from presence import services
-from presence.models import Client, PresenceSource, RepresentativePresence
+from presence.models import Client, PresenceSource
 from tests.browser import OUT, sign_in
 from tests.factories import (
     CapacityProfileFactory,
@@ -20,6 +18,7 @@ from tests.factories import (
     UserFactory,
     WorkstreamFactory,
 )
+from tests.presence.helpers import presence_of, wait_for
 
 pytestmark = [
     pytest.mark.browser,
@@ -44,20 +43,6 @@ def open_console(context, live_server):
 
 def badge(page):
     return page.locator("#console-status .status-badge")
-
-
-def wait_for(predicate, *, seconds: float, what: str):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {seconds} s waiting for {what}")
-
-
-def presence_of(rep) -> RepresentativePresence:
-    return RepresentativePresence.objects.select_related("status").get(pk=rep.pk)
 
 
 def close_all_tabs(context, rep) -> None:

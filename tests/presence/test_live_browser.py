@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from presence import services
-from presence.models import Client, PresenceSource, RepresentativePresence
+from presence.models import Client, PresenceSource
 from tests.asgi import call
 from tests.browser import sign_in
 from tests.factories import (
@@ -20,6 +20,7 @@ from tests.factories import (
     WorkstreamFactory,
     builtin,
 )
+from tests.presence.helpers import presence_of, wait_for
 
 pytestmark = [
     pytest.mark.browser,
@@ -57,20 +58,6 @@ def server(asgi_server):
 def open_console(page, url: str) -> None:
     page.goto(f"{url}/console/")
     page.wait_for_selector("#console-connection[data-live=stream]", timeout=10_000)
-
-
-def wait_for(predicate, *, seconds: float, what: str):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {seconds} s waiting for {what}")
-
-
-def presence_of(rep) -> RepresentativePresence:
-    return RepresentativePresence.objects.select_related("status").get(pk=rep.pk)
 
 
 @pytest.mark.xfail(
