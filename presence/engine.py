@@ -294,15 +294,15 @@ def check_pickable(status: StatusRef) -> None:
     """Who may pick a status by hand (C3, D2, B2; api.md PUT presence). Raises ValidationFailed."""
     if status.builtin_key == "inactive":
         raise ValidationFailed(
-            "Inactive is set only by the system; pick another status.", field="status_id"
+            "Inactive is set only by the system; pick another status.", field="status"
         )
     if not status.is_active:
         raise ValidationFailed(
-            f'Status "{status.name}" is deactivated; pick an active status.', field="status_id"
+            f'Status "{status.name}" is deactivated; pick an active status.', field="status"
         )
     if not status.user_can_set:
         raise ValidationFailed(
-            f'Representatives cannot set status "{status.name}".', field="status_id"
+            f'Representatives cannot set status "{status.name}".', field="status"
         )
 
 
@@ -402,10 +402,11 @@ def _decide(
         return Decision(builtins.offline, SIGN_OUT, False, None, "", "S5", "signed out")
 
     if event in (Event.MANUAL, Event.SUPERVISOR, Event.RESET):
+        if event != Event.RESET:
+            check_pickable(change.status)  # api.md: invalid input (400) before the state (409)
         _require_connected(current)
         if event == Event.RESET:
             return computed("P5")  # P5: the capacity presence, not the default
-        check_pickable(change.status)
         source, rule = (MANUAL, "P2" if change.status.base_status not in STICKY_BASES else "P3")
         if event == Event.SUPERVISOR:
             source, rule = SUPERVISOR, "P7"
