@@ -128,3 +128,10 @@ def test_the_services_package_exports_exactly_what_it_binds():
         if not name.startswith("_") and not isinstance(value, types.ModuleType)
     }
     assert sorted(services.__all__) == sorted(bound)
+
+
+def test_the_engine_stays_pure():
+    """The engine imports no Django, no model, no service: plain values in, a decision out."""
+    allowed = ("__future__", "dataclasses", "enum", "portal.exceptions", "presence.engine")
+    wrong = [i for i in _imports("presence/engine") if not i[2].startswith(allowed)]
+    assert wrong == []
