@@ -30,7 +30,7 @@ from .values import (
 
 
 def check_pickable(status: StatusRef) -> None:
-    """Who may pick a status by hand (C3, D2, B2; api.md PUT presence). Raises ValidationFailed."""
+    """Who may pick a status by hand (C3, D2, B2). Raises ValidationFailed naming the status."""
     if status.builtin_key == "inactive":
         raise ValidationFailed(
             "Inactive is set only by the system; pick another status.", field="status"
@@ -142,7 +142,7 @@ def _decide(
 
     if event in (Event.MANUAL, Event.SUPERVISOR, Event.RESET):
         if event != Event.RESET:
-            check_pickable(change.status)  # api.md: invalid input (400) before the state (409)
+            check_pickable(change.status)  # the input first, then the rep's state (api.md order)
         _require_connected(current)
         if event == Event.RESET:
             return computed("P5")  # P5: the capacity presence, not the default
