@@ -23,13 +23,12 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from portal.exceptions import ApplicationError, Conflict, NotFound, ValidationFailed
+from portal.exceptions import ApplicationError, NotFound, ValidationFailed
+from portal.http_errors import error_body, status_of
 from portal.permissions import require_permission
 from presence import services
 from presence.models import (
     BaseStatus,
-    BuiltinStatus,
-    Client,
     Conversation,
     ConversationState,
     Offer,
@@ -38,7 +37,11 @@ from presence.models import (
     PresenceStatus,
     Representative,
 )
-from presence.selectors import presence_texts, representative_presence_detail
+from presence.selectors import (
+    pickable_statuses,
+    presence_texts,
+    representative_presence_detail,
+)
 
 TEMPLATE = "presence/console.html"
 PERMISSION = "presence.use_console"
@@ -72,14 +75,6 @@ def _own_representative(request: HttpRequest) -> Representative:
     return rep
 
 
-def _pickable_statuses():
-    """What a rep may pick (B2, C3, D2): active, user-settable, never Inactive.
-    The engine checks again (engine.check_pickable); this is the list the form offers."""
-    return PresenceStatus.objects.filter(is_active=True, user_can_set=True).exclude(
-        builtin_key=BuiltinStatus.INACTIVE
-    )
-
-
 class SetPresenceForm(forms.Form):
     status = forms.ModelChoiceField(
         queryset=PresenceStatus.objects.none(),
@@ -94,8 +89,7 @@ class SetPresenceForm(forms.Form):
     def __init__(self, *args, language: str = "en", **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["status"]
-        field.queryset = _pickable_statuses()
-        choices = field.queryset.in_display_order()
+        field.queryset = choices = pickable_statuses()
         # Reps see the presence text alone, in their language (C4); admins' names stay theirs.
         texts = presence_texts(language=language)
         field.choices = [("", field.empty_label)] + [
@@ -162,8 +156,8 @@ def _back(request: HttpRequest) -> HttpResponse:
 
 
 def _console_action(*, json: bool = False) -> Callable:
-    """The one place ApplicationError is translated: a message on the page for forms,
-    a JSON error with the error's status for the page's client calls. Never a 500."""
+    """The one place ApplicationError is translated: a message on the page for forms, the API's
+    JSON error (status and shape) for the page's client calls. Never a 500."""
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
@@ -171,11 +165,12 @@ def _console_action(*, json: bool = False) -> Callable:
             try:
                 return view(request, *args, **kwargs)
             except ApplicationError as error:
-                if json:
-                    return JsonResponse(
-                        {"code": error.code, "detail": error.detail, "field": error.field},
-                        status=error.status,
+                if json:  # the API's error shape and status (portal.http_errors)
+                    status = status_of(error)
+                    body = error_body(
+                        status, error.detail, field=error.field, state=error.extra.get("state")
                     )
+                    return JsonResponse(body, status=status)
                 messages.error(request, error.detail)
                 return _back(request)
 
@@ -281,8 +276,6 @@ def client_connect(request: HttpRequest) -> HttpResponse:
     """S1 (first client), S2 (another one), S3/S4 (a refresh reconnects inside the grace period)."""
     rep = _own_representative(request)
     client_id = _client_id(request)
-    if Client.objects.filter(client_id=client_id).exclude(representative=rep).exists():
-        raise Conflict("client_id: that id belongs to another client; generate a new one.")
     _, outcome = services.client_connect(
         representative=rep, client_id=client_id, now=timezone.now()
     )

@@ -60,7 +60,7 @@ from presence.models import (
     Team,
     Workstream,
 )
-from presence.selectors import representatives_visible_to
+from presence.selectors import intervals_overlapping, representatives_visible_to
 
 from .models import BUCKET_SECONDS, DailyStatusRollup, StatusRollup
 from .rollups import DAY, intervals_cte, to_epoch, watermark, window_params
@@ -587,12 +587,9 @@ def representative_timeline(
     *, representative: Representative, window: Window
 ) -> QuerySet[PresenceInterval]:
     """Every interval of the rep overlapping the window, oldest first (clip with `clip`)."""
-    return (
-        PresenceInterval.objects.filter(representative=representative, start__lt=window.end)
-        .filter(Q(end__isnull=True) | Q(end__gt=window.start))
-        .select_related("status")
-        .order_by("start", "id")
-    )
+    return intervals_overlapping(
+        representative=representative, start=window.start, end=window.end
+    ).select_related("status")
 
 
 def clip(

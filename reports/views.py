@@ -30,8 +30,10 @@ from portal.redirects import next_url
 from portal.templatetags.html_values import datetime_attr
 from presence import engine, services
 from presence.forms import StatusChoiceField
-from presence.models import Channel, ConversationState, PresenceStatus, Representative
+from presence.models import Channel, ConversationState, Representative
 from presence.selectors import (
+    conversations_visible_to,
+    pickable_statuses,
     representative_for,
     representative_presence_detail,
     representatives_visible_to,
@@ -182,7 +184,7 @@ def agents(request: HttpRequest) -> HttpResponse:
 class SetPresenceForm(forms.Form):
     status = StatusChoiceField(
         label="New presence",
-        queryset=PresenceStatus.objects.filter(is_active=True, user_can_set=True),
+        queryset=pickable_statuses(),
         empty_label=None,
         error_messages={"invalid_choice": "Pick one of the listed statuses."},
     )
@@ -337,7 +339,7 @@ def force_close(request: HttpRequest, conversation_id: int) -> HttpResponse:
     """V3: GET asks for confirmation, POST force-closes (releases capacity, recalculates presence)."""
     now = timezone.now()
     conversation = (
-        selectors.conversations_visible_to(user=request.user)
+        conversations_visible_to(user=request.user)
         .filter(pk=conversation_id)
         .select_related("representative", "workstream")
         .first()

@@ -1,7 +1,9 @@
 """Services write (STYLE.md). Import from here: `from presence.services import offer_accept`."""
 
+from presence.reads import Outcome, capacity_snapshot, capacity_snapshots, load_builtins, status_ref
+
 from .audit import audit_bulk_create, audit_entry, audit_log
-from .capacity import capacity_snapshot, capacity_snapshots, end_of_rep_day
+from .capacity import end_of_rep_day
 from .config import (
     autoclose_defaults,
     capacity_profile_create,
@@ -47,15 +49,21 @@ from .presence import (
     representative_sign_out,
 )
 from .tokens import api_token_authenticate, api_token_create, api_token_revoke, token_hash
-from .transitions import Outcome, load_builtins, status_ref, transition
+from .transitions import transition
 
-__all__ = [
-    "JOBS",
+__all__ = [  # every name above, and nothing else (tests/portal/test_layers.py checks)
+    "api_token_authenticate",
+    "api_token_create",
+    "api_token_revoke",
     "audit_bulk_create",
     "audit_entry",
     "audit_log",
+    "autoclose_defaults",
+    "capacity_profile_create",
+    "capacity_profile_update",
     "capacity_snapshot",
     "capacity_snapshots",
+    "check_default_presence",
     "client_connect",
     "client_goodbye",
     "client_heartbeat",
@@ -70,39 +78,31 @@ __all__ = [
     "conversation_transfer",
     "conversation_wait",
     "end_of_rep_day",
+    "JOBS",
     "load_builtins",
     "offer_accept",
     "offer_create",
     "offer_reject",
+    "Outcome",
     "presence_recalculate",
     "presence_reset",
     "presence_set_by_supervisor",
     "presence_set_manual",
-    "presence_tick",
-    "representative_sign_out",
-    "status_ref",
-    "transition",
-    "Outcome",
-    # config.py
-    "autoclose_defaults",
-    "capacity_profile_create",
-    "capacity_profile_update",
-    "check_default_presence",
     "presence_status_create",
     "presence_status_delete",
     "presence_status_update",
     "presence_status_uses",
+    "presence_tick",
     "representative_create",
     "representative_default_presence_bulk",
     "representative_profile_remove",
     "representative_profile_set",
+    "representative_sign_out",
     "representative_update",
+    "status_ref",
     "team_create",
+    "token_hash",
+    "transition",
     "workstream_create",
     "workstream_update",
-    # tokens.py
-    "api_token_authenticate",
-    "api_token_create",
-    "api_token_revoke",
-    "token_hash",
 ]
