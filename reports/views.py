@@ -3,7 +3,7 @@
 Every view checks its permission (A3, via portal.permissions) and scopes its data in the query
 (A2: reports.selectors / presence.selectors). A page's live region is a named partial of the page
 template; htmx requests (filters, sorting, paging, polling) get only that partial.
-Rule violations (ApplicationError) become a message on the page, in one place: `_act`.
+Rule violations (ApplicationError) become a message on the page, in one place: `portal.pages.act`.
 """
 
 from __future__ import annotations
@@ -17,16 +17,15 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_tables2 import RequestConfig
 
-from portal.exceptions import ApplicationError, NotFound
+from portal.exceptions import NotFound
+from portal.pages import act, next_url, render_page
 from portal.permissions import require_permission
-from portal.redirects import next_url
 from portal.templatetags.html_values import datetime_attr
 from presence import engine, services
 from presence.forms import StatusChoiceField
@@ -51,16 +50,10 @@ FORCE_CLOSE = "presence.force_close_conversation"
 # --- Helpers ------------------------------------------------------------------------------------
 
 
-def _partial_wanted(request: HttpRequest) -> bool:
-    """htmx swaps the live region; a history restore or a boosted link needs the whole page."""
-    htmx = request.htmx
-    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
-
-
 def _render(
     request: HttpRequest, template: str, partial: str, context: dict, *, tz
 ) -> HttpResponse:
-    name = f"{template}#{partial}" if _partial_wanted(request) else template
+    """A report page or its live region, with what every report shows (refresh, zone, actions)."""
     context = {
         **context,
         "refresh_seconds": settings.REPORT_REFRESH_SECONDS,
@@ -70,11 +63,7 @@ def _render(
         "can_manage": request.user.has_perm(MANAGE),
         "can_force_close": request.user.has_perm(FORCE_CLOSE),
     }
-    with timezone.override(tz):
-        response = render(request, name, context)
-    # The same URL answers a fragment or a page depending on this header: caches must know.
-    patch_vary_headers(response, ("HX-Request",))
-    return response
+    return render_page(request, template, context, partial=partial, tz=tz)
 
 
 class _CountedPaginator(Paginator):
@@ -116,14 +105,6 @@ def _scoped_representative(request: HttpRequest, representative_id: int) -> Repr
         return representative_for(user=request.user, representative_id=representative_id)
     except NotFound as exc:
         raise Http404(exc.detail) from exc
-
-
-def _act(request: HttpRequest, action: Callable[[], str]) -> None:
-    """Run a service; its refusal (ApplicationError) becomes an error message, success a message."""
-    try:
-        messages.success(request, action())
-    except ApplicationError as exc:
-        messages.error(request, exc.detail)
 
 
 # --- R1: agents report --------------------------------------------------------------------------
@@ -244,7 +225,7 @@ def agent_set_presence(request: HttpRequest, representative_id: int) -> HttpResp
             )
             return f"{rep.name} is now {status.presence_text}."
 
-        _act(request, action)
+        act(request, action)
     return redirect(back)
 
 
@@ -263,7 +244,7 @@ def agent_reset_presence(request: HttpRequest, representative_id: int) -> HttpRe
             f"{rep.name}'s presence was reset: {outcome.status.presence_text} ({outcome.reason})."
         )
 
-    _act(request, action)
+    act(request, action)
     return redirect(back)
 
 
@@ -355,7 +336,7 @@ def force_close(request: HttpRequest, conversation_id: int) -> HttpResponse:
             freed = f" {rep.name}'s capacity is released." if rep else ""
             return f"Conversation {conversation.pk} was force-closed.{freed}"
 
-        _act(request, action)
+        act(request, action)
         return redirect(back)
     context = {
         "conversation": conversation,
@@ -366,5 +347,4 @@ def force_close(request: HttpRequest, conversation_id: int) -> HttpResponse:
         "now": now,
     }
     tz = selectors.viewer_timezone(user=request.user)
-    with timezone.override(tz):
-        return render(request, "reports/force_close_confirm.html", context)
+    return render_page(request, "reports/force_close_confirm.html", context, tz=tz)
