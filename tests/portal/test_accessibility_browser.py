@@ -32,7 +32,7 @@ from presence.models import (
     Team,
     Workstream,
 )
-from reports import selectors
+from reports.realtime import selectors
 from reports.rollups import rollups_refresh
 from tests.browser import sign_in
 

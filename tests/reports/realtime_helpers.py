@@ -1,6 +1,6 @@
 """A contact-center floor for the real-time report tests, built through the services (so presence,
 history and capacity bookkeeping are what production writes), and raw-row counters that compute
-each R1 figure independently of reports.selectors."""
+each R1 figure independently of reports.realtime.selectors."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Real-time reports (R1 agents, R1 drill-down, R2 ongoing conversations) and supervisor actions.
 
 Every view checks its permission (A3, via portal.permissions) and scopes its data in the query
-(A2: reports.selectors / presence.selectors). A page's live region is a named partial of the page
+(A2: reports.realtime.selectors / presence.selectors). A page's live region is a named partial of the page
 template; htmx requests (filters, sorting, paging, polling) get only that partial.
 Rule violations (ApplicationError) become a message on the page, in one place: `portal.pages.act`.
 """
@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
@@ -28,8 +27,7 @@ from portal.pages import act, next_url, render_page
 from portal.permissions import require_permission
 from portal.templatetags.html_values import datetime_attr
 from presence import engine, services
-from presence.forms import StatusChoiceField
-from presence.models import Channel, ConversationState, PresenceStatus, Representative
+from presence.models import Channel, ConversationState, Representative
 from presence.selectors import (
     representative_for,
     representative_presence_detail,
@@ -39,8 +37,9 @@ from presence.selectors import (
 from . import selectors
 from .filters import AgentFilter, OngoingFilter
 from .formatting import clock, elapsed
+from .forms import SetPresenceForm
+from .live import shared_fragment
 from .tables import AgentTable, OngoingTable
-from .views_live import shared_fragment
 
 VIEW = "presence.view_reports"
 MANAGE = "presence.manage_presence"
@@ -57,7 +56,7 @@ def _render(
     context = {
         **context,
         "refresh_seconds": settings.REPORT_REFRESH_SECONDS,
-        # The polling while the live stream is down (reports/views_live.py).
+        # The polling while the live stream is down (live.py).
         "poll_seconds": settings.REPORT_POLL_SECONDS or settings.REPORT_REFRESH_SECONDS,
         "viewer_tz": tz,
         "can_manage": request.user.has_perm(MANAGE),
@@ -158,15 +157,6 @@ def agents(request: HttpRequest) -> HttpResponse:
 
 
 # --- R1: drill-down and supervisor actions ------------------------------------------------------
-
-
-class SetPresenceForm(forms.Form):
-    status = StatusChoiceField(
-        label="New presence",
-        queryset=PresenceStatus.objects.filter(is_active=True, user_can_set=True),
-        empty_label=None,
-        error_messages={"invalid_choice": "Pick one of the listed statuses."},
-    )
 
 
 @require_permission(VIEW)
