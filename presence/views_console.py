@@ -29,7 +29,6 @@ from portal.permissions import require_permission
 from presence import services
 from presence.models import (
     BaseStatus,
-    BuiltinStatus,
     Client,
     Conversation,
     ConversationState,
@@ -39,7 +38,11 @@ from presence.models import (
     PresenceStatus,
     Representative,
 )
-from presence.selectors import presence_texts, representative_presence_detail
+from presence.selectors import (
+    pickable_statuses,
+    presence_texts,
+    representative_presence_detail,
+)
 
 TEMPLATE = "presence/console.html"
 PERMISSION = "presence.use_console"
@@ -73,14 +76,6 @@ def _own_representative(request: HttpRequest) -> Representative:
     return rep
 
 
-def _pickable_statuses():
-    """What a rep may pick (B2, C3, D2): active, user-settable, never Inactive.
-    The engine checks again (engine.check_pickable); this is the list the form offers."""
-    return PresenceStatus.objects.filter(is_active=True, user_can_set=True).exclude(
-        builtin_key=BuiltinStatus.INACTIVE
-    )
-
-
 class SetPresenceForm(forms.Form):
     status = forms.ModelChoiceField(
         queryset=PresenceStatus.objects.none(),
@@ -95,8 +90,7 @@ class SetPresenceForm(forms.Form):
     def __init__(self, *args, language: str = "en", **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["status"]
-        field.queryset = _pickable_statuses()
-        choices = field.queryset.in_display_order()
+        field.queryset = choices = pickable_statuses()
         # Reps see the presence text alone, in their language (C4); admins' names stay theirs.
         texts = presence_texts(language=language)
         field.choices = [("", field.empty_label)] + [

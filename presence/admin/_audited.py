@@ -6,10 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .. import engine
-from ..models import (
-    AuditLogEntry,
-    RepresentativePresence,
-)
+from ..models import AuditLogEntry, RepresentativePresence
 from ..services.audit import audit_bulk_create, audit_entry
 from ..services.presence import presence_recalculate
 

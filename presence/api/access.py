@@ -4,7 +4,7 @@ Every representative is looked up through presence.selectors (A2 team scope, in 
 """
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
 from portal.exceptions import NotFound, PermissionDenied, ValidationFailed
@@ -81,16 +81,6 @@ def supervises(request: HttpRequest, rep: Representative) -> None:
     )
 
 
-def conversations_visible_to(user: AbstractBaseUser) -> QuerySet[Conversation]:
-    """A2 for conversations: every one with view_all_teams; else unassigned ones and those of the
-    reps the user can see."""
-    conversations = Conversation.objects.all()
-    if user.has_perm(VIEW_ALL):
-        return conversations
-    visible = selectors.representatives_visible_to(user=user).values("pk")
-    return conversations.filter(Q(representative__isnull=True) | Q(representative__in=visible))
-
-
 def conversation(
     request: HttpRequest, conversation_id: int, *, perm: str | None = MANAGE
 ) -> Conversation:
@@ -103,7 +93,7 @@ def conversation(
         Conversation,
         conversation_id,
         "conversation that you can see",
-        conversations_visible_to(user_of(request)),
+        selectors.conversations_visible_to(user=user_of(request)),
     )
 
 

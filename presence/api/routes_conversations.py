@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Status
 
-from presence import services
+from presence import selectors, services
 from presence.models import Conversation, Offer, Workstream
 
 from . import access
@@ -57,7 +57,7 @@ def conversation_detail(request: HttpRequest, id: int):
         Conversation,
         id,
         "conversation that you can see",
-        access.conversations_visible_to(user).prefetch_related("participants"),
+        selectors.conversations_visible_to(user=user).prefetch_related("participants"),
     )
     own = conversation.representative_id is not None and (
         conversation.representative.user_id == user.pk

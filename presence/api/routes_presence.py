@@ -3,14 +3,13 @@
 import datetime as dt
 import re
 
-from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Status
 
 from portal.exceptions import NotFound, ValidationFailed
 from presence import engine, selectors, services
-from presence.models import Client, PresenceInterval, PresenceStatus
+from presence.models import Client, PresenceStatus
 
 from . import access
 from .schemas import (
@@ -157,9 +156,6 @@ def presence_history(
         raise ValidationFailed("start must be before end.", field="start")
     if end - start > HISTORY_MAX:
         raise ValidationFailed("Ask for at most 366 days at a time.", field="start")
-    return (
-        PresenceInterval.objects.filter(representative=rep, start__lt=end)
-        .filter(Q(end__isnull=True) | Q(end__gt=start))
-        .select_related("status", "actor")
-        .order_by("start", "pk")
+    return selectors.intervals_overlapping(representative=rep, start=start, end=end).select_related(
+        "status", "actor"
     )

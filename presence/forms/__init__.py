@@ -9,7 +9,6 @@ from .defaults import (
     DefaultsCsvForm,
     RepresentativeDefaultForm,
     decode_csv,
-    default_choices_queryset,
     parse_csv,
 )
 from .statuses import PresenceStatusForm, TranslationsForm
@@ -33,6 +32,5 @@ __all__ = [
     "TranslationsForm",
     "WorkstreamForm",
     "decode_csv",
-    "default_choices_queryset",
     "parse_csv",
 ]

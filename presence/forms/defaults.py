@@ -6,10 +6,9 @@ import csv
 import io
 
 from django import forms
-from django.db.models import QuerySet
 
 from portal.csv_export import restore_cell
-from presence.models import BuiltinStatus, PresenceStatus
+from presence.selectors import pickable_statuses
 from presence.services.config import DefaultRow
 
 from ._base import ServiceForm, StatusChoiceField
@@ -21,19 +20,10 @@ OPTIONAL_COLUMNS = ("name",)  # written by the export for people; ignored on upl
 NO_DEFAULT = ""  # the "no default (Available, D1)" choice
 
 
-def default_choices_queryset() -> QuerySet[PresenceStatus]:
-    """What an admin can pick as a default (D2): the service checks again on every write."""
-    return (
-        PresenceStatus.objects.filter(is_active=True, user_can_set=True)
-        .exclude(builtin_key=BuiltinStatus.INACTIVE)
-        .in_display_order()
-    )
-
-
 class DefaultStatusField(StatusChoiceField):
     def __init__(self, **kwargs):
         super().__init__(
-            queryset=default_choices_queryset(),
+            queryset=pickable_statuses(),  # D2: the service checks again on every write
             required=False,
             empty_label="No default (Available)",
             error_messages={

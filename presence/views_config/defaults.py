@@ -30,11 +30,10 @@ from presence.forms import (
     BulkDefaultForm,
     DefaultsCsvForm,
     RepresentativeDefaultForm,
-    default_choices_queryset,
     parse_csv,
 )
 from presence.models import Representative
-from presence.selectors import representatives_visible_to
+from presence.selectors import pickable_statuses, representatives_visible_to
 from presence.services import config as services
 from presence.tables import PER_PAGE, RepresentativeDefaultTable
 
@@ -72,7 +71,7 @@ def default_list(request: HttpRequest) -> HttpResponse:
         "filter": filterset,
         "table": table,
         "reps": [row.record for row in table.page.object_list],
-        "choices": list(default_choices_queryset()),
+        "choices": list(pickable_statuses()),
         "filter_query": query.urlencode(),
         "bulk_form": BulkDefaultForm(),
     }
@@ -108,7 +107,7 @@ def default_set(request: HttpRequest, representative_id: int) -> HttpResponse:
         )
         context = {
             "rep": rep,
-            "choices": list(default_choices_queryset()),
+            "choices": list(pickable_statuses()),
             "saved": saved,
             "row_error": error,
         }

@@ -7,7 +7,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -19,6 +18,7 @@ from portal.exceptions import ApplicationError
 from portal.pages import act, render_page
 from presence.forms import PresenceStatusForm, TranslationsForm
 from presence.models import BaseStatus, PresenceStatus
+from presence.selectors import statuses_with_usage
 from presence.services import config as services
 from presence.tables import StatusTable
 
@@ -28,12 +28,6 @@ FORM_TEMPLATE = "presence/config/status_form.html"
 _EDITED_STATUS = forms.ModelChoiceField(queryset=PresenceStatus.objects.all(), required=False)
 
 
-def statuses_with_counts() -> QuerySet[PresenceStatus]:
-    """Every status with who uses it (C3: the counts the delete refusal gives), in B2 order then
-    by name: one query whatever the number of statuses (subqueries, no N+1)."""
-    return PresenceStatus.objects.with_usage().in_display_order()
-
-
 def _custom_status(status_id: int) -> PresenceStatus:
     return get_object_or_404(PresenceStatus, pk=status_id)
 
@@ -41,7 +35,7 @@ def _custom_status(status_id: int) -> PresenceStatus:
 @admin_required
 @require_GET
 def status_list(request: HttpRequest) -> HttpResponse:
-    table = StatusTable(statuses_with_counts())
+    table = StatusTable(statuses_with_usage())
     RequestConfig(request, paginate=False).configure(table)
     context = {
         "table": table,

@@ -15,7 +15,7 @@ from django.http import QueryDict
 
 from portal.forms import validate_day
 from presence.models import Channel, Team, Workstream
-from presence.selectors import representatives_visible_to
+from presence.selectors import representatives_visible_to, teams_visible_to
 
 from .filters import HistoricalFilters
 
@@ -121,10 +121,7 @@ class HistoricalFilterForm(forms.Form):
         self.max_days = max_days or max_report_days()
         if scoped:
             # A2: only the user's teams and reps are choices; another id is "not a valid choice".
-            teams = Team.objects.all()
-            if not user.has_perm("presence.view_all_teams"):
-                teams = teams.filter(supervisors=user)
-            self.fields["team"].queryset = teams.order_by("name")
+            self.fields["team"].queryset = teams_visible_to(user=user)
             self.fields["representative"].queryset = representatives_visible_to(user=user).order_by(
                 "name", "pk"
             )

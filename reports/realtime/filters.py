@@ -25,19 +25,12 @@ from presence.models import (
     PresenceStatus,
     Representative,
     RepresentativeProfile,
-    Team,
     Workstream,
     status_label,
 )
+from presence.selectors import teams_visible_to
 
 from .selectors import ONGOING_STATES, offline_q, stuck_q
-
-
-def teams_visible_to(*, user: AbstractBaseUser) -> QuerySet[Team]:
-    teams = Team.objects.order_by("name")
-    if user.has_perm("presence.view_all_teams"):
-        return teams
-    return teams.filter(supervisors=user)
 
 
 def _choices(queryset: QuerySet, *fields: str) -> Callable[[], list[tuple[int, str]]]:

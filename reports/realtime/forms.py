@@ -3,13 +3,13 @@
 from django import forms
 
 from presence.forms import StatusChoiceField
-from presence.models import PresenceStatus
+from presence.selectors import pickable_statuses
 
 
 class SetPresenceForm(forms.Form):
     status = StatusChoiceField(
         label="New presence",
-        queryset=PresenceStatus.objects.filter(is_active=True, user_can_set=True),
+        queryset=pickable_statuses(),
         empty_label=None,
         error_messages={"invalid_choice": "Pick one of the listed statuses."},
     )

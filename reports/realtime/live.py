@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET
 from portal.live.hub import ReportListener
 from portal.live.streams import listen, no_stream, stream_response, streams_supported
 from portal.permissions import require_permission
-from presence.models import Team
+from presence.selectors import teams_visible_to
 
 from . import selectors
 
@@ -39,7 +39,7 @@ def viewer_teams(user) -> list[int] | None:
     of representatives_visible_to)."""
     if user.has_perm("presence.view_all_teams"):
         return None
-    return sorted(Team.objects.filter(supervisors=user).values_list("pk", flat=True))
+    return sorted(teams_visible_to(user=user).values_list("pk", flat=True))
 
 
 @require_permission(VIEW)

@@ -1,8 +1,8 @@
 """Real-time reports (R1 agents, R1 drill-down, R2 ongoing conversations) and supervisor actions.
 
 Every view checks its permission (A3, via portal.permissions) and scopes its data in the query
-(A2: reports.realtime.selectors / presence.selectors). A page's live region is a named partial of the page
-template; htmx requests (filters, sorting, paging, polling) get only that partial.
+(A2: reports.realtime.selectors / presence.selectors). A page's live region is a named partial
+of the page template; htmx requests (filters, sorting, paging, polling) get only that partial.
 Rule violations (ApplicationError) become a message on the page, in one place: `portal.pages.act`.
 """
 
@@ -29,6 +29,7 @@ from portal.templatetags.html_values import datetime_attr
 from presence import engine, services
 from presence.models import Channel, ConversationState, Representative
 from presence.selectors import (
+    conversations_visible_to,
     representative_for,
     representative_presence_detail,
     representatives_visible_to,
@@ -308,7 +309,7 @@ def force_close(request: HttpRequest, conversation_id: int) -> HttpResponse:
     """V3: GET asks for confirmation, POST force-closes (releases capacity, recalculates presence)."""
     now = timezone.now()
     conversation = (
-        selectors.conversations_visible_to(user=request.user)
+        conversations_visible_to(user=request.user)
         .filter(pk=conversation_id)
         .select_related("representative", "workstream")
         .first()

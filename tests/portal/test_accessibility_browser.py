@@ -32,6 +32,7 @@ from presence.models import (
     Team,
     Workstream,
 )
+from presence.selectors import conversations_visible_to
 from reports.realtime import selectors
 from reports.rollups import rollups_refresh
 from tests.browser import sign_in
@@ -165,7 +166,7 @@ def demo_world(db) -> Ids:
     rep = Representative.objects.filter(teams__supervisors__username="supervisor").order_by("pk")[0]
     supervisor = get_user_model().objects.get(username="supervisor")
     conversation = (
-        selectors.conversations_visible_to(user=supervisor)
+        conversations_visible_to(user=supervisor)
         .filter(state__in=selectors.ONGOING_STATES)
         .order_by("pk")
         .first()

@@ -7,15 +7,8 @@ import pytest
 from django.http import StreamingHttpResponse
 
 from reports.models import StatusRollup
-from tests.factories import (
-    RepresentativeFactory,
-    builtin,
-)
-from tests.reports.history_helpers import (
-    DAY,
-    URL,
-    csv_rows,
-)
+from tests.factories import RepresentativeFactory, builtin
+from tests.reports.history_helpers import DAY, URL, csv_rows
 
 pytestmark = pytest.mark.django_db
 

@@ -6,18 +6,8 @@ import pytest
 import time_machine
 
 from presence import services as s
-from tests.factories import (
-    RepresentativeFactory,
-    UserFactory,
-    builtin,
-)
-from tests.reports.history_helpers import (
-    DAY,
-    URL,
-    at,
-    by_name,
-    csv_rows,
-)
+from tests.factories import RepresentativeFactory, UserFactory, builtin
+from tests.reports.history_helpers import DAY, URL, at, by_name, csv_rows
 
 pytestmark = pytest.mark.django_db
 

@@ -16,14 +16,7 @@ from tests.factories import (
     WorkstreamFactory,
     builtin,
 )
-from tests.reports.history_helpers import (
-    DAY,
-    URL,
-    at,
-    by_name,
-    csv_rows,
-    write_history,
-)
+from tests.reports.history_helpers import DAY, URL, at, by_name, csv_rows, write_history
 
 pytestmark = pytest.mark.django_db
 

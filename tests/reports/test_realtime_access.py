@@ -6,15 +6,8 @@ from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 from django.utils import timezone
 
-from presence.models import (
-    AuditLogEntry,
-    Conversation,
-    ConversationState,
-)
-from tests.factories import (
-    UserFactory,
-    builtin,
-)
+from presence.models import AuditLogEntry, Conversation, ConversationState
+from tests.factories import UserFactory, builtin
 from tests.reports.realtime_helpers import HTMX, body, build_floor, presence, report_urls
 
 pytestmark = pytest.mark.django_db

@@ -12,9 +12,7 @@ from presence.models import (
     PresenceInterval,
     PresenceSource,
 )
-from tests.factories import (
-    builtin,
-)
+from tests.factories import builtin
 from tests.reports.realtime_helpers import body, build_floor, presence
 
 pytestmark = pytest.mark.django_db

@@ -9,12 +9,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import (
-    CapacityProfileFactory,
-    TeamFactory,
-    UserFactory,
-    WorkstreamFactory,
-)
+from tests.factories import CapacityProfileFactory, TeamFactory, UserFactory, WorkstreamFactory
 from tests.reports.realtime_helpers import HTMX, body, build_floor, many_reps, presence
 
 pytestmark = pytest.mark.django_db

@@ -16,6 +16,7 @@ from presence.models import (
     PresenceStatus,
     PresenceStatusTranslation,
 )
+from presence.selectors.statuses import status_usage
 
 from ..audit import audit_log
 from ._checks import (
@@ -114,8 +115,8 @@ def presence_status_update(
 
 def presence_status_uses(status: PresenceStatus) -> list[str]:
     """C3: why a status cannot be deleted, one phrase per kind of use (empty: it can). The counts
-    are the statuses list's (PresenceStatus.objects.with_usage()): one query."""
-    usage = PresenceStatus.objects.filter(pk=status.pk).with_usage().first()
+    are the statuses list's (selectors.status_usage): one query."""
+    usage = status_usage(status=status)
     if usage is None:
         return []
     reasons = []

@@ -3,19 +3,9 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import (
-    Exists,
-    OuterRef,
-    Q,
-    QuerySet,
-)
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from presence.models import (
-    ConversationParticipant,
-    Offer,
-    ParticipantRole,
-    Representative,
-)
+from presence.models import ConversationParticipant, Offer, ParticipantRole, Representative
 from presence.selectors import representatives_visible_to
 
 from ..filters import HistoricalFilters

@@ -8,20 +8,10 @@ import datetime as dt
 from collections import defaultdict
 
 from django.db import connection
-from django.db.models import (
-    IntegerField,
-    Q,
-    QuerySet,
-    Sum,
-)
+from django.db.models import IntegerField, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
-from presence.models import (
-    BaseStatus,
-    BuiltinStatus,
-    PresenceStatus,
-    Representative,
-)
+from presence.models import BaseStatus, BuiltinStatus, PresenceStatus, Representative
 from reports.models import DailyStatusRollup, StatusRollup
 from reports.rollups import DAY, intervals_cte, to_epoch, watermark, window_params
 

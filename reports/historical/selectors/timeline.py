@@ -6,15 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator
 
-from django.db.models import (
-    Q,
-    QuerySet,
-)
+from django.db.models import QuerySet
 
-from presence.models import (
-    PresenceInterval,
-    Representative,
-)
+from presence.models import PresenceInterval, Representative
+from presence.selectors import intervals_overlapping
 from reports.rollups import to_epoch
 
 from .windows import Window, local_midnight
@@ -24,12 +19,9 @@ def representative_timeline(
     *, representative: Representative, window: Window
 ) -> QuerySet[PresenceInterval]:
     """Every interval of the rep overlapping the window, oldest first (clip with `clip`)."""
-    return (
-        PresenceInterval.objects.filter(representative=representative, start__lt=window.end)
-        .filter(Q(end__isnull=True) | Q(end__gt=window.start))
-        .select_related("status")
-        .order_by("start", "id")
-    )
+    return intervals_overlapping(
+        representative=representative, start=window.start, end=window.end
+    ).select_related("status")
 
 
 def clip(

@@ -8,14 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.db.models import (
-    BigIntegerField,
-    Case,
-    ExpressionWrapper,
-    F,
-    Value,
-    When,
-)
+from django.db.models import BigIntegerField, Case, ExpressionWrapper, F, Value, When
 from django.db.models.functions import Greatest
 
 from reports.models import BUCKET_SECONDS

@@ -57,7 +57,7 @@ from .common import (
     viewer_timezone,
     zone_named,
 )
-from .ongoing import OngoingKpis, conversations_visible_to, ongoing_conversations, ongoing_kpis
+from .ongoing import OngoingKpis, ongoing_conversations, ongoing_kpis
 
 __all__ = [
     "ONGOING_STATES",
@@ -81,7 +81,6 @@ __all__ = [
     "agents_page_details",
     "agents_rows",
     "agents_tab",
-    "conversations_visible_to",
     "offline_q",
     "ongoing_conversations",
     "ongoing_kpis",

@@ -25,12 +25,12 @@ from presence import engine
 from presence.models import (
     BaseStatus,
     Conversation,
-    PresenceInterval,
     PresenceStatus,
     Representative,
     RepresentativeProfile,
     ResetFrequency,
 )
+from presence.selectors import intervals_overlapping
 from presence.services.capacity import capacity_snapshots
 from presence.services.transitions import status_ref
 
@@ -352,12 +352,9 @@ def representative_timeline(
     day_start = dt.datetime.combine(local.date(), dt.time(), tzinfo=tz)
     day_end = dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(), tzinfo=tz)
     day_seconds = (day_end - day_start).total_seconds()  # 23 or 25 hours on DST days
-    rows = (
-        PresenceInterval.objects.filter(representative=representative, start__lt=now)
-        .filter(Q(end__isnull=True) | Q(end__gt=day_start))
-        .select_related("status")
-        .order_by("start")
-    )
+    rows = intervals_overlapping(
+        representative=representative, start=day_start, end=now
+    ).select_related("status")
     segments = []
     for row in rows:
         start = max(row.start, day_start)
@@ -395,10 +392,8 @@ def representative_recent_time(
     Time before the rep's first interval has no status and is reported as "No history".
     """
     since = now - window
-    rows = (
-        PresenceInterval.objects.filter(representative=representative, start__lt=now)
-        .filter(Q(end__isnull=True) | Q(end__gt=since))
-        .values_list("status__presence_text", "base_status", "start", "end")
+    rows = intervals_overlapping(representative=representative, start=since, end=now).values_list(
+        "status__presence_text", "base_status", "start", "end"
     )
     totals: dict[tuple[str, str], float] = defaultdict(float)
     for text, base, start, end in rows:

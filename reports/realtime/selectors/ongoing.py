@@ -9,19 +9,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Q, QuerySet
 
 from presence.models import Conversation
-from presence.selectors import representatives_visible_to
+from presence.selectors import conversations_visible_to
 
 from .common import ONGOING_STATES, ONGOING_WINDOW, S, stuck_q, with_stuck
-
-
-def conversations_visible_to(*, user: AbstractBaseUser) -> QuerySet[Conversation]:
-    """A2 for conversations: admins see all; supervisors see those of their teams' reps, and the
-    unassigned ones (a queue belongs to no team, and a supervisor must see what waits there)."""
-    conversations = Conversation.objects.all()
-    if user.has_perm("presence.view_all_teams"):
-        return conversations
-    reps = representatives_visible_to(user=user).order_by().values("pk")
-    return conversations.filter(Q(representative__in=reps) | Q(representative__isnull=True))
 
 
 def ongoing_conversations(*, user: AbstractBaseUser, now: dt.datetime) -> QuerySet[Conversation]:

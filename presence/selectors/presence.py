@@ -1,53 +1,16 @@
-"""Selectors read (STYLE.md): what pages and the API show about presence."""
+"""A rep's presence as the console, the reports and the API show it (P10, C4)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
-
-from portal.exceptions import NotFound
 from portal.formatting import clock
 from presence import engine
 from presence.models import PresenceStatusTranslation, Representative, RepresentativePresence
 
-from .services.capacity import capacity_snapshot
-from .services.transitions import Outcome, status_ref
-
-
-def console_offered(*, user: AbstractBaseUser) -> bool:
-    """Whether the navigation and home page offer the console: to a user with the console
-    permission who is linked to a representative. A portal admin holds every permission but is
-    usually nobody's rep: for them the console is a dead end, so it is not offered. A user whose
-    only area is the console still gets it unlinked: it says whom to ask for the link."""
-    if not user.has_perm("presence.use_console"):
-        return False
-    if Representative.objects.filter(user=user).exists():
-        return True
-    return not (
-        user.has_perm("presence.view_reports") or user.has_perm("presence.configure_portal")
-    )
-
-
-def representatives_visible_to(*, user: AbstractBaseUser) -> QuerySet[Representative]:
-    """A2: admins (and anyone with view_all_teams) see every rep; supervisors their teams' reps;
-    a rep sees themself. Filtered in the query, never in a template."""
-    reps = Representative.objects.all()
-    if user.has_perm("presence.view_all_teams"):
-        return reps
-    if user.has_perm("presence.view_reports") or user.has_perm("presence.manage_presence"):
-        return reps.filter(teams__supervisors=user).distinct()
-    return reps.filter(user=user)
-
-
-def representative_for(*, user: AbstractBaseUser, representative_id: int) -> Representative:
-    """The rep if `user` may see them, else NotFound (no hint that an out-of-scope rep exists)."""
-    rep = representatives_visible_to(user=user).filter(pk=representative_id).first()
-    if rep is None:
-        raise NotFound(f"No representative {representative_id} that you can see.")
-    return rep
+from ..services.capacity import capacity_snapshot
+from ..services.transitions import Outcome, status_ref
 
 
 def presence_texts(*, language: str) -> dict[int, str]:
@@ -103,7 +66,7 @@ def representative_presence_detail(
     )
     snap = capacity_snapshot(representative_id=representative.pk, now=now)
     if row is None:  # never signed in
-        from .services.transitions import load_builtins
+        from ..services.transitions import load_builtins
 
         offline = load_builtins()[0].offline
         status, source, since, signed_in, disconnected = (

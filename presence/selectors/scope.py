@@ -1,0 +1,64 @@
+"""Who may see what (A2), filtered in the query, never in a template: one definition each, for
+the API, the console, the configuration pages and the reports."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Q, QuerySet
+
+from portal.exceptions import NotFound
+from presence.models import Conversation, Representative, Team
+
+VIEW_ALL = "presence.view_all_teams"
+
+
+def console_offered(*, user: AbstractBaseUser) -> bool:
+    """Whether the navigation and home page offer the console: to a user with the console
+    permission who is linked to a representative. A portal admin holds every permission but is
+    usually nobody's rep: for them the console is a dead end, so it is not offered. A user whose
+    only area is the console still gets it unlinked: it says whom to ask for the link."""
+    if not user.has_perm("presence.use_console"):
+        return False
+    if Representative.objects.filter(user=user).exists():
+        return True
+    return not (
+        user.has_perm("presence.view_reports") or user.has_perm("presence.configure_portal")
+    )
+
+
+def representatives_visible_to(*, user: AbstractBaseUser) -> QuerySet[Representative]:
+    """A2: admins (and anyone with view_all_teams) see every rep; supervisors their teams' reps;
+    a rep sees themself. Filtered in the query, never in a template."""
+    reps = Representative.objects.all()
+    if user.has_perm(VIEW_ALL):
+        return reps
+    if user.has_perm("presence.view_reports") or user.has_perm("presence.manage_presence"):
+        return reps.filter(teams__supervisors=user).distinct()
+    return reps.filter(user=user)
+
+
+def representative_for(*, user: AbstractBaseUser, representative_id: int) -> Representative:
+    """The rep if `user` may see them, else NotFound (no hint that an out-of-scope rep exists)."""
+    rep = representatives_visible_to(user=user).filter(pk=representative_id).first()
+    if rep is None:
+        raise NotFound(f"No representative {representative_id} that you can see.")
+    return rep
+
+
+def teams_visible_to(*, user: AbstractBaseUser) -> QuerySet[Team]:
+    """A2: every team with view_all_teams, else the teams `user` supervises; by name."""
+    teams = Team.objects.order_by("name")
+    if user.has_perm(VIEW_ALL):
+        return teams
+    return teams.filter(supervisors=user)
+
+
+def conversations_visible_to(*, user: AbstractBaseUser) -> QuerySet[Conversation]:
+    """A2 for conversations: every one with view_all_teams; else those of the reps `user` can
+    see, and the unassigned ones (a queue belongs to no team, and a supervisor must see what
+    waits there)."""
+    conversations = Conversation.objects.all()
+    if user.has_perm(VIEW_ALL):
+        return conversations
+    reps = representatives_visible_to(user=user).order_by().values("pk")
+    return conversations.filter(Q(representative__in=reps) | Q(representative__isnull=True))
