@@ -7,17 +7,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from presence.models import (
-    Conversation,
-    Representative,
-)
+from presence.models import Conversation, Representative
 from presence.selectors import intervals_overlapping
 
-from .common import (
-    ONGOING_STATES,
-    RECENT_STATUS_WINDOW,
-    with_stuck,
-)
+from .common import ONGOING_STATES, RECENT_STATUS_WINDOW, with_stuck
 
 
 @dataclass(frozen=True)
