@@ -11,13 +11,13 @@ import datetime as dt
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django_tables2 import RequestConfig
 
 from portal.csv_export import csv_response
 from portal.exceptions import NotFound
+from portal.pages import render_page
 from portal.permissions import require_permission
 from presence.models import BaseStatus, BuiltinStatus, Representative
 from presence.selectors import representative_for
@@ -129,7 +129,7 @@ def historical(request: HttpRequest) -> HttpResponse:
     context = {"form": form, "time_zones": time_zone_names()}
     export = request.GET.get("export", "")
     if not form.is_valid():
-        return render(request, TEMPLATE, context)
+        return render_page(request, TEMPLATE, context)
     # Every link of the page (sorting, pages, exports, other days) is built from request.GET:
     # it carries the period and zone in force, so a shared link shows the same figures.
     request.GET = form.data
@@ -199,9 +199,9 @@ def historical(request: HttpRequest) -> HttpResponse:
             {k: v for k, v in request.GET.items() if k not in ("export", "hpage", "dpage")}
         ),
     }
-    if request.htmx:
-        return render(request, f"{TEMPLATE}#results", context)
-    return render(request, TEMPLATE, context)
+    # Its links are boosted with hx-select (historical.html): a boosted request wants the region
+    # too, so the test is request.htmx itself, not portal.pages.partial_wanted.
+    return render_page(request, f"{TEMPLATE}#results" if request.htmx else TEMPLATE, context)
 
 
 def _hour_day(request: HttpRequest, window: selectors.Window, now: dt.datetime) -> dt.date:
@@ -250,14 +250,14 @@ def historical_rep(request: HttpRequest, representative_id: int) -> HttpResponse
     form = _form(request, max_days=TIMELINE_MAX_DAYS, scoped=False)
     context = {"form": form, "rep": rep, "time_zones": time_zone_names()}
     if not form.is_valid():
-        return render(request, REP_TEMPLATE, context)
+        return render_page(request, REP_TEMPLATE, context)
     request.GET = form.data  # the export link carries the period and zone in force
     data = form.cleaned_data
     if (data["date_to"] - data["date_from"]).days + 1 > TIMELINE_MAX_DAYS:
         form.add_error(
             None, f"A timeline covers {TIMELINE_MAX_DAYS} days at most; shorten the range."
         )
-        return render(request, REP_TEMPLATE, context)
+        return render_page(request, REP_TEMPLATE, context)
     now = timezone.now()
     window = selectors.report_window(
         date_from=data["date_from"], date_to=data["date_to"], tz=data["tz"]
@@ -303,7 +303,7 @@ def historical_rep(request: HttpRequest, representative_id: int) -> HttpResponse
         ],
         "export_query": _export_query(request, "timeline"),
     }
-    return render(request, REP_TEMPLATE, context)
+    return render_page(request, REP_TEMPLATE, context)
 
 
 def _striped(interval) -> bool:
