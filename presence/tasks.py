@@ -7,6 +7,7 @@ import datetime as dt
 from celery import shared_task
 from django.utils import timezone
 
+from portal import periodic
 from presence.services import jobs
 
 
@@ -16,8 +17,8 @@ def _now(now: str | None) -> dt.datetime:
 
 @shared_task(name="presence.run_job")
 def run_job(name: str, now: str | None = None) -> int:
-    """One periodic job of presence.services.jobs.JOBS by name."""
-    return jobs.JOBS[name](now=_now(now))
+    """One periodic job by name (portal.periodic: presence's own, or another app's)."""
+    return periodic.run(name, now=_now(now))
 
 
 @shared_task(name="presence.tick")

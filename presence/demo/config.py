@@ -24,7 +24,7 @@ from presence.models import (
     Team,
     Workstream,
 )
-from presence.services.transitions import status_ref
+from presence.reads import status_ref
 
 BATCH_SIZE = 5000  # rows per INSERT
 LOGIN_HINT = (

@@ -8,9 +8,7 @@ from zoneinfo import ZoneInfo
 from portal.formatting import clock
 from presence import engine
 from presence.models import PresenceStatusTranslation, Representative, RepresentativePresence
-
-from ..services.capacity import capacity_snapshot
-from ..services.transitions import Outcome, status_ref
+from presence.reads import Outcome, capacity_snapshot, load_builtins, status_ref
 
 
 def presence_texts(*, language: str) -> dict[int, str]:
@@ -66,8 +64,6 @@ def representative_presence_detail(
     )
     snap = capacity_snapshot(representative_id=representative.pk, now=now)
     if row is None:  # never signed in
-        from ..services.transitions import load_builtins
-
         offline = load_builtins()[0].offline
         status, source, since, signed_in, disconnected = (
             offline,

@@ -1,7 +1,9 @@
 """Services write (STYLE.md). Import from here: `from presence.services import offer_accept`."""
 
+from presence.reads import Outcome, capacity_snapshot, capacity_snapshots, load_builtins, status_ref
+
 from .audit import audit_bulk_create, audit_entry, audit_log
-from .capacity import capacity_snapshot, capacity_snapshots, end_of_rep_day
+from .capacity import end_of_rep_day
 from .config import (
     autoclose_defaults,
     capacity_profile_create,
@@ -47,7 +49,7 @@ from .presence import (
     representative_sign_out,
 )
 from .tokens import api_token_authenticate, api_token_create, api_token_revoke, token_hash
-from .transitions import Outcome, load_builtins, status_ref, transition
+from .transitions import transition
 
 __all__ = [
     "JOBS",

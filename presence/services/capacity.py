@@ -1,135 +1,14 @@
-"""Capacity snapshots (K1-K4) for any set of reps in a fixed number of queries (2)."""
+"""Capacity on the write side (K4: when a rep's day ends). The snapshots themselves are reads,
+in presence.reads, which selectors use too."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from collections.abc import Iterable
-from operator import attrgetter
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
-from django.db import connection
-from django.db.models import Count, Q, QuerySet, Sum
+from presence.reads import capacity_levels, capacity_snapshot, capacity_snapshots
 
-from presence import engine
-from presence.models import Conversation, Representative, ResetFrequency
-
-
-def _capacity_rows(representatives: QuerySet[Representative] | None, now: dt.datetime):
-    """Per rep: capacity units, (units used, sessions), and profile usage; 2 queries whatever
-    the number of reps. With None the queries scan without a filter (twice as fast for all)."""
-    if representatives is None:
-        representatives = Representative.objects.all()
-    # The reps with their profiles (K2: the rep's own limit wins over the profile's): one row per
-    # rep and profile, one row with no profile for a rep without any.
-    reps = _rows(
-        representatives.order_by().values_list(
-            "pk",
-            "capacity_units",
-            "profile_links__profile_id",
-            "profile_links__profile__name",
-            "profile_links__limit_override",
-            "profile_links__profile__limit",
-            "profile_links__profile__blocking",
-        )
-    )
-    units = {row[0]: row[1] for row in reps}
-    if representatives.query.has_filters():
-        # The ids themselves, not the rep query again: PostgreSQL plans a literal list far better.
-        ids = list(units) if len(units) <= 10_000 else representatives.values("pk")
-        rep_filter = {"representative_id__in": ids}
-    else:
-        rep_filter = {}
-    # Conversations, per rep and profile. K1: units and sessions while a conversation consumes
-    # capacity. K3, K4: an immediate profile's work item counts while it consumes capacity, an
-    # end-of-day profile's until the end of the rep's day.
-    consumes = Q(consumes_capacity=True)
-    counts = Q(
-        capacity_profile__reset_frequency=ResetFrequency.IMMEDIATE, consumes_capacity=True
-    ) | Q(capacity_profile__reset_frequency=ResetFrequency.END_OF_DAY, end_of_day_until__gt=now)
-    consuming, work_items = {}, {}
-    for rep_id, profile_id, units_used, sessions, items in _rows(
-        Conversation.objects.filter(**rep_filter)
-        .filter(consumes | Q(end_of_day_until__gt=now))
-        .values_list("representative_id", "capacity_profile_id")
-        .annotate(
-            units_used=Sum("units", filter=consumes),
-            sessions=Count("pk", filter=consumes),
-            items=Count("pk", filter=counts),
-        )
-        .order_by()
-    ):
-        if sessions:
-            before = consuming.get(rep_id)
-            consuming[rep_id] = (
-                (units_used, sessions)
-                if before is None
-                else (before[0] + units_used, before[1] + sessions)
-            )
-        if items:  # only conversations with a profile count as work items
-            work_items[rep_id, profile_id] = items
-    profiles = defaultdict(list)
-    usage = engine.ProfileUsage
-    for rep_id, _, profile_id, name, own_limit, limit, blocking in reps:
-        if profile_id is None:
-            continue
-        used = work_items.get((rep_id, profile_id), 0)
-        limit = limit if own_limit is None else own_limit
-        profiles[rep_id].append(usage(profile_id, name, limit, used, bool(blocking)))
-    return units, consuming, profiles
-
-
-def capacity_snapshots(
-    *, representatives: QuerySet[Representative] | None, now: dt.datetime
-) -> dict[int, engine.CapacitySnapshot]:
-    """One snapshot per rep of `representatives` (None: every rep), in 2 queries."""
-    units, consuming, profiles = _capacity_rows(representatives, now)
-    max_sessions = settings.PRESENCE_MAX_SESSIONS
-    no_work = (0, 0)
-    return {
-        rep_id: engine.CapacitySnapshot(
-            units_total,
-            *consuming.get(rep_id, no_work),
-            tuple(sorted(profiles.get(rep_id, ()), key=attrgetter("name"))),
-            max_sessions,
-        )
-        for rep_id, units_total in units.items()
-    }
-
-
-def capacity_levels(*, rep_ids: Iterable[int], now: dt.datetime) -> dict[int, engine.Level]:
-    """The P1 level of each rep of `rep_ids`, read for every rep at once (the safety net):
-    the engine decides from plain values, so no snapshot object is built per rep."""
-    units, consuming, profiles = _capacity_rows(None, now)
-    max_sessions = settings.PRESENCE_MAX_SESSIONS
-    no_work, no_profiles = (0, 0), ()
-    level = engine.capacity_level_of
-    return {
-        rep_id: level(
-            units.get(rep_id, 0),
-            *consuming.get(rep_id, no_work),
-            profiles.get(rep_id, no_profiles),
-            max_sessions,
-        )
-        for rep_id in rep_ids
-    }
-
-
-def _rows(queryset: QuerySet) -> list[tuple]:
-    """The rows of a values_list() query as the driver returns them: this skips Django's
-    per-value converters, which cost more than the query itself at 50,000 rows. Only for
-    integer, text and boolean columns (booleans come back as 0/1 on SQLite)."""
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
-def capacity_snapshot(*, representative_id: int, now: dt.datetime) -> engine.CapacitySnapshot:
-    return capacity_snapshots(
-        representatives=Representative.objects.filter(pk=representative_id), now=now
-    )[representative_id]
+__all__ = ["capacity_levels", "capacity_snapshot", "capacity_snapshots", "end_of_rep_day"]
 
 
 def end_of_rep_day(*, timezone_name: str, now: dt.datetime) -> dt.datetime:

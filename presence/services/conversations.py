@@ -27,9 +27,10 @@ from presence.models import (
     Workstream,
     WrapUpPolicy,
 )
+from presence.reads import capacity_snapshot
 
 from .audit import audit_log
-from .capacity import capacity_snapshot, end_of_rep_day
+from .capacity import end_of_rep_day
 from .transitions import transition
 
 S = ConversationState

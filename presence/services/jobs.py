@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Value
 from django.db.models.functions import Greatest
 
-from portal import live
+from portal import live, periodic
 from presence import engine
 from presence.models import (
     LIVE_CHANNELS,
@@ -27,10 +27,9 @@ from presence.models import (
     Workstream,
     WrapUpPolicy,
 )
-from reports.rollups import rollups_refresh
+from presence.reads import capacity_levels, load_builtins
 
-from .capacity import capacity_levels
-from .transitions import load_builtins, transition
+from .transitions import transition
 
 S = ConversationState
 
@@ -316,13 +315,14 @@ JOBS = {
     "conversations_autoclose": conversations_autoclose,
     "conversations_flag_stuck": conversations_flag_stuck,
     "presence_safety_net": presence_safety_net,
-    "report_rollups": rollups_refresh,  # R4: last, so the tick's own presence changes are in
 }
 
 
 def presence_tick(*, now: dt.datetime) -> dict[str, int]:
-    """Every periodic job once, in dependency order (what `manage.py presence_tick` runs)."""
-    return {name: job(now=now) for name, job in JOBS.items()}
+    """Every periodic job of every app once, in dependency order (what `manage.py
+    presence_tick` runs): these, registered by PresenceConfig.ready, then the other apps' (the
+    reports' rollup refresh, R4) through portal.periodic."""
+    return periodic.run_all(now=now)
 
 
 __all__ = ["JOBS", "presence_tick", *JOBS]

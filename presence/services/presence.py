@@ -12,8 +12,9 @@ from portal import live
 from portal.exceptions import NotFound
 from presence import engine
 from presence.models import Client, PresenceStatus, Representative, RepresentativePresence
+from presence.reads import Outcome, status_ref
 
-from .transitions import Outcome, status_ref, transition
+from .transitions import transition
 
 
 def _one(outcomes: dict[int, Outcome], representative: Representative) -> Outcome:

@@ -7,7 +7,6 @@ calling this (lock order: conversations, then presence rows by rep id), so there
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -26,37 +25,14 @@ from presence.models import (
     Representative,
     RepresentativePresence,
 )
+from presence.reads import (
+    Outcome,
+    builtins_of,
+    capacity_snapshots,
+    status_ref,
+)
 
 from .audit import audit_bulk_create, audit_entry
-from .capacity import capacity_snapshots
-
-
-def status_ref(status: PresenceStatus) -> engine.StatusRef:
-    return engine.StatusRef(
-        id=status.pk,
-        name=status.name,
-        presence_text=status.presence_text,
-        base_status=status.base_status,
-        user_can_set=status.user_can_set,
-        is_active=status.is_active,
-        builtin_key=status.builtin_key,
-    )
-
-
-def _builtins(refs: Iterable[engine.StatusRef]) -> engine.Builtins:
-    by_key = {ref.builtin_key: ref for ref in refs if ref.builtin_key}
-    return engine.Builtins(
-        available=by_key["available"],
-        busy=by_key["busy"],
-        dnd=by_key["dnd"],
-        offline=by_key["offline"],
-        inactive=by_key["inactive"],
-    )
-
-
-def load_builtins() -> tuple[engine.Builtins, dict[int, PresenceStatus]]:
-    statuses = {s.pk: s for s in PresenceStatus.objects.filter(builtin_key__isnull=False)}
-    return _builtins(status_ref(s) for s in statuses.values()), statuses
 
 
 def ensure_presence_rows(*, rep_ids: Iterable[int], now: dt.datetime) -> None:
@@ -78,35 +54,7 @@ def ensure_presence_rows(*, rep_ids: Iterable[int], now: dt.datetime) -> None:
         )
 
 
-def current_presence(row: RepresentativePresence) -> engine.Presence:
-    return engine.Presence(
-        status=status_ref(row.status),
-        source=row.source,
-        signed_in=row.signed_in,
-        saved_status=status_ref(row.saved_status) if row.saved_status_id else None,
-        saved_source=row.saved_source,
-    )
-
-
 ChangeFor = engine.Change | Callable[[int], engine.Change]
-
-
-@dataclasses.dataclass(frozen=True)
-class Outcome:
-    """What transition() decided for one rep, with the state it left them in: enough to answer
-    the event (api.md GET .../presence) without reading the rep again."""
-
-    decision: engine.Decision
-    since: dt.datetime
-    capacity: engine.CapacitySnapshot
-
-    @property
-    def status(self) -> engine.StatusRef:
-        return self.decision.status
-
-    @property
-    def reason(self) -> str:
-        return self.decision.reason
 
 
 _PRESENCE_FIELDS = (
@@ -160,7 +108,7 @@ def transition(
         return {}
     locked = [row["pk"] for row in rows]
     refs = {status.pk: status_ref(status) for status in PresenceStatus.objects.all()}
-    builtins = _builtins(refs.values())
+    builtins = builtins_of(refs.values())
     snapshots = capacity_snapshots(
         representatives=Representative.objects.filter(pk__in=locked), now=now
     )

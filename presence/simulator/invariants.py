@@ -10,8 +10,7 @@ from django.utils import timezone
 from presence import engine
 from presence.models import Client, Conversation, Offer, PresenceInterval, Representative
 from presence.models import RepresentativePresence as Presence
-from presence.services import capacity_snapshots
-from presence.services.transitions import current_presence, load_builtins
+from presence.reads import capacity_snapshots, current_presence, load_builtins
 
 from .traffic import Result
 

@@ -21,8 +21,8 @@ from presence.models import (
     PresenceStatus,
     Representative,
 )
+from presence.reads import current_presence, load_builtins
 from presence.services import config as config_services
-from presence.services.transitions import current_presence, load_builtins
 from tests.factories import (
     ConversationFactory,
     PresenceStatusFactory,

@@ -36,8 +36,8 @@ from django.utils import timezone
 from presence import engine
 from presence.models import PresenceInterval, PresenceSource, PresenceStatus, Representative
 from presence.models import RepresentativePresence as Presence
+from presence.reads import current_presence, load_builtins
 from presence.services import api_token_create, capacity_snapshots, client_connect
-from presence.services.transitions import current_presence, load_builtins
 from tests.factories import RepresentativeFactory, UserFactory, WorkstreamFactory
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from presence.services import jobs
+from portal import periodic
 
 
 class Command(BaseCommand):
@@ -9,6 +9,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         now = timezone.now()
-        for name, job in jobs.JOBS.items():
+        for name, job in periodic.JOBS.items():
             count = job(now=now)
             self.stdout.write(f"{name}: {count}")

@@ -29,8 +29,7 @@ from presence.models import (
     RepresentativeProfile,
     ResetFrequency,
 )
-from presence.services.capacity import capacity_snapshots
-from presence.services.transitions import status_ref
+from presence.reads import capacity_snapshots, status_ref
 
 from .common import (
     ONGOING_STATES,
