@@ -1,11 +1,13 @@
-"""One error type for rule violations, turned into JSON (API) and messages (pages) in one place each."""
+"""One error type for rule violations, in the domain's words: what was refused and why, never
+an HTTP status, an API field name or a URL. Each interface maps the kinds once: the API and the
+console's JSON in portal.http_errors, the pages as a message (portal pages' `act`)."""
 
 
 class ApplicationError(Exception):
-    """A request the rules refuse. `detail` is a sentence a person can act on."""
+    """A request the rules refuse. `detail` is a sentence a person can act on; `field` the
+    domain name of the input at fault; `extra["state"]` the current state of a conflict."""
 
     code = "invalid"
-    status = 400
 
     def __init__(self, detail: str, *, field: str | None = None, extra: dict | None = None):
         super().__init__(detail)
@@ -15,22 +17,20 @@ class ApplicationError(Exception):
 
 
 class ValidationFailed(ApplicationError):
+    """Invalid input."""
+
     code = "invalid"
-    status = 400
 
 
 class NotFound(ApplicationError):
     code = "not_found"
-    status = 404
 
 
 class PermissionDenied(ApplicationError):
     code = "forbidden"
-    status = 403
 
 
 class Conflict(ApplicationError):
     """A state conflict (rule V1, C3, K2, K6): the detail names the current state."""
 
     code = "conflict"
-    status = 409

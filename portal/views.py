@@ -75,7 +75,7 @@ HOME_CARDS = [
 
 
 def _url_or_none(name: str) -> str | None:
-    """The URL of `name`, or None while the page is not built yet (its card says "coming soon")."""
+    """The URL of `name`, or None when no such page is installed (its card says "coming soon")."""
     try:
         return reverse(name)
     except NoReverseMatch:

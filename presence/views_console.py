@@ -23,13 +23,13 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from portal.exceptions import ApplicationError, Conflict, NotFound, ValidationFailed
+from portal.exceptions import ApplicationError, NotFound, ValidationFailed
+from portal.http_errors import error_body, status_of
 from portal.pages import partial_wanted, render_page
 from portal.permissions import require_permission
 from presence import services
 from presence.models import (
     BaseStatus,
-    Client,
     Conversation,
     ConversationState,
     Offer,
@@ -157,8 +157,8 @@ def _back(request: HttpRequest) -> HttpResponse:
 
 
 def _console_action(*, json: bool = False) -> Callable:
-    """The one place ApplicationError is translated: a message on the page for forms,
-    a JSON error with the error's status for the page's client calls. Never a 500."""
+    """The one place ApplicationError is translated: a message on the page for forms, the API's
+    JSON error (status and shape) for the page's client calls. Never a 500."""
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
@@ -166,11 +166,12 @@ def _console_action(*, json: bool = False) -> Callable:
             try:
                 return view(request, *args, **kwargs)
             except ApplicationError as error:
-                if json:
-                    return JsonResponse(
-                        {"code": error.code, "detail": error.detail, "field": error.field},
-                        status=error.status,
+                if json:  # the API's error shape and status (portal.http_errors)
+                    status = status_of(error)
+                    body = error_body(
+                        status, error.detail, field=error.field, state=error.extra.get("state")
                     )
+                    return JsonResponse(body, status=status)
                 messages.error(request, error.detail)
                 return _back(request)
 
@@ -276,8 +277,6 @@ def client_connect(request: HttpRequest) -> HttpResponse:
     """S1 (first client), S2 (another one), S3/S4 (a refresh reconnects inside the grace period)."""
     rep = _own_representative(request)
     client_id = _client_id(request)
-    if Client.objects.filter(client_id=client_id).exclude(representative=rep).exists():
-        raise Conflict("client_id: that id belongs to another client; generate a new one.")
     _, outcome = services.client_connect(
         representative=rep, client_id=client_id, now=timezone.now()
     )

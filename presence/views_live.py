@@ -13,12 +13,13 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from portal.exceptions import NotFound
+from portal.exceptions import ApplicationError, NotFound
+from portal.http_errors import status_of
 from portal.live.hub import ConsoleListener
 from portal.live.streams import in_thread, listen, no_stream, stream_response, streams_supported
 from portal.permissions import require_permission
 from presence import services
-from presence.models import Client, Representative
+from presence.models import Representative
 
 from .views_console import CLIENT_ID, PERMISSION
 
@@ -42,11 +43,12 @@ def console_stream(request: HttpRequest) -> HttpResponse:
         return _refusal(400, "client_id: 8 to 64 letters, digits, '-' or '_' are required.")
     if not streams_supported(request):
         return no_stream()
-    if Client.objects.filter(client_id=client_id).exclude(representative=rep).exists():
-        return _refusal(409, "client_id: that id belongs to another client; generate a new one.")
-    client, outcome = services.client_connect(
-        representative=rep, client_id=client_id, now=timezone.now()
-    )
+    try:
+        client, outcome = services.client_connect(
+            representative=rep, client_id=client_id, now=timezone.now()
+        )
+    except ApplicationError as error:  # another rep's client id (409): the API's status
+        return _refusal(status_of(error), error.detail)
     listener = ConsoleListener(rep_id=rep.pk, client_id=client_id, connected_at=client.connected_at)
 
     async def goodbye() -> None:

@@ -47,8 +47,8 @@ from ninja.security import HttpBearer
 
 from portal import permissions, throttle
 from portal.exceptions import ApplicationError
+from portal.http_errors import error_body, status_of
 from portal.middleware import (
-    API_ERROR_CODES,
     CONFLICT_DETAIL,
     RETRY_AFTER_SECONDS,
     is_write_conflict,
@@ -60,7 +60,6 @@ from . import routes_config, routes_conversations, routes_presence
 
 # Field names of the services that the API spells differently.
 FIELD_NAMES = {"reset_frequency": "reset"}
-HTTP_CODES = API_ERROR_CODES  # one table for the API and for ApiErrorShapeMiddleware
 
 
 class ApiTokenAuth(HttpBearer):
@@ -97,11 +96,7 @@ def error_response(
     field: str | None = None,
     state: str | None = None,
 ) -> HttpResponse:
-    body = {"error": HTTP_CODES.get(status, "error"), "detail": detail}
-    if field:
-        body["field"] = FIELD_NAMES.get(field, field)
-    if status == 409:
-        body["state"] = state or "conflict"
+    body = error_body(status, detail, field=FIELD_NAMES.get(field, field), state=state)
     return api.create_response(request, body, status=status)
 
 
@@ -109,7 +104,7 @@ def error_response(
 def application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
     """Services' refusals (ValidationFailed 400, PermissionDenied 403, NotFound 404, Conflict 409)."""
     return error_response(
-        request, exc.status, exc.detail, field=exc.field, state=exc.extra.get("state")
+        request, status_of(exc), exc.detail, field=exc.field, state=exc.extra.get("state")
     )
 
 

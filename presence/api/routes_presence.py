@@ -2,14 +2,15 @@
 
 import datetime as dt
 import re
+from contextlib import contextmanager
 
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Status
 
-from portal.exceptions import NotFound, ValidationFailed
-from presence import engine, selectors, services
-from presence.models import Client, PresenceStatus
+from portal.exceptions import ApplicationError, NotFound, ValidationFailed
+from presence import selectors, services
+from presence.models import PresenceStatus
 
 from . import access
 from .schemas import (
@@ -39,6 +40,20 @@ def _client_id(client_id: str) -> str:
     return client_id
 
 
+@contextmanager
+def _in_api_words(*, fields: dict[str, str] | None = None, reconnect: bool = False):
+    """The services speak of the domain; the API names its own body fields (`fields`: domain
+    name to API name) and says how a client that is gone comes back (S4)."""
+    try:
+        yield
+    except ApplicationError as error:
+        if fields and error.field in fields:
+            error.field = fields[error.field]
+        if reconnect and isinstance(error, NotFound):
+            error.detail = f"{error.detail} Connect again with POST .../clients."
+        raise
+
+
 def _detail(rep, now: dt.datetime, outcome: services.Outcome | None = None) -> dict:
     return selectors.representative_presence_detail(representative=rep, now=now, outcome=outcome)
 
@@ -60,16 +75,14 @@ def presence_set(request: HttpRequest, id: int, payload: PresenceSetIn):
     else:
         access.acts_for(request, rep)
     status = access.get_or_400(PresenceStatus, payload.status_id, "presence status", "status_id")
-    engine.check_pickable(services.status_ref(status))  # input first, then the rep's state
     now = timezone.now()
-    if payload.actor == "supervisor":
-        outcome = services.presence_set_by_supervisor(
-            representative=rep, status=status, actor=request.auth, now=now
-        )
-    else:
-        outcome = services.presence_set_manual(
-            representative=rep, status=status, actor=request.auth, now=now
-        )
+    set_presence = (
+        services.presence_set_by_supervisor
+        if payload.actor == "supervisor"
+        else services.presence_set_manual
+    )
+    with _in_api_words(fields={"status": "status_id"}):  # the engine checks input first
+        outcome = set_presence(representative=rep, status=status, actor=request.auth, now=now)
     return _detail(rep, now, outcome)
 
 
@@ -88,18 +101,11 @@ def presence_reset(request: HttpRequest, id: int, payload: ActorIn | None = None
 
 @router.post("/representatives/{int:id}/clients", response={201: ClientOut, **ERRORS})
 def client_connect(request: HttpRequest, id: int, payload: ClientIn | None = None):
-    """A client connects: S1 when it is the rep's first, S3/S4 inside the grace period."""
+    """A client connects: S1 when it is the rep's first, S3/S4 inside the grace period. A
+    client_id of another rep's client: 409 (state in_use), as on the console."""
     rep = access.representative(request, id)
     access.acts_for(request, rep)
     client_id = payload.client_id if payload is not None else None
-    if (
-        client_id
-        and Client.objects.filter(client_id=client_id).exclude(representative=rep).exists()
-    ):
-        raise ValidationFailed(
-            "client_id is used by a client of another representative; omit it to get a new one.",
-            field="client_id",
-        )
     now = timezone.now()
     client, outcome = services.client_connect(representative=rep, client_id=client_id, now=now)
     return Status(201, {"client_id": client.client_id, "presence": _detail(rep, now, outcome)})
@@ -113,9 +119,11 @@ def client_heartbeat(request: HttpRequest, id: int, client_id: str):
     """S4: keeps the client alive; a client that timed out gets 404 and connects again."""
     rep = access.representative(request, id)
     access.acts_for(request, rep)
-    client = services.client_heartbeat(
-        representative=rep, client_id=_client_id(client_id), now=timezone.now()
-    )
+    client_id = _client_id(client_id)
+    with _in_api_words(reconnect=True):
+        client = services.client_heartbeat(
+            representative=rep, client_id=client_id, now=timezone.now()
+        )
     return {"client_id": client.client_id, "last_heartbeat_at": client.last_heartbeat_at}
 
 
@@ -124,7 +132,9 @@ def client_goodbye(request: HttpRequest, id: int, client_id: str):
     """S4: the client says goodbye; the last one gone disconnects the rep (grace period)."""
     rep = access.representative(request, id)
     access.acts_for(request, rep)
-    services.client_goodbye(representative=rep, client_id=_client_id(client_id), now=timezone.now())
+    client_id = _client_id(client_id)
+    with _in_api_words(reconnect=True):
+        services.client_goodbye(representative=rep, client_id=client_id, now=timezone.now())
     return Status(204, None)
 
 

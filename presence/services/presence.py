@@ -9,7 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from portal import live
-from portal.exceptions import NotFound
+from portal.exceptions import Conflict, NotFound
 from presence import engine
 from presence.models import Client, PresenceStatus, Representative, RepresentativePresence
 from presence.reads import Outcome, status_ref
@@ -24,9 +24,16 @@ def _one(outcomes: dict[int, Outcome], representative: Representative) -> Outcom
 def client_connect(
     *, representative: Representative, client_id: str | None = None, now: dt.datetime
 ) -> tuple[Client, Outcome]:
-    """A client connects: S1 when it is the rep's first, S3/S4 restore inside the grace period, else S2."""
+    """A client connects: S1 when it is the rep's first, S3/S4 restore inside the grace period, else S2.
+    A client id of another rep's client is refused (Conflict): their client stays theirs."""
     client_id = client_id or secrets.token_urlsafe(16)
     with transaction.atomic():
+        if (
+            Client.objects.filter(client_id=client_id)
+            .exclude(representative=representative)
+            .exists()
+        ):
+            raise Conflict(CLIENT_ID_TAKEN, extra={"state": "in_use"})
         default = representative.default_presence
         change = engine.Change(
             engine.Event.CONNECT,
@@ -52,10 +59,13 @@ def client_connect(
     return client, outcome
 
 
+CLIENT_ID_TAKEN = "client_id belongs to a client of another representative; use a new one."
+
+
 def _gone(client_id: str) -> NotFound:
+    """S4: the client timed out or said goodbye; it connects again (each interface says how)."""
     return NotFound(
-        f"No connected client {client_id!r} for this representative; it timed out or said goodbye. "
-        "Connect again with POST .../clients."
+        f"No connected client {client_id!r} for this representative; it timed out or said goodbye."
     )
 
 

@@ -114,3 +114,24 @@ def test_run_job_runs_a_job_of_another_app_by_name(monkeypatch):
     monkeypatch.setitem(periodic.JOBS, "report_rollups", lambda *, now: ran.append(now) or 7)
     assert run_job("report_rollups", now="2026-01-05T09:00:00+00:00") == 7
     assert len(ran) == 1
+
+
+def test_the_services_package_exports_exactly_what_it_binds():
+    """Issue 12, item 7: `presence.services.__all__` is complete (no stale half-list)."""
+    import types
+
+    import presence.services as services
+
+    bound = {
+        name
+        for name, value in vars(services).items()
+        if not name.startswith("_") and not isinstance(value, types.ModuleType)
+    }
+    assert sorted(services.__all__) == sorted(bound)
+
+
+def test_the_engine_stays_pure():
+    """The engine imports no Django, no model, no service: plain values in, a decision out."""
+    allowed = ("__future__", "dataclasses", "enum", "portal.exceptions", "presence.engine")
+    wrong = [i for i in _imports("presence/engine") if not i[2].startswith(allowed)]
+    assert wrong == []

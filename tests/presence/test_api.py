@@ -905,9 +905,9 @@ def test_s2_a_client_id_of_another_rep_is_refused(as_rep, rep_a, rep_b, admin):
     admin.post(f"/representatives/{rep_b.pk}/clients", {"client_id": "shared"})
     error(
         as_rep.post(f"/representatives/{rep_a.pk}/clients", {"client_id": "shared"}),
-        400,
-        "invalid",
-        field="client_id",
+        409,
+        "conflict",
+        state="in_use",
     )
 
 

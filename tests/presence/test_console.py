@@ -399,7 +399,7 @@ def test_s4_heartbeat_keeps_the_client_and_404_asks_to_connect_again(rep_client,
     assert rep_client.post(HEARTBEAT, {"client_id": "tab-one-0001"}).status_code == 204
     response = rep_client.post(HEARTBEAT, {"client_id": "timed-out-99"})
     assert response.status_code == 404
-    assert response.json()["code"] == "not_found"
+    assert response.json()["error"] == "not_found"
 
 
 def test_s4_bad_client_id_is_a_400_naming_the_field(rep_client, rep):

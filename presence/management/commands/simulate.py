@@ -1,4 +1,4 @@
-"""`manage.py simulate`: live traffic against a running portal (presence/simulator.py).
+"""`manage.py simulate`: live traffic against a running portal (presence/simulator/).
 
     python manage.py simulate --url http://127.0.0.1:8000 --reps 50 --rate 50 --duration 60
 

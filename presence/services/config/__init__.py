@@ -1,5 +1,5 @@
 """Configuration writes (A1, C1-C4, D2, D4, K2, V2, A4): presence statuses, capacity profiles, workstreams,
-teams and representatives. The JSON API uses them now, the configuration pages later.
+teams and representatives. The JSON API and the configuration pages both write through them.
 
 Every service validates everything first and raises ValidationFailed naming the field (or Conflict
 for a change the rules refuse) before anything is written; then it writes in one
