@@ -181,7 +181,8 @@ def main() -> None:
     from django.utils import timezone
 
     from presence.models import PresenceInterval, PresenceStatus, Representative, Team
-    from reports import history
+    from reports.historical import selectors
+    from reports.historical.filters import HistoricalFilters
     from reports.models import StatusRollup
     from reports.rollups import rollups_refresh, watermark
 
@@ -206,15 +207,15 @@ def main() -> None:
 
     tz = ZoneInfo("Europe/Paris")
     date_to = (last - dt.timedelta(days=1)).date()
-    window = history.report_window(
+    window = selectors.report_window(
         date_from=date_to - dt.timedelta(days=29), date_to=date_to, tz=tz
     )
-    last_day = history.report_window(date_from=date_to, date_to=date_to, tz=tz)
+    last_day = selectors.report_window(date_from=date_to, date_to=date_to, tz=tz)
     now = timezone.now()
     team = Team.objects.filter(name__startswith="Bench team").order_by("pk").first()
     team_reps = Representative.objects.filter(teams=team).order_by("name", "pk")
     all_reps = Representative.objects.all().order_by("name", "pk")
-    filters = history.HistoricalFilters(date_from=window.date_from, date_to=window.date_to, tz=tz)
+    filters = HistoricalFilters(date_from=window.date_from, date_to=window.date_to, tz=tz)
 
     results = []
 
@@ -227,31 +228,31 @@ def main() -> None:
 
     measure(
         "30 days, team of 50: per-rep totals",
-        lambda: history.status_seconds_by_rep(reps=team_reps, window=window, now=now),
-        lambda: history.status_seconds_by_rep(reps=team_reps, window=window, now=now, raw=True),
+        lambda: selectors.status_seconds_by_rep(reps=team_reps, window=window, now=now),
+        lambda: selectors.status_seconds_by_rep(reps=team_reps, window=window, now=now, raw=True),
     )
     measure(
         "30 days, team of 50: per-day totals (Paris days)",
-        lambda: history.status_seconds_by_day(reps=team_reps, window=window, now=now),
-        lambda: history.status_seconds_by_day(reps=team_reps, window=window, now=now, raw=True),
+        lambda: selectors.status_seconds_by_day(reps=team_reps, window=window, now=now),
+        lambda: selectors.status_seconds_by_day(reps=team_reps, window=window, now=now, raw=True),
     )
     measure(
         "30 days, team of 50: whole page's queries (+1 day hourly)",
         lambda: (
-            history.rep_report(reps=team_reps, window=window, filters=filters, now=now),
-            history.status_seconds_by_day(reps=team_reps, window=window, now=now),
-            list(history.hourly_detail(reps=team_reps, window=last_day, now=now)),
+            selectors.rep_report(reps=team_reps, window=window, filters=filters, now=now),
+            selectors.status_seconds_by_day(reps=team_reps, window=window, now=now),
+            list(selectors.hourly_detail(reps=team_reps, window=last_day, now=now)),
         ),
     )
     measure(
         f"30 days, all {all_reps.count()} reps: per-rep totals",
-        lambda: history.status_seconds_by_rep(reps=all_reps, window=window, now=now),
-        lambda: history.status_seconds_by_rep(reps=all_reps, window=window, now=now, raw=True),
+        lambda: selectors.status_seconds_by_rep(reps=all_reps, window=window, now=now),
+        lambda: selectors.status_seconds_by_rep(reps=all_reps, window=window, now=now, raw=True),
     )
     measure(
         f"30 days, all {all_reps.count()} reps: per-day totals",
-        lambda: history.status_seconds_by_day(reps=all_reps, window=window, now=now),
-        lambda: history.status_seconds_by_day(reps=all_reps, window=window, now=now, raw=True),
+        lambda: selectors.status_seconds_by_day(reps=all_reps, window=window, now=now),
+        lambda: selectors.status_seconds_by_day(reps=all_reps, window=window, now=now, raw=True),
     )
 
     # Incremental refresh: one minute of ~40 status changes, then the tick's refresh.

@@ -18,13 +18,14 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from portal.exceptions import ApplicationError, NotFound, ValidationFailed
 from portal.http_errors import error_body, status_of
+from portal.pages import partial_wanted, render_page
 from portal.permissions import require_permission
 from presence import services
 from presence.models import (
@@ -190,16 +191,16 @@ def console(request: HttpRequest) -> HttpResponse:
     if rep is None:
         if request.htmx:
             return HttpResponse(status=204)
-        return render(request, TEMPLATE, {"not_linked": NOT_LINKED})
-    if request.htmx and not request.htmx.history_restore_request:
+        return render_page(request, TEMPLATE, {"not_linked": NOT_LINKED})
+    if partial_wanted(request):
         return _live_response(request, rep, with_messages=False)
     context = _console_context(rep, now=timezone.now()) | {
         "form": SetPresenceForm(language=rep.language),
         "heartbeat_seconds": 20,  # only while the live stream is down (presence/views_live.py)
         "poll_seconds": settings.CONSOLE_POLL_SECONDS,
     }
-    with timezone.override(_zone(rep)):  # the zone the page names ("Times in ...")
-        return render(request, TEMPLATE, context)
+    # Times in the rep's zone, which the page names ("Times in ...").
+    return render_page(request, TEMPLATE, context, tz=_zone(rep))
 
 
 # --- Presence (P2, P3, P5) --------------------------------------------------------------------

@@ -7,7 +7,7 @@ status. Why 15 minutes and not an hour: a report cuts days and hours in the view
 every local hour and every local midnight, DST days included, is a bucket edge, so sums of
 buckets are exact to the second in every zone. A zone whose offsets in the range are not
 multiples of 15 minutes (historic local mean time) is computed from raw intervals instead
-(reports.history decides per request).
+(reports.historical.selectors decides per request).
 
 `bucket` is the bucket start as Unix seconds (UTC): integer arithmetic lets one portable query
 group buckets into local days and hours on PostgreSQL and SQLite alike.

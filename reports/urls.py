@@ -2,6 +2,6 @@ from django.urls import include, path
 
 app_name = "reports"
 urlpatterns = [
-    path("", include("reports.urls_realtime")),
-    path("history/", include("reports.urls_historical")),
+    path("", include("reports.realtime.urls")),
+    path("history/", include("reports.historical.urls")),
 ]

@@ -100,7 +100,7 @@ async def _changes(listener: Listener) -> AsyncIterator[bytes]:
             return
         if isinstance(listener, ReportListener) and listener.has_changes:
             # Coalesce: at most one update per window, sent at the next window's start, so every
-            # rendering that the page then fetches is newer than the change (reports/views.py).
+            # rendering that the page then fetches is newer than the change (reports/realtime/views.py).
             await asyncio.sleep(window_delay(seconds=settings.REPORT_REFRESH_SECONDS))
             payload = {
                 "reps": sorted(listener.changed_reps),

@@ -47,7 +47,8 @@ from .config import (
     DemoUser,
     configure,
 )
-from .history import RepHistory, plan_shifts
+from .history import RepHistory
+from .shifts import plan_shifts
 
 __all__ = ["DEMO_USERS", "LOGIN_HINT", "DemoUser", "Summary", "demo_reset", "demo_seed"]
 

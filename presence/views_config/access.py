@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.exceptions import ApplicationError
-from portal.redirects import next_url
+from portal.pages import act, next_url, page_number, render_page
 from presence.filters import UserFilter
 from presence.forms import RolesForm, TeamForm, TeamMembersAddForm, TokenCreateForm
 from presence.models import ApiToken, Representative, Team
@@ -24,7 +24,7 @@ from presence.selectors import representatives_visible_to
 from presence.services import api_token_create, api_token_revoke
 from presence.services import config as services
 
-from ._common import act, admin_required, page_number, render_page
+from . import admin_required
 
 PER_PAGE = 25
 

@@ -13,12 +13,13 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 from django_tables2 import RequestConfig
 
+from portal.pages import render_page
 from presence.audit_labels import action_label, object_type_label, objects_label
 from presence.filters import AuditFilter
 from presence.models import AuditLogEntry, PresenceStatus
 from presence.tables import AuditTable
 
-from ._common import admin_required, render_page
+from . import admin_required
 
 
 def _shown(value) -> str:

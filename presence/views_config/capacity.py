@@ -13,13 +13,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.exceptions import ApplicationError
-from portal.redirects import next_url
+from portal.pages import act, next_url, page_number, render_page
 from presence.forms import CapacityProfileForm, CapacityUnitsForm, MemberAddForm, MemberLimitForm
 from presence.models import CapacityProfile, RepresentativeProfile
 from presence.selectors import representatives_visible_to
 from presence.services import config as services
 
-from ._common import act, admin_required, page_number, render_page
+from . import admin_required
 
 MEMBERS_PER_PAGE = 25
 

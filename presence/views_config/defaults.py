@@ -24,6 +24,7 @@ from django_tables2 import RequestConfig
 
 from portal.csv_export import csv_response
 from portal.exceptions import ApplicationError, Conflict, ValidationFailed
+from portal.pages import render_page
 from presence.filters import RepresentativeDefaultFilter
 from presence.forms import (
     BulkDefaultForm,
@@ -36,7 +37,7 @@ from presence.selectors import pickable_statuses, representatives_visible_to
 from presence.services import config as services
 from presence.tables import PER_PAGE, RepresentativeDefaultTable
 
-from ._common import admin_required, render_page
+from . import admin_required
 
 LIST_TEMPLATE = "presence/config/defaults.html"
 PREVIEW_TEMPLATE = "presence/config/defaults_preview.html"

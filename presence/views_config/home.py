@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
+from portal.pages import render_page
 from presence.models import (
     ApiToken,
     AuditLogEntry,
@@ -14,7 +15,7 @@ from presence.models import (
     Workstream,
 )
 
-from ._common import admin_required, render_page
+from . import admin_required
 
 SECTIONS = [
     (

@@ -15,13 +15,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_tables2 import RequestConfig
 
 from portal.exceptions import ApplicationError
+from portal.pages import act, render_page
 from presence.forms import PresenceStatusForm, TranslationsForm
 from presence.models import BaseStatus, PresenceStatus
 from presence.selectors import statuses_with_usage
 from presence.services import config as services
 from presence.tables import StatusTable
 
-from ._common import act, admin_required, render_page
+from . import admin_required
 
 FORM_TEMPLATE = "presence/config/status_form.html"
 _EDITED_STATUS = forms.ModelChoiceField(queryset=PresenceStatus.objects.all(), required=False)

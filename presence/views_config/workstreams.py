@@ -9,11 +9,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from portal.exceptions import ApplicationError
+from portal.pages import render_page
 from presence.forms import WorkstreamForm
 from presence.models import BaseStatus, Workstream
 from presence.services import config as services
 
-from ._common import admin_required, render_page
+from . import admin_required
 
 FIELDS = list(WorkstreamForm.base_fields)
 

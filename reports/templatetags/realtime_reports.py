@@ -7,7 +7,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 from presence.models import BaseStatus, ConversationState
-from reports.formatting import duration, elapsed
+from reports.realtime.formatting import duration, elapsed
 
 register = template.Library()
 register.filter("duration", duration)

@@ -33,7 +33,7 @@ from presence.models import (
     Workstream,
 )
 from presence.selectors import conversations_visible_to
-from reports import selectors
+from reports.realtime import selectors
 from reports.rollups import rollups_refresh
 from tests.browser import sign_in
 

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from zoneinfo import ZoneInfo
+
+from django.http import StreamingHttpResponse
+from django.urls import reverse
 
 from presence.models import PresenceInterval, PresenceSource
 
@@ -45,3 +50,26 @@ def local_day_edges(day: dt.date, tz: ZoneInfo) -> tuple[dt.datetime, dt.datetim
     start = dt.datetime.combine(day, dt.time(0), tzinfo=tz).astimezone(dt.UTC)
     end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=tz).astimezone(dt.UTC)
     return start, end
+
+
+# The historical pages' tests: one day, 2026-03-10 in UTC (the floor: tests/reports/conftest.py).
+
+URL = reverse("reports:historical")
+T0 = dt.datetime(2026, 3, 10, 8, 0, tzinfo=dt.UTC)
+DAY = "period=custom&date_from=2026-03-10&date_to=2026-03-10&tz=UTC"
+
+
+def at(seconds: float) -> dt.datetime:
+    return T0 + dt.timedelta(seconds=seconds)
+
+
+def csv_rows(response) -> list[list[str]]:
+    assert isinstance(response, StreamingHttpResponse)
+    assert response["Content-Type"].startswith("text/csv")
+    text = b"".join(response.streaming_content).decode()
+    return list(csv.reader(io.StringIO(text)))
+
+
+def by_name(rows: list[list[str]]) -> dict[str, dict[str, str]]:
+    header = rows[0]
+    return {row[0]: dict(zip(header, row, strict=True)) for row in rows[1:]}

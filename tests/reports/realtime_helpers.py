@@ -1,13 +1,15 @@
 """A contact-center floor for the real-time report tests, built through the services (so presence,
 history and capacity bookkeeping are what production writes), and raw-row counters that compute
-each R1 figure independently of reports.selectors."""
+each R1 figure independently of reports.realtime.selectors."""
 
 from __future__ import annotations
 
 import datetime as dt
+import html
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.urls import reverse
 
 from presence import services
 from presence.models import (
@@ -231,3 +233,22 @@ def many_reps(n: int, *, team, now: dt.datetime, workstream) -> list[Representat
             assign(r, workstream, now=now - dt.timedelta(minutes=5), force=True)
         reps.append(r)
     return reps
+
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def presence(rep) -> RepresentativePresence:
+    return RepresentativePresence.objects.select_related("status").get(pk=rep.pk)
+
+
+def body(response) -> str:
+    return html.unescape(response.content.decode())
+
+
+def report_urls(floor) -> list[str]:
+    return [
+        reverse("reports:agents"),
+        reverse("reports:ongoing"),
+        reverse("reports:agent_detail", args=[floor.reps["idle"].pk]),
+    ]

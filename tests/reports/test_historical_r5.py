@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from presence.models import PresenceInterval, Representative
-from reports import history, rollups
+from reports import rollups
+from reports.historical import selectors
 from reports.models import DailyStatusRollup, RollupWatermark, StatusRollup
 from tests.factories import PresenceStatusFactory, RepresentativeFactory, builtin
 from tests.reports.history_helpers import direct_seconds, local_day_edges, write_history
@@ -62,7 +63,7 @@ def histories(draw):
     return zone, day, offset, micro, pieces, split, into, open_last, after
 
 
-def hour_edges(window: history.Window) -> list[tuple[dt.datetime, dt.datetime]]:
+def hour_edges(window: selectors.Window) -> list[tuple[dt.datetime, dt.datetime]]:
     """Local hour starts found independently: every UTC quarter hour whose local minute is 0."""
     starts, moment = [window.start], window.start
     while moment < window.end:
@@ -95,7 +96,7 @@ def test_r5_report_equals_history_to_the_second_in_every_zone(statuses, case):
     reset()
     tz = ZoneInfo(zone)
     rep = Representative.objects.first() or RepresentativeFactory()
-    start = history.local_midnight(day, tz) + dt.timedelta(seconds=offset, microseconds=micro)
+    start = selectors.local_midnight(day, tz) + dt.timedelta(seconds=offset, microseconds=micro)
     pieces = [(statuses[i], seconds) for i, seconds in pieces]
 
     # History arrives over time: the first `split` pieces, a refresh while the last is open,
@@ -118,7 +119,7 @@ def test_r5_report_equals_history_to_the_second_in_every_zone(statuses, case):
     rollups.rollups_refresh(now=now)
     assert len(intervals) == len(first) + len(rest)
 
-    window = history.report_window(
+    window = selectors.report_window(
         date_from=day - dt.timedelta(days=1), date_to=day + dt.timedelta(days=1), tz=tz
     )
     assert window.aligned
@@ -127,27 +128,27 @@ def test_r5_report_equals_history_to_the_second_in_every_zone(statuses, case):
     # Per rep over the whole range, from rollups and from raw history.
     expected = direct_seconds(intervals, window.start, window.end, now)
     assert (
-        dict(history.status_seconds_by_rep(reps=reps, window=window, now=now)[rep.pk]) == expected
+        dict(selectors.status_seconds_by_rep(reps=reps, window=window, now=now)[rep.pk]) == expected
     )
     assert (
-        dict(history.status_seconds_by_rep(reps=reps, window=window, now=now, raw=True)[rep.pk])
+        dict(selectors.status_seconds_by_rep(reps=reps, window=window, now=now, raw=True)[rep.pk])
         == expected
     )
 
     # Per local day (23, 24 or 25 hours).
-    by_day = history.status_seconds_by_day(reps=reps, window=window, now=now)
-    assert by_day == history.status_seconds_by_day(reps=reps, window=window, now=now, raw=True)
+    by_day = selectors.status_seconds_by_day(reps=reps, window=window, now=now)
+    assert by_day == selectors.status_seconds_by_day(reps=reps, window=window, now=now, raw=True)
     for d in window.days():
         assert by_day[d] == direct_seconds(intervals, *local_day_edges(d, tz), now)
 
     # Per local hour, keyed by the UTC start of the local hour.
-    rows = {row["hour"]: row for row in history.hourly_detail(reps=reps, window=window, now=now)}
+    rows = {row["hour"]: row for row in selectors.hourly_detail(reps=reps, window=window, now=now)}
     for a, b in hour_edges(window):
         truth = direct_seconds(intervals, a, b, now)
-        row = rows.get(int(a.timestamp()), dict.fromkeys(history.BASES, 0))
-        for base in history.BASES:
+        row = rows.get(int(a.timestamp()), dict.fromkeys(selectors.BASES, 0))
+        for base in selectors.BASES:
             assert row[base] == sum(s for (_, bs), s in truth.items() if bs == base), (a, base)
-    assert sum(sum(r[b] for b in history.BASES) for r in rows.values()) == sum(expected.values())
+    assert sum(sum(r[b] for b in selectors.BASES) for r in rows.values()) == sum(expected.values())
 
 
 @pytest.mark.parametrize(
@@ -172,13 +173,13 @@ def test_r5_time_in_status_adds_up_to_wall_time_of_a_dst_day(statuses, zone, day
     write_history(rep, start, pieces)
     now = b + dt.timedelta(hours=5)
     rollups.rollups_refresh(now=now)
-    window = history.report_window(date_from=day, date_to=day, tz=tz)
+    window = selectors.report_window(date_from=day, date_to=day, tz=tz)
     reps = Representative.objects.filter(pk=rep.pk)
-    totals = history.status_seconds_by_rep(reps=reps, window=window, now=now)[rep.pk]
+    totals = selectors.status_seconds_by_rep(reps=reps, window=window, now=now)[rep.pk]
     assert sum(totals.values()) == hours * 3600
-    hourly = list(history.hourly_detail(reps=reps, window=window, now=now))
+    hourly = list(selectors.hourly_detail(reps=reps, window=window, now=now))
     assert len(hourly) == hours
-    assert all(sum(r[base] for base in history.BASES) == 3600 for r in hourly)
+    assert all(sum(r[base] for base in selectors.BASES) == 3600 for r in hourly)
     assert len(window.local_hours()) == hours
 
 
@@ -188,11 +189,11 @@ def test_r5_repeated_hour_of_a_25_hour_day_is_two_rows(statuses):
     write_history(rep, dt.datetime(2026, 10, 24, 22, tzinfo=dt.UTC), [(statuses[0], 3 * 3600)])
     now = dt.datetime(2026, 10, 25, 6, tzinfo=dt.UTC)
     rollups.rollups_refresh(now=now)
-    window = history.report_window(
+    window = selectors.report_window(
         date_from=dt.date(2026, 10, 25), date_to=dt.date(2026, 10, 25), tz=tz
     )
-    rows = list(history.hourly_detail(reps=Representative.objects.all(), window=window, now=now))
-    labels = [history.epoch_to_local(r["hour"], tz).strftime("%H:%M%z") for r in rows[:4]]
+    rows = list(selectors.hourly_detail(reps=Representative.objects.all(), window=window, now=now))
+    labels = [selectors.epoch_to_local(r["hour"], tz).strftime("%H:%M%z") for r in rows[:4]]
     assert labels == ["00:00+0200", "01:00+0200", "02:00+0200", "02:00+0100"]
 
 
@@ -204,18 +205,18 @@ def test_r5_zone_with_an_offset_off_the_quarter_hour_is_computed_from_raw_histor
     start = dt.datetime(1971, 5, 1, 20, 3, 7, tzinfo=dt.UTC)
     intervals = write_history(rep, start, [(statuses[i % 3], 1800 + 37 * i) for i in range(40)])
     now = dt.datetime(1971, 5, 3, 12, tzinfo=dt.UTC)
-    window = history.report_window(
+    window = selectors.report_window(
         date_from=dt.date(1971, 5, 1), date_to=dt.date(1971, 5, 3), tz=tz
     )
     assert not window.aligned
     reps = Representative.objects.filter(pk=rep.pk)
     assert dict(
-        history.status_seconds_by_rep(reps=reps, window=window, now=now)[rep.pk]
+        selectors.status_seconds_by_rep(reps=reps, window=window, now=now)[rep.pk]
     ) == direct_seconds(intervals, window.start, window.end, now)
-    by_day = history.status_seconds_by_day(reps=reps, window=window, now=now)
+    by_day = selectors.status_seconds_by_day(reps=reps, window=window, now=now)
     for d in window.days():
         assert by_day[d] == direct_seconds(intervals, *local_day_edges(d, tz), now)
-    rows = history.hourly_detail(reps=reps, window=window, now=now)
+    rows = selectors.hourly_detail(reps=reps, window=window, now=now)
     for row in rows[:30]:
-        local = history.epoch_to_local(row["hour"], tz)
+        local = selectors.epoch_to_local(row["hour"], tz)
         assert (local.minute, local.second) == (0, 0)

@@ -1,77 +1,24 @@
-"""The historical agents report pages (R3, R4, A2, A3) and their CSV exports."""
+"""The historical agents report pages (R3, A2, A3): access, figures, filters, the drill-down."""
 
-import csv
 import datetime as dt
-import io
-import tracemalloc
 
 import pytest
 import time_machine
-from django.http import StreamingHttpResponse
 from django.urls import reverse
 
 from presence import services as s
 from presence.models import PresenceInterval
-from reports.models import StatusRollup
 from reports.rollups import rollups_refresh
 from tests.factories import (
     ConversationFactory,
-    PresenceStatusFactory,
     RepresentativeFactory,
     TeamFactory,
-    UserFactory,
     WorkstreamFactory,
     builtin,
 )
-from tests.reports.history_helpers import write_history
+from tests.reports.history_helpers import DAY, URL, at, by_name, csv_rows, write_history
 
 pytestmark = pytest.mark.django_db
-
-URL = reverse("reports:historical")
-T0 = dt.datetime(2026, 3, 10, 8, 0, tzinfo=dt.UTC)
-DAY = "period=custom&date_from=2026-03-10&date_to=2026-03-10&tz=UTC"
-
-
-def at(seconds: float) -> dt.datetime:
-    return T0 + dt.timedelta(seconds=seconds)
-
-
-def csv_rows(response) -> list[list[str]]:
-    assert isinstance(response, StreamingHttpResponse)
-    assert response["Content-Type"].startswith("text/csv")
-    text = b"".join(response.streaming_content).decode()
-    return list(csv.reader(io.StringIO(text)))
-
-
-def by_name(rows: list[list[str]]) -> dict[str, dict[str, str]]:
-    header = rows[0]
-    return {row[0]: dict(zip(header, row, strict=True)) for row in rows[1:]}
-
-
-@pytest.fixture
-def teams(supervisor_user):
-    mine, other = TeamFactory(name="Mine"), TeamFactory(name="Other")
-    mine.supervisors.add(supervisor_user)
-    return mine, other
-
-
-@pytest.fixture
-def reps(teams):
-    mine, other = teams
-    alice = RepresentativeFactory(name="Alice", teams=[mine])
-    bob = RepresentativeFactory(name="Bob", teams=[mine])
-    zoe = RepresentativeFactory(name="Zoe", teams=[other])
-    training = PresenceStatusFactory(name="Training", base_status="away")
-    write_history(
-        alice,
-        at(0),
-        [(builtin("available"), 3600), (training, 1800), (builtin("busy"), 600)],
-        open_last=False,
-    )
-    write_history(bob, at(0), [(builtin("offline"), 7200)], open_last=False)
-    write_history(zoe, at(0), [(builtin("available"), 5000)], open_last=False)
-    rollups_refresh(now=at(86400))
-    return alice, bob, zoe
 
 
 # Access (A2, A3) ---------------------------------------------------------------------------------
@@ -321,88 +268,6 @@ def test_r5_day_export_has_a_23_hour_day(client, admin_user):
     assert rows["2026-03-29"]["Signed in (s)"] == str(23 * 3600)
 
 
-# CSV (R3) ----------------------------------------------------------------------------------------
-
-
-def test_r3_hourly_csv_headers_and_values(client, admin_user, reps):
-    client.force_login(admin_user)
-    rows = csv_rows(client.get(f"{URL}?{DAY}&representative={reps[0].pk}&export=hours"))
-    assert rows[0] == [
-        "Hour starting",
-        "Representative",
-        "Representative id",
-        "Signed in (s)",
-        "Available (s)",
-        "Busy (s)",
-        "Do not disturb (s)",
-        "Away (s)",
-        "Offline (s)",
-    ]
-    assert rows[1] == [
-        "2026-03-10T08:00:00+00:00",
-        "Alice",
-        str(reps[0].pk),
-        "3600",
-        "3600",
-        "0",
-        "0",
-        "0",
-        "0",
-    ]
-    assert rows[2] == [
-        "2026-03-10T09:00:00+00:00",
-        "Alice",
-        str(reps[0].pk),
-        "2400",
-        "0",
-        "600",
-        "0",
-        "1800",
-        "0",
-    ]
-    assert len(rows) == 3
-
-
-def _export_peak(client, n_reps: int, hours: int) -> int:
-    StatusRollup.objects.all().delete()
-    start = int(dt.datetime(2026, 1, 1, tzinfo=dt.UTC).timestamp())
-    available = builtin("available")
-    reps = [RepresentativeFactory() for _ in range(n_reps)]
-    StatusRollup.objects.bulk_create(
-        [
-            StatusRollup(
-                representative=rep,
-                bucket=start + h * 3600,
-                status=available,
-                base_status="available",
-                seconds=900,
-            )
-            for rep in reps
-            for h in range(hours)
-        ],
-        batch_size=5000,
-    )
-    response = client.get(
-        f"{URL}?period=custom&date_from=2026-01-01&date_to=2026-03-31&tz=UTC&export=hours"
-    )
-    assert isinstance(response, StreamingHttpResponse)
-    tracemalloc.start()
-    lines = 0
-    for chunk in response.streaming_content:
-        lines += chunk.count(b"\n")
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    assert lines == n_reps * hours + 1
-    return peak
-
-
-def test_r3_large_csv_export_streams_in_bounded_memory(client, admin_user):
-    client.force_login(admin_user)
-    small = _export_peak(client, 2, 1000)  # 2,000 rows
-    large = _export_peak(client, 20, 1000)  # 20,000 rows
-    assert large < small * 3, (small, large)  # holding rows would take ~10x
-
-
 # Drill-down (R3) ---------------------------------------------------------------------------------
 
 
@@ -442,56 +307,3 @@ def test_r3_rep_timeline_is_at_most_a_month(client, admin_user, reps):
         f"{url}?period=custom&date_from=2026-01-01&date_to=2026-03-01&tz=UTC"
     ).content.decode()
     assert "The range is longer than 31 days" in page
-
-
-# Freshness (R4) ----------------------------------------------------------------------------------
-
-
-def _tick(now):
-    """The periodic tick, which refreshes the rollups itself (R4): no separate call here."""
-    assert "report_rollups" in s.presence_tick(now=now)
-
-
-def test_r4_presence_change_shows_in_the_report_after_the_next_tick(client, admin_user):
-    rep = RepresentativeFactory(name="Fresh")
-    client.force_login(admin_user)
-    query = f"{DAY}&representative={rep.pk}&export=reps"
-    s.client_connect(representative=rep, client_id="fresh-client", now=at(0))
-    s.client_heartbeat(representative=rep, client_id="fresh-client", now=at(50))
-    _tick(at(60))
-    assert by_name(csv_rows(client.get(f"{URL}?{query}")))["Fresh"]["Available (s)"] == "60"
-    s.presence_set_manual(representative=rep, status=builtin("away"), now=at(90))
-    s.client_heartbeat(representative=rep, client_id="fresh-client", now=at(100))
-    _tick(at(120))  # a tick, not a daily job: the change is there at most one tick later
-    row = by_name(csv_rows(client.get(f"{URL}?{query}")))["Fresh"]
-    assert (row["Available (s)"], row["Away (s)"], row["Signed in (s)"]) == ("90", "30", "120")
-
-
-def test_r4_presence_change_through_the_api_shows_after_presence_tick(client, admin_user):
-    from django.core.management import call_command
-
-    from presence.services import api_token_create
-
-    user = UserFactory(username="api-rep", groups=["Representatives"])
-    rep = RepresentativeFactory(name="Via API", user=user)
-    _, token = api_token_create(user=user, name="desktop", now=at(0))
-    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
-    base = f"/api/v1/representatives/{rep.pk}"
-    with time_machine.travel(at(0), tick=False) as clock:
-        assert (
-            client.post(f"{base}/clients", {}, content_type="application/json", **auth).status_code
-            == 201
-        )
-        clock.move_to(at(30))
-        away = builtin("away").pk
-        response = client.put(
-            f"{base}/presence", {"status_id": away}, content_type="application/json", **auth
-        )
-        assert response.status_code == 200, response.content
-        clock.move_to(at(50))
-        call_command("presence_tick", stdout=io.StringIO())
-        client.force_login(admin_user)
-        row = by_name(csv_rows(client.get(f"{URL}?{DAY}&representative={rep.pk}&export=reps")))[
-            "Via API"
-        ]
-    assert (row["Available (s)"], row["Away (s)"], row["Signed in (s)"]) == ("30", "20", "50")

@@ -9,8 +9,8 @@ from django.test import RequestFactory
 from presence import services
 from presence.models import BaseStatus, ConversationState, Representative
 from presence.selectors import representatives_visible_to
-from reports import selectors
-from reports.filters import AgentFilter, OngoingFilter
+from reports.realtime import selectors
+from reports.realtime.filters import AgentFilter, OngoingFilter
 from tests.factories import TeamFactory, WorkstreamFactory, builtin
 from tests.reports.realtime_helpers import build_floor, many_reps, raw_counts
 

@@ -1,5 +1,5 @@
 """The historical agents report (R3) and a rep's detailed timeline. Thin: parse the filters,
-call reports.history, shape the page or the streamed CSV.
+call reports.historical.selectors, shape the page or the streamed CSV.
 
 Permission presence.view_reports (A3); reps are scoped by representatives_visible_to (A2) in
 the selectors. Bad filter values: a message on the form, no figures, never a 500."""
@@ -11,21 +11,21 @@ import datetime as dt
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django_tables2 import RequestConfig
 
 from portal.csv_export import csv_response
 from portal.exceptions import NotFound
+from portal.pages import render_page
 from portal.permissions import require_permission
 from presence.models import BaseStatus, BuiltinStatus, Representative
 from presence.selectors import representative_for
+from reports.rollups import watermark
 
-from . import history
-from .forms_historical import TIMELINE_MAX_DAYS, HistoricalFilterForm, time_zone_names
-from .rollups import watermark
-from .tables_historical import (
+from . import selectors
+from .forms import TIMELINE_MAX_DAYS, HistoricalFilterForm, time_zone_names
+from .tables import (
     BASE_LABELS,
     day_csv,
     hour_csv,
@@ -99,12 +99,12 @@ def _bars(items: list[tuple[str, dict[tuple[int, str], int]]], legend: list[dict
     return bars
 
 
-def _day_rows(by_day, window: history.Window) -> list[dict]:
+def _day_rows(by_day, window: selectors.Window) -> list[dict]:
     rows = []
     for day, seconds in sorted(by_day.items()):
         start, end = (
-            history.local_midnight(day, window.tz),
-            history.local_midnight(day + dt.timedelta(days=1), window.tz),
+            selectors.local_midnight(day, window.tz),
+            selectors.local_midnight(day + dt.timedelta(days=1), window.tz),
         )
         row = {
             "date": day,
@@ -112,12 +112,12 @@ def _day_rows(by_day, window: history.Window) -> list[dict]:
             "statuses": {},
             "seconds": seconds,
         }
-        for base in history.BASES:
+        for base in selectors.BASES:
             row[base] = sum(s for (_, b), s in seconds.items() if b == base)
         for (status_id, _), s in seconds.items():
             row["statuses"][status_id] = row["statuses"].get(status_id, 0) + s
         row["signed_in"] = sum(seconds.values()) - row["offline"]
-        row["base_list"] = [row[base] for base in history.BASES]
+        row["base_list"] = [row[base] for base in selectors.BASES]
         rows.append(row)
     return rows
 
@@ -129,24 +129,24 @@ def historical(request: HttpRequest) -> HttpResponse:
     context = {"form": form, "time_zones": time_zone_names()}
     export = request.GET.get("export", "")
     if not form.is_valid():
-        return render(request, TEMPLATE, context)
+        return render_page(request, TEMPLATE, context)
     # Every link of the page (sorting, pages, exports, other days) is built from request.GET:
     # it carries the period and zone in force, so a shared link shows the same figures.
     request.GET = form.data
     now = timezone.now()
     filters = form.filters()
     window = filters.window()
-    reps = history.representatives_for_report(user=request.user, filters=filters, window=window)
-    report = history.rep_report(reps=reps, window=window, filters=filters, now=now)
+    reps = selectors.representatives_for_report(user=request.user, filters=filters, window=window)
+    report = selectors.rep_report(reps=reps, window=window, filters=filters, now=now)
     stem = f"agents-{filters.date_from:%Y%m%d}-{filters.date_to:%Y%m%d}"
     if export == "reps":
         return csv_response(f"{stem}-by-rep.csv", *rep_csv(report))
-    by_day = history.status_seconds_by_day(reps=reps, window=window, now=now)
+    by_day = selectors.status_seconds_by_day(reps=reps, window=window, now=now)
     days = _day_rows(by_day, window)
     if export == "days":
         return csv_response(f"{stem}-by-day.csv", *day_csv(days, report.statuses))
     if export == "hours":
-        hours = history.hourly_detail(reps=reps, window=window, now=now)
+        hours = selectors.hourly_detail(reps=reps, window=window, now=now)
         rows = hours.iterator(chunk_size=2000) if hasattr(hours, "iterator") else hours
         return csv_response(f"{stem}-hourly.csv", *hour_csv(rows, window.tz))
 
@@ -163,17 +163,17 @@ def historical(request: HttpRequest) -> HttpResponse:
     # for any range and any number of reps (review finding 14); the CSVs have everything.
     day_page = Paginator(days, DAYS_PER_PAGE).get_page(request.GET.get("dpage"))
     hour_day = _hour_day(request, window, now)
-    day_window = history.report_window(date_from=hour_day, date_to=hour_day, tz=window.tz)
+    day_window = selectors.report_window(date_from=hour_day, date_to=hour_day, tz=window.tz)
     # The hourly rows of a few reps at a time: the reps are counted already (no COUNT) and the
     # query reads only their rollups.
     rep_ids = [row.representative_id for row in report.rows]
     hour_page = Paginator(rep_ids, HOUR_REPS_PER_PAGE).get_page(request.GET.get("hpage"))
     page_reps = Representative.objects.filter(pk__in=list(hour_page.object_list))
-    hour_rows = list(history.hourly_detail(reps=page_reps, window=day_window, now=now))
+    hour_rows = list(selectors.hourly_detail(reps=page_reps, window=day_window, now=now))
     for row in hour_rows:
-        row["local"] = history.epoch_to_local(row["hour"], window.tz)
-        row["signed_in"] = sum(row[b] for b in history.BASES) - row["offline"]
-        row["base_list"] = [row[b] for b in history.BASES]
+        row["local"] = selectors.epoch_to_local(row["hour"], window.tz)
+        row["signed_in"] = sum(row[b] for b in selectors.BASES) - row["offline"]
+        row["base_list"] = [row[b] for b in selectors.BASES]
     for day in day_page.object_list:
         day["status_list"] = [day["statuses"].get(s.pk, 0) for s in report.statuses]
     context |= {
@@ -192,19 +192,19 @@ def historical(request: HttpRequest) -> HttpResponse:
         "hour_page": hour_page,
         "hour_day": hour_day,
         "hour_days": _neighbours(hour_day, window),
-        "bases": [(b, BASE_LABELS[b]) for b in history.BASES],
+        "bases": [(b, BASE_LABELS[b]) for b in selectors.BASES],
         "up_to": watermark() if window.aligned else now,
         "export_query": {e: _export_query(request, e) for e in EXPORTS},
         "share_query": query_string(
             {k: v for k, v in request.GET.items() if k not in ("export", "hpage", "dpage")}
         ),
     }
-    if request.htmx:
-        return render(request, f"{TEMPLATE}#results", context)
-    return render(request, TEMPLATE, context)
+    # Its links are boosted with hx-select (historical.html): a boosted request wants the region
+    # too, so the test is request.htmx itself, not portal.pages.partial_wanted.
+    return render_page(request, f"{TEMPLATE}#results" if request.htmx else TEMPLATE, context)
 
 
-def _hour_day(request: HttpRequest, window: history.Window, now: dt.datetime) -> dt.date:
+def _hour_day(request: HttpRequest, window: selectors.Window, now: dt.datetime) -> dt.date:
     """The local day the hourly detail shows (one day per page; the CSV has every day)."""
     try:
         day = dt.date.fromisoformat(request.GET.get("hday", ""))
@@ -213,7 +213,7 @@ def _hour_day(request: HttpRequest, window: history.Window, now: dt.datetime) ->
     return min(max(day, window.date_from), window.date_to)
 
 
-def _neighbours(day: dt.date, window: history.Window) -> dict:
+def _neighbours(day: dt.date, window: selectors.Window) -> dict:
     one = dt.timedelta(days=1)
     return {
         "previous": day - one if day > window.date_from else None,
@@ -250,19 +250,19 @@ def historical_rep(request: HttpRequest, representative_id: int) -> HttpResponse
     form = _form(request, max_days=TIMELINE_MAX_DAYS, scoped=False)
     context = {"form": form, "rep": rep, "time_zones": time_zone_names()}
     if not form.is_valid():
-        return render(request, REP_TEMPLATE, context)
+        return render_page(request, REP_TEMPLATE, context)
     request.GET = form.data  # the export link carries the period and zone in force
     data = form.cleaned_data
     if (data["date_to"] - data["date_from"]).days + 1 > TIMELINE_MAX_DAYS:
         form.add_error(
             None, f"A timeline covers {TIMELINE_MAX_DAYS} days at most; shorten the range."
         )
-        return render(request, REP_TEMPLATE, context)
+        return render_page(request, REP_TEMPLATE, context)
     now = timezone.now()
-    window = history.report_window(
+    window = selectors.report_window(
         date_from=data["date_from"], date_to=data["date_to"], tz=data["tz"]
     )
-    intervals = history.representative_timeline(representative=rep, window=window)
+    intervals = selectors.representative_timeline(representative=rep, window=window)
     if request.GET.get("export") == "timeline":
         return csv_response(
             f"timeline-{rep.pk}-{window.date_from:%Y%m%d}-{window.date_to:%Y%m%d}.csv",
@@ -272,7 +272,7 @@ def historical_rep(request: HttpRequest, representative_id: int) -> HttpResponse
     rows = []
     totals: dict[tuple[int, str], int] = {}
     for interval in intervals:
-        start, end, seconds = history.clip(interval, window, now)
+        start, end, seconds = selectors.clip(interval, window, now)
         rows.append(
             {
                 "interval": interval,
@@ -299,23 +299,23 @@ def historical_rep(request: HttpRequest, representative_id: int) -> HttpResponse
                     for left, width, iv in pieces
                 ],
             }
-            for day, pieces in history.timeline_by_day(intervals, window, now)
+            for day, pieces in selectors.timeline_by_day(intervals, window, now)
         ],
         "export_query": _export_query(request, "timeline"),
     }
-    return render(request, REP_TEMPLATE, context)
+    return render_page(request, REP_TEMPLATE, context)
 
 
 def _striped(interval) -> bool:
     return interval.status.builtin_key in (None, BuiltinStatus.INACTIVE)
 
 
-def _timeline_csv(intervals, window: history.Window, now: dt.datetime):
+def _timeline_csv(intervals, window: selectors.Window, now: dt.datetime):
     header = ["Start", "End", "Seconds", "Status", "Base status", "Source", "Open"]
 
     def rows():
         for interval in intervals.iterator(chunk_size=2000):
-            start, end, seconds = history.clip(interval, window, now)
+            start, end, seconds = selectors.clip(interval, window, now)
             yield [
                 start.astimezone(window.tz).isoformat(),
                 end.astimezone(window.tz).isoformat(),

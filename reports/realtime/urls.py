@@ -1,11 +1,11 @@
 from django.urls import path
 
-from reports import views, views_live
+from . import live, views
 
 # Included by reports/urls.py at "" in the "reports" namespace.
 urlpatterns = [
     path("agents/", views.agents, name="agents"),
-    path("stream/", views_live.report_stream, name="stream"),
+    path("stream/", live.report_stream, name="stream"),
     path("agents/<int:representative_id>/", views.agent_detail, name="agent_detail"),
     path(
         "agents/<int:representative_id>/presence/",

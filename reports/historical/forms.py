@@ -17,7 +17,7 @@ from portal.forms import validate_day
 from presence.models import Channel, Team, Workstream
 from presence.selectors import representatives_visible_to, teams_visible_to
 
-from .history import HistoricalFilters
+from .filters import HistoricalFilters
 
 PERIODS = [
     ("today", "Today"),

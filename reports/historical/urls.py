@@ -1,12 +1,12 @@
 from django.urls import path
 
-from . import views_historical
+from . import views
 
 urlpatterns = [
-    path("", views_historical.historical, name="historical"),
+    path("", views.historical, name="historical"),
     path(
         "representatives/<int:representative_id>/",
-        views_historical.historical_rep,
+        views.historical_rep,
         name="historical_rep",
     ),
 ]

@@ -1,4 +1,5 @@
-"""Real-time report queries (R1 agents, R2 ongoing conversations): common.py, agents.py, ongoing.py.
+"""Real-time report queries (R1 agents, R2 ongoing conversations): common.py, agents.py,
+agent_detail.py (the R1 drill-down), ongoing.py.
 
 Every function here reads in a fixed number of queries whatever the number of reps: aggregates
 are computed by the database, and per-rep details are loaded only for the reps of one page.
@@ -24,20 +25,22 @@ Definitions used by the reports (and by their tests):
   another base status during the last 24 hours (H1).
 """
 
+from .agent_detail import (
+    Segment,
+    StatusTime,
+    representative_conversations,
+    representative_recent_time,
+    representative_timeline,
+)
 from .agents import (
     AgentDetail,
     AgentKpis,
-    Segment,
     StatusCount,
-    StatusTime,
     agents_by_status,
     agents_kpis,
     agents_page_details,
     agents_rows,
     agents_tab,
-    representative_conversations,
-    representative_recent_time,
-    representative_timeline,
 )
 from .common import (
     ONGOING_STATES,

@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from presence.models import BaseStatus, PresenceStatus
+from reports.templatetags.historical_reports import hms, percent
 
-from .history import BASES, RepFigures, RepReport, epoch_to_local
-from .templatetags.historical_reports import hms, percent
+from .selectors import BASES, RepFigures, RepReport, epoch_to_local
 
 BASE_LABELS = dict(BaseStatus.choices)
 

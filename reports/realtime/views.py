@@ -1,9 +1,9 @@
 """Real-time reports (R1 agents, R1 drill-down, R2 ongoing conversations) and supervisor actions.
 
 Every view checks its permission (A3, via portal.permissions) and scopes its data in the query
-(A2: reports.selectors / presence.selectors). A page's live region is a named partial of the page
-template; htmx requests (filters, sorting, paging, polling) get only that partial.
-Rule violations (ApplicationError) become a message on the page, in one place: `_act`.
+(A2: reports.realtime.selectors / presence.selectors). A page's live region is a named partial
+of the page template; htmx requests (filters, sorting, paging, polling) get only that partial.
+Rule violations (ApplicationError) become a message on the page, in one place: `portal.pages.act`.
 """
 
 from __future__ import annotations
@@ -12,28 +12,24 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_tables2 import RequestConfig
 
-from portal.exceptions import ApplicationError, NotFound
+from portal.exceptions import NotFound
+from portal.pages import act, next_url, render_page
 from portal.permissions import require_permission
-from portal.redirects import next_url
 from portal.templatetags.html_values import datetime_attr
 from presence import engine, services
-from presence.forms import StatusChoiceField
 from presence.models import Channel, ConversationState, Representative
 from presence.selectors import (
     conversations_visible_to,
-    pickable_statuses,
     representative_for,
     representative_presence_detail,
     representatives_visible_to,
@@ -42,8 +38,9 @@ from presence.selectors import (
 from . import selectors
 from .filters import AgentFilter, OngoingFilter
 from .formatting import clock, elapsed
+from .forms import SetPresenceForm
+from .live import shared_fragment
 from .tables import AgentTable, OngoingTable
-from .views_live import shared_fragment
 
 VIEW = "presence.view_reports"
 MANAGE = "presence.manage_presence"
@@ -53,30 +50,20 @@ FORCE_CLOSE = "presence.force_close_conversation"
 # --- Helpers ------------------------------------------------------------------------------------
 
 
-def _partial_wanted(request: HttpRequest) -> bool:
-    """htmx swaps the live region; a history restore or a boosted link needs the whole page."""
-    htmx = request.htmx
-    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
-
-
 def _render(
     request: HttpRequest, template: str, partial: str, context: dict, *, tz
 ) -> HttpResponse:
-    name = f"{template}#{partial}" if _partial_wanted(request) else template
+    """A report page or its live region, with what every report shows (refresh, zone, actions)."""
     context = {
         **context,
         "refresh_seconds": settings.REPORT_REFRESH_SECONDS,
-        # The polling while the live stream is down (reports/views_live.py).
+        # The polling while the live stream is down (live.py).
         "poll_seconds": settings.REPORT_POLL_SECONDS or settings.REPORT_REFRESH_SECONDS,
         "viewer_tz": tz,
         "can_manage": request.user.has_perm(MANAGE),
         "can_force_close": request.user.has_perm(FORCE_CLOSE),
     }
-    with timezone.override(tz):
-        response = render(request, name, context)
-    # The same URL answers a fragment or a page depending on this header: caches must know.
-    patch_vary_headers(response, ("HX-Request",))
-    return response
+    return render_page(request, template, context, partial=partial, tz=tz)
 
 
 class _CountedPaginator(Paginator):
@@ -118,14 +105,6 @@ def _scoped_representative(request: HttpRequest, representative_id: int) -> Repr
         return representative_for(user=request.user, representative_id=representative_id)
     except NotFound as exc:
         raise Http404(exc.detail) from exc
-
-
-def _act(request: HttpRequest, action: Callable[[], str]) -> None:
-    """Run a service; its refusal (ApplicationError) becomes an error message, success a message."""
-    try:
-        messages.success(request, action())
-    except ApplicationError as exc:
-        messages.error(request, exc.detail)
 
 
 # --- R1: agents report --------------------------------------------------------------------------
@@ -179,15 +158,6 @@ def agents(request: HttpRequest) -> HttpResponse:
 
 
 # --- R1: drill-down and supervisor actions ------------------------------------------------------
-
-
-class SetPresenceForm(forms.Form):
-    status = StatusChoiceField(
-        label="New presence",
-        queryset=pickable_statuses(),
-        empty_label=None,
-        error_messages={"invalid_choice": "Pick one of the listed statuses."},
-    )
 
 
 @require_permission(VIEW)
@@ -246,7 +216,7 @@ def agent_set_presence(request: HttpRequest, representative_id: int) -> HttpResp
             )
             return f"{rep.name} is now {status.presence_text}."
 
-        _act(request, action)
+        act(request, action)
     return redirect(back)
 
 
@@ -265,7 +235,7 @@ def agent_reset_presence(request: HttpRequest, representative_id: int) -> HttpRe
             f"{rep.name}'s presence was reset: {outcome.status.presence_text} ({outcome.reason})."
         )
 
-    _act(request, action)
+    act(request, action)
     return redirect(back)
 
 
@@ -357,7 +327,7 @@ def force_close(request: HttpRequest, conversation_id: int) -> HttpResponse:
             freed = f" {rep.name}'s capacity is released." if rep else ""
             return f"Conversation {conversation.pk} was force-closed.{freed}"
 
-        _act(request, action)
+        act(request, action)
         return redirect(back)
     context = {
         "conversation": conversation,
@@ -368,5 +338,4 @@ def force_close(request: HttpRequest, conversation_id: int) -> HttpResponse:
         "now": now,
     }
     tz = selectors.viewer_timezone(user=request.user)
-    with timezone.override(tz):
-        return render(request, "reports/force_close_confirm.html", context)
+    return render_page(request, "reports/force_close_confirm.html", context, tz=tz)

@@ -1,20 +1,22 @@
-"""Shared by the configuration pages: the permission, rendering a page or its partial, and
-turning a service's refusal into a message (in one place)."""
+"""The page toolkit every server-rendered page uses (configuration, console, reports): render a
+page or its named partial, run a service and turn its answer into a message, where a POST
+returns to. One place each, so that the pages cannot drift apart."""
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Callable
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 
 from portal.exceptions import ApplicationError
-from portal.permissions import require_permission
+from portal.redirects import next_url
 
-PERMISSION = "presence.configure_portal"
-admin_required = require_permission(PERMISSION)
+__all__ = ["act", "next_url", "page_number", "partial_wanted", "render_page"]
 
 
 def partial_wanted(request: HttpRequest) -> bool:
@@ -30,10 +32,17 @@ def render_page(
     *,
     partial: str | None = None,
     status: int = 200,
+    tz: zoneinfo.ZoneInfo | None = None,
 ) -> HttpResponse:
-    """The page, or its named partial (django-template-partials) for an htmx request."""
+    """The page, or its named partial (django-template-partials) for an htmx request; times in
+    `tz` when given (the zone the page names), else the active one."""
     name = f"{template}#{partial}" if partial and partial_wanted(request) else template
-    response = render(request, name, context, status=status)
+    if tz is None:
+        response = render(request, name, context, status=status)
+    else:
+        with timezone.override(tz):
+            response = render(request, name, context, status=status)
+    # The same URL answers a fragment or a page depending on this header: caches must know.
     patch_vary_headers(response, ("HX-Request",))
     return response
 
@@ -49,6 +58,7 @@ def act(request: HttpRequest, action: Callable[[], str]) -> bool:
 
 
 def page_number(request: HttpRequest) -> int:
+    """The `page` query parameter; anything that is not a positive number is page 1."""
     try:
         return max(1, int(request.GET.get("page", 1)))
     except ValueError:
