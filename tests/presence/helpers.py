@@ -9,6 +9,7 @@ from presence.models import PresenceInterval, RepresentativePresence
 # with the real clock, and a service never acts before a row's own time (the clock clamp), so the
 # real clock must stay before the tests' whatever day the suite runs.
 T0 = dt.datetime(2036, 11, 24, 9, 0, tzinfo=dt.UTC)
+HTMX = {"HTTP_HX_REQUEST": "true"}  # the header htmx sends: a page answers its partial
 
 
 def at(seconds: float) -> dt.datetime:
