@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.browser import PASSWORD
-from tests.reliability.test_permission_matrix import DOORS, expected_for, url_for
+from tests.reliability.doors import DOORS, expected_for, url_for
 from tests.reliability.world import ROLES, build_world
 
 pytestmark = [

@@ -18,9 +18,8 @@ from django.urls import reverse
 from presence.models import AuditLogEntry, PresenceStatus
 from presence.views_config.access import PER_PAGE
 from tests.factories import UserFactory
+from tests.reliability.doors import url_for
 from tests.reliability.test_hostile_input import page_doors
-from tests.reliability.test_permission_matrix import url_for
-from tests.reliability.world import build_world
 
 HISTORY = reverse("reports:historical")
 FAR_DATES = ["9999-12-31", "0001-01-01"]
@@ -30,11 +29,6 @@ HOSTILE_GET = ["9999-12-31", "0001-01-01", "a\x00b", "99999999999999999999999", 
 # Read by views beside their filter forms: on every page, and on pages with a filter form.
 EVERY_PAGE_PARAMS = {"page", "sort"}
 FILTER_PAGE_PARAMS = {"hday", "tab", "export"}
-
-
-@pytest.fixture
-def world(db):
-    return build_world()
 
 
 def _client(world, role: str = "admin") -> Client:

@@ -15,8 +15,7 @@ from django.conf import settings
 from django.test import Client
 
 from presence.models import AuditLogEntry, PresenceInterval, Team
-from tests.reliability.test_permission_matrix import DOORS, url_for
-from tests.reliability.world import build_world
+from tests.reliability.doors import DOORS, url_for
 
 HOSTILE = [
     "",
@@ -32,11 +31,6 @@ HOSTILE = [
     "\u202e\ufeff",
     "a\x00b",
 ]
-
-
-@pytest.fixture
-def world(db):
-    return build_world()
 
 
 def api(world, role="admin") -> Client:

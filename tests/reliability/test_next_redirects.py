@@ -18,7 +18,7 @@ from django.utils import timezone
 from portal.redirects import is_local_path
 from presence import services
 from presence.models import AuditLogEntry
-from tests.reliability.world import World, build_world
+from tests.reliability.world import World
 
 UNSAFE = [
     "abc",
@@ -96,11 +96,6 @@ ACTIONS = {
         default=lambda w: reverse("presence:config_users"),
     ),
 }
-
-
-@pytest.fixture
-def world(db):
-    return build_world()
 
 
 def _admin(world: World) -> Client:
