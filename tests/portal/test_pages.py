@@ -286,7 +286,7 @@ def one_row_of_everything(superuser):
     Client.objects.create(
         representative=rep, client_id="tab-1", connected_at=now, last_heartbeat_at=now
     )
-    conversation = ConversationFactory(representative=rep, state="active")
+    conversation = ConversationFactory(representative=rep, state="active", now=now)
     ConversationParticipant.objects.create(
         conversation=conversation, representative=rep, role="primary", joined_at=now
     )

@@ -1,19 +1,11 @@
-"""Shared helpers for presence tests: a clock and short-hands over the services."""
+"""Shared helpers for presence tests: short-hands over the presence rows and H1 (the clock is
+tests/clock.py)."""
 
-import datetime as dt
 import time
 
 from presence.models import PresenceInterval, RepresentativePresence
 
-# The tests' clock. In the future on purpose: factories stamp rows (a conversation's creation)
-# with the real clock, and a service never acts before a row's own time (the clock clamp), so the
-# real clock must stay before the tests' whatever day the suite runs.
-T0 = dt.datetime(2036, 11, 24, 9, 0, tzinfo=dt.UTC)
 HTMX = {"HTTP_HX_REQUEST": "true"}  # the header htmx sends: a page answers its partial
-
-
-def at(seconds: float) -> dt.datetime:
-    return T0 + dt.timedelta(seconds=seconds)
 
 
 def presence_of(rep) -> RepresentativePresence:

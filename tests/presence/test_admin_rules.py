@@ -151,7 +151,9 @@ def busy_rep():
     rep = RepresentativeFactory(name="Pat", capacity_units=2)
     now = timezone.now()
     services.client_connect(representative=rep, client_id="pat-desk-1", now=now)
-    conversation = ConversationFactory(workstream=WorkstreamFactory(units_per_conversation=1))
+    conversation = ConversationFactory(
+        workstream=WorkstreamFactory(units_per_conversation=1), now=now
+    )
     services.conversation_assign(conversation=conversation, representative=rep, now=now)
     assert RepresentativePresence.objects.get(pk=rep.pk).status.base_status == "busy"
     return rep

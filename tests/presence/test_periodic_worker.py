@@ -98,8 +98,8 @@ def test_s4_p6_beat_and_worker_run_the_periodic_jobs(worker_and_beat):
     s.client_connect(representative=silent, client_id="silent", now=now - dt.timedelta(seconds=90))
     offered = RepresentativeFactory()
     s.client_connect(representative=offered, client_id="offered", now=now)
-    conv = ConversationFactory(
-        workstream=WorkstreamFactory(missed_makes_inactive=True, offer_timeout_seconds=1)
+    conv = ConversationFactory(  # the real clock: a real worker and beat read it too
+        workstream=WorkstreamFactory(missed_makes_inactive=True, offer_timeout_seconds=1), now=now
     )
     s.offer_create(conversation=conv, representative=offered, now=now - dt.timedelta(seconds=5))
 

@@ -13,6 +13,7 @@ from presence.models import (
     RepresentativeProfile,
     Workstream,
 )
+from tests.clock import T0
 from tests.factories import (
     CapacityProfileFactory,
     ConversationFactory,
@@ -20,7 +21,6 @@ from tests.factories import (
     WorkstreamFactory,
 )
 from tests.presence.config.helpers import refused
-from tests.presence.helpers import T0
 
 pytestmark = pytest.mark.django_db
 

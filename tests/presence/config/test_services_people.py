@@ -9,6 +9,7 @@ from presence.models import (
     Representative,
     Team,
 )
+from tests.clock import T0
 from tests.factories import (
     PresenceStatusFactory,
     RepresentativeFactory,
@@ -17,7 +18,6 @@ from tests.factories import (
     builtin,
 )
 from tests.presence.config.helpers import refused
-from tests.presence.helpers import T0
 
 pytestmark = pytest.mark.django_db
 

@@ -11,13 +11,13 @@ from presence.models import (
     PresenceStatus,
     RepresentativePresence,
 )
+from tests.clock import T0
 from tests.factories import (
     PresenceStatusFactory,
     RepresentativeFactory,
     builtin,
 )
 from tests.presence.config.helpers import refused
-from tests.presence.helpers import T0
 
 pytestmark = pytest.mark.django_db
 
