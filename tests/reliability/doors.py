@@ -223,3 +223,24 @@ def admin_expected(key: str, route: str) -> tuple[int, ...] | None:
     if answers is None:
         return None
     return (302, 302, 302, 302, answers[match[3]])
+
+
+def page_doors() -> list[tuple[str, str]]:
+    """The (key, route) of every page a browser opens with GET (no API, admin or logout)."""
+    return sorted(
+        {
+            (key, route)
+            for key, route, method in DOORS
+            if method == "GET" and not route.startswith(("api/", "admin/")) and key != "logout"
+        }
+    )
+
+
+def html_pages(client: Client, world: World):
+    """(key, url, html) of every page door that answers `client` with an HTML page."""
+    for key, route in page_doors():
+        url = url_for(key, route, world)
+        page = client.get(url)
+        if page.status_code != 200 or "html" not in page.get("Content-Type", ""):
+            continue
+        yield key, url, page.content.decode(errors="replace")
