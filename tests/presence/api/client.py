@@ -4,9 +4,9 @@ shape {"error", "detail"} (+ "field" for 400, "state" for 409)."""
 import json
 
 from django.test import Client as HttpClient
-from django.utils import timezone
 
 from presence.services import api_token_create
+from tests.clock import T0
 
 
 class Api:
@@ -46,7 +46,7 @@ class Api:
 
 
 def token_for(user) -> str:
-    return api_token_create(user=user, name="tests", now=timezone.now())[1]
+    return api_token_create(user=user, name="tests", now=T0)[1]
 
 
 def error(response, status: int, code: str, *, field: str | None = None, state=None) -> dict:

@@ -1,25 +1,19 @@
 """The API's cast, each with its own token: an admin, a supervisor of team A, rep A (rep_user)
-as themselves, a user with no rights and a routing engine (tests/conftest.py has the people)."""
+as themselves, a user with no rights and a routing engine. The people, teams and reps themselves
+are the cast of tests/conftest.py."""
 
 import pytest
 
 from tests.factories import (
-    RepresentativeFactory,
-    TeamFactory,
     UserFactory,
     WorkstreamFactory,
 )
 from tests.presence.api.client import Api, perms, token_for
 
 
-@pytest.fixture
-def team_a():
-    return TeamFactory(name="Team A")
-
-
-@pytest.fixture
-def team_b():
-    return TeamFactory(name="Team B")
+@pytest.fixture(autouse=True)
+def _on_the_test_clock(now):
+    """Every API test runs at the tests' clock (tests/conftest.py `now`), not the real one."""
 
 
 @pytest.fixture
@@ -34,20 +28,8 @@ def supervisor(supervisor_user, team_a):
 
 
 @pytest.fixture
-def rep_a(rep_user, team_a):
-    """Rep A (in team A) and the API as rep A's own token."""
-    return RepresentativeFactory(name="Ada", user=rep_user, teams=[team_a])
-
-
-@pytest.fixture
 def as_rep(rep_a, rep_user):
     return Api(token_for(rep_user))
-
-
-@pytest.fixture
-def rep_b(team_b):
-    user = UserFactory(username="rep2", groups=["Representatives"])
-    return RepresentativeFactory(name="Bea", user=user, teams=[team_b])
 
 
 @pytest.fixture

@@ -6,12 +6,12 @@ from io import StringIO
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
-from django.utils import timezone
 
 from presence.models import (
     ApiToken,
 )
 from presence.services import api_token_create, api_token_revoke
+from tests.clock import T0
 from tests.presence.api.client import Api, error, token_for
 
 pytestmark = pytest.mark.django_db
@@ -31,9 +31,9 @@ def test_a1_bad_token_and_other_schemes_are_401(rep_a):
 
 
 def test_a1_revoked_token_is_401(rep_user):
-    token, plaintext = api_token_create(user=rep_user, now=timezone.now())
+    token, plaintext = api_token_create(user=rep_user, now=T0)
     assert Api(plaintext).get("/presence-statuses").status_code == 200
-    api_token_revoke(token=token, now=timezone.now())
+    api_token_revoke(token=token, now=T0)
     error(Api(plaintext).get("/presence-statuses"), 401, "unauthorized")
 
 
@@ -45,9 +45,9 @@ def test_a1_inactive_users_token_is_401(rep_user):
 
 
 def test_token_is_stored_as_hash_and_last_use_is_written_at_most_once_a_minute(rep_user):
-    start = dt.datetime(2025, 3, 3, 9, 0, tzinfo=dt.UTC)
+    start = T0
     with time_machine.travel(start, tick=False) as clock:
-        token, plaintext = api_token_create(user=rep_user, now=timezone.now())
+        token, plaintext = api_token_create(user=rep_user, now=start)
         assert plaintext not in {token.key_hash, token.prefix}
         assert plaintext.startswith(token.prefix)
         api = Api(plaintext)

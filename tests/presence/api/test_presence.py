@@ -12,6 +12,7 @@ from presence.models import (
     RepresentativePresence,
     RepresentativeProfile,
 )
+from tests.clock import T0
 from tests.factories import (
     CapacityProfileFactory,
     PresenceStatusFactory,
@@ -265,32 +266,31 @@ def test_a_status_change_runs_a_fixed_number_of_queries(
 
 
 def test_h1_presence_history_returns_intervals_overlapping_the_range(as_rep, rep_a):
-    t0 = dt.datetime(2025, 3, 3, 9, 0, tzinfo=dt.UTC)
-    with time_machine.travel(t0, tick=False) as clock:
+    with time_machine.travel(T0, tick=False) as clock:  # the tests' clock, 09:00 UTC
         signed_in(as_rep, rep_a)
         clock.shift(dt.timedelta(hours=1))
         as_rep.put(f"/representatives/{rep_a.pk}/presence", {"status_id": builtin("away").pk})
         clock.shift(dt.timedelta(hours=1))
         as_rep.post(f"/representatives/{rep_a.pk}/sign-out")
     path = f"/representatives/{rep_a.pk}/presence-history"
-    response = as_rep.get(path, start="2025-03-03T09:30:00Z", end="2025-03-03T10:30:00+00:00")
+    response = as_rep.get(path, start="2036-11-24T09:30:00Z", end="2036-11-24T10:30:00+00:00")
     assert response.status_code == 200, response.content
     rows = response.json()
     assert [(r["status"]["name"], r["source"]) for r in rows] == [
         ("Available", "default"),
         ("Appear away", "manual"),
     ]
-    assert rows[0]["start"] == "2025-03-03T09:00:00Z"
-    assert rows[0]["end"] == "2025-03-03T10:00:00Z"
+    assert rows[0]["start"] == "2036-11-24T09:00:00Z"
+    assert rows[0]["end"] == "2036-11-24T10:00:00Z"
     assert rows[1]["actor"] == "rep1"
     assert rows[1]["base_status"] == "away"
-    everything = as_rep.get(path, start="2025-03-03T00:00:00Z", end="2025-03-04T00:00:00Z").json()
+    everything = as_rep.get(path, start="2036-11-24T00:00:00Z", end="2036-11-25T00:00:00Z").json()
     assert len(everything) == 3
     assert everything[-1]["end"] is None
     assert PresenceInterval.objects.filter(representative=rep_a).count() == 3
-    error(as_rep.get(path, start="2025-03-03T09:30:00"), 400, "invalid", field="start")  # no offset
+    error(as_rep.get(path, start="2036-11-24T09:30:00"), 400, "invalid", field="start")  # no offset
     error(
-        as_rep.get(path, start="2025-03-04T00:00:00Z", end="2025-03-03T00:00:00Z"),
+        as_rep.get(path, start="2036-11-25T00:00:00Z", end="2036-11-24T00:00:00Z"),
         400,
         "invalid",
         field="start",
