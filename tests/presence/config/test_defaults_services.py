@@ -2,11 +2,11 @@
 (D2, D4)."""
 
 import pytest
-from django.utils import timezone
 
 from portal.exceptions import Conflict, ValidationFailed
 from presence.models import AuditLogEntry, Representative
 from presence.services import config as config_services
+from tests.clock import T0
 from tests.factories import (
     RepresentativeFactory,
     TeamFactory,
@@ -35,7 +35,7 @@ def test_d4_plan_writes_nothing_and_apply_is_all_or_nothing(admin_user, training
     # Bob's default changes after the plan was read: the apply refuses all of it.
     Representative.objects.filter(pk=bob.pk).update(default_presence=builtin("busy"))
     with pytest.raises(Conflict):
-        config_services.default_presence_plan_apply(plan=plan, actor=admin_user, now=timezone.now())
+        config_services.default_presence_plan_apply(plan=plan, actor=admin_user, now=T0)
     assert defaults_of(ada) == [None]
     assert not AuditLogEntry.objects.exists()
     bad = config_services.default_presence_plan_from_rows(
@@ -43,7 +43,7 @@ def test_d4_plan_writes_nothing_and_apply_is_all_or_nothing(admin_user, training
         scope=Representative.objects.all(),
     )
     with pytest.raises(ValidationFailed):
-        config_services.default_presence_plan_apply(plan=bad, actor=admin_user, now=timezone.now())
+        config_services.default_presence_plan_apply(plan=bad, actor=admin_user, now=T0)
 
 
 def test_d4_plan_respects_the_scope(training):

@@ -13,6 +13,7 @@ from presence.models import (
     PresenceStatus,
 )
 from presence.services import config as config_services
+from tests.clock import T0
 from tests.factories import (
     CapacityProfileFactory,
     PresenceStatusFactory,
@@ -38,7 +39,7 @@ def objects(db):
     status = PresenceStatusFactory(name="Lunch", base_status="away")
     ws = WorkstreamFactory(name="Support chat", capacity_profile=profile)
     user = UserFactory(username="someone")
-    token, _ = services.api_token_create(user=user, name="robot", now=timezone.now())
+    token, _ = services.api_token_create(user=user, name="robot", now=T0)
     return {
         "team": team,
         "rep": rep,
@@ -170,16 +171,16 @@ def test_a4_audit_log_filters_and_shows_old_and_new_side_by_side(client, admin_u
     other = UserFactory(username="other_admin", groups=["Portal admins"])
     status = config_services.presence_status_create(
         actor=admin_user,
-        now=timezone.now(),
+        now=T0,
         name="Training",
         presence_text="Training",
         base_status="away",
     )
     config_services.presence_status_update(
-        status=status, actor=other, now=timezone.now(), presence_text="In training"
+        status=status, actor=other, now=T0, presence_text="In training"
     )
     CapacityProfileFactory()
-    config_services.capacity_profile_create(actor=admin_user, now=timezone.now(), name="P", limit=2)
+    config_services.capacity_profile_create(actor=admin_user, now=T0, name="P", limit=2)
     client.force_login(admin_user)
     url = reverse("presence:config_audit")
     html = client.get(url + f"?actor={other.pk}").content.decode()
@@ -198,7 +199,7 @@ def test_a4_audit_log_filters_and_shows_old_and_new_side_by_side(client, admin_u
 
 
 def test_a4_audit_log_is_paginated(client, admin_user, django_assert_max_num_queries):
-    now = timezone.now()
+    now = T0
     AuditLogEntry.objects.bulk_create(
         [
             services.audit_entry(

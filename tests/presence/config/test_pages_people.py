@@ -2,7 +2,6 @@
 
 from django.contrib.auth.models import Group
 from django.urls import reverse
-from django.utils import timezone
 
 from presence import services
 from presence.models import (
@@ -10,6 +9,7 @@ from presence.models import (
     AuditLogEntry,
     Team,
 )
+from tests.clock import T0
 from tests.factories import (
     RepresentativeFactory,
     UserFactory,
@@ -87,11 +87,11 @@ def test_token_is_shown_once_and_revoked(client, admin_user):
     assert "no-store" in response["Cache-Control"] or "no-cache" in response["Cache-Control"]
     start = html.index("data-token>") + len("data-token>")
     plaintext = html[start : html.index("</code>", start)]
-    assert services.api_token_authenticate(plaintext=plaintext, now=timezone.now()) == token
+    assert services.api_token_authenticate(plaintext=plaintext, now=T0) == token
     again = client.get(reverse("presence:config_tokens")).content.decode()
     assert plaintext not in again
     client.post(reverse("presence:config_token_revoke", args=[token.pk]))
-    assert services.api_token_authenticate(plaintext=plaintext, now=timezone.now()) is None
+    assert services.api_token_authenticate(plaintext=plaintext, now=T0) is None
     bad = client.post(reverse("presence:config_tokens"), {"user": "99999"})
     assert bad.status_code == 400
     assert 'data-field-error="user"' in bad.content.decode()

@@ -4,7 +4,6 @@ import re
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from presence import services
 from presence.models import (
@@ -13,6 +12,7 @@ from presence.models import (
     PresenceStatusTranslation,
 )
 from presence.services import config as config_services
+from tests.clock import T0
 from tests.factories import (
     PresenceStatusFactory,
     RepresentativeFactory,
@@ -32,7 +32,7 @@ def test_c3_status_list_counts_defaults_and_holders_in_one_query(
     for i in range(20):
         PresenceStatusFactory(name=f"Extra {i}")
     rep = RepresentativeFactory(name="Holder", default_presence=training)
-    services.client_connect(representative=rep, client_id="tab-0000001", now=timezone.now())
+    services.client_connect(representative=rep, client_id="tab-0000001", now=T0)
     client.force_login(admin_user)
     client.get(reverse("presence:config_statuses"))  # warm the session/permission caches
     with django_assert_max_num_queries(6):  # session, user, perms, the statuses (one query)
@@ -52,7 +52,7 @@ def test_c3_status_list_and_delete_refusal_give_the_same_counts(client, admin_us
     count the history too."""
     training = PresenceStatusFactory(name="Training", base_status="away")
     rep = RepresentativeFactory(name="Gone for a minute")
-    now = timezone.now()
+    now = T0
     tab, _ = services.client_connect(representative=rep, now=now)
     services.presence_set_manual(representative=rep, status=training, now=now)
     services.client_goodbye(representative=rep, client_id=tab.client_id, now=now)
@@ -277,10 +277,10 @@ def test_c4_service_refuses_builtins_and_unknown_languages(admin_user):
 
     with pytest.raises(Conflict):
         config_services.presence_status_translations_set(
-            status=builtin("away"), texts={"fr": "Absent"}, actor=admin_user, now=timezone.now()
+            status=builtin("away"), texts={"fr": "Absent"}, actor=admin_user, now=T0
         )
     with pytest.raises(ValidationFailed) as error:
         config_services.presence_status_translations_set(
-            status=PresenceStatusFactory(), texts={"xx": "?"}, actor=admin_user, now=timezone.now()
+            status=PresenceStatusFactory(), texts={"xx": "?"}, actor=admin_user, now=T0
         )
     assert error.value.field == "presence_text_xx"
