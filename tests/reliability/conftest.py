@@ -11,8 +11,9 @@ from tests.reliability.world import build_world
 
 
 @pytest.fixture
-def world(db):
-    return build_world()
+def world(db, now):
+    """The world, on the tests' clock (frozen for the test)."""
+    return build_world(now=now)
 
 
 @pytest.fixture

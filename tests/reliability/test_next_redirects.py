@@ -13,11 +13,11 @@ import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from portal.redirects import is_local_path
 from presence import services
 from presence.models import AuditLogEntry
+from tests.clock import T0
 from tests.reliability.world import World
 
 UNSAFE = [
@@ -41,7 +41,7 @@ class Action:
 
 def _set_lunch(world: World) -> None:
     services.presence_set_by_supervisor(
-        representative=world.rep, status=world.status, actor=None, now=timezone.now()
+        representative=world.rep, status=world.status, actor=None, now=T0
     )
 
 

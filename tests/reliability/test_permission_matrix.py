@@ -22,10 +22,12 @@ import os
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.contrib.admin.sites import site as admin_site
 from django.db import transaction
 from django.urls import reverse
 
+from tests.clock import T0
 from tests.reliability.door_answers import ADMIN_MODELS
 from tests.reliability.doors import DOORS, expected_for, knock
 from tests.reliability.world import ROLES, World, build_world
@@ -66,11 +68,11 @@ def _record(key, route, method, answers):
 def world(django_db_setup, django_db_blocker):
     """One world for the module, in a transaction rolled back at its end; every request below
     runs in a savepoint of its own that is rolled back too, so no role sees another's write."""
-    with django_db_blocker.unblock():
+    with django_db_blocker.unblock(), time_machine.travel(T0, tick=False):  # the tests' clock
         outer = transaction.atomic()
         outer.__enter__()
         try:
-            yield build_world()
+            yield build_world(now=T0)
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
