@@ -40,12 +40,14 @@ def assert_h1(rep) -> list[PresenceInterval]:
     return intervals
 
 
-def wait_for(predicate, *, seconds: float, what: str):
-    """Poll `predicate` (a real server or browser acts meanwhile) until it is truthy."""
+def wait_for(predicate, *, seconds: float, what: str, step: float = 0.1, detail=None):
+    """Poll `predicate` (a real server, worker or browser acts meanwhile) until it is truthy;
+    `detail()`, when given, adds what to read on a time-out (a process's log)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {seconds} s waiting for {what}")
+        time.sleep(step)  # real processes: waiting for them is the point of these tests
+    more = f":\n{detail()}" if detail else ""
+    raise AssertionError(f"timed out after {seconds} s waiting for {what}{more}")

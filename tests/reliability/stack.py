@@ -13,13 +13,11 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-import pytest
 from django.db import connection
 from django.utils import timezone
 
@@ -28,24 +26,15 @@ from presence.models import PresenceInterval, Representative
 from presence.models import RepresentativePresence as Presence
 from presence.services import capacity_snapshots
 from presence.services.transitions import current_presence, load_builtins
+from tests.asgi import free_port
+from tests.presence.helpers import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def wait_until(predicate, timeout: float, what: str, step: float = 0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)  # real processes: waiting for them is the point of these tests
-    pytest.fail(f"timed out after {timeout} s waiting for {what}")
+    """tests.presence.helpers.wait_for, with the fault tests' positional arguments."""
+    return wait_for(predicate, seconds=timeout, what=what, step=step)
 
 
 def database_url(port: int | None = None) -> str:
