@@ -23,6 +23,21 @@ def upload(text: str | bytes, name="defaults.csv"):
     return {"file": SimpleUploadedFile(name, data, content_type="text/csv")}
 
 
+def digest_of(html: str) -> str:
+    """The plan digest a bulk preview page carries for its apply form."""
+    return html.split('name="digest" value="')[1].split('"')[0]
+
+
+def filter_change(status, team) -> dict:
+    """The form data of a bulk change to `status` of every rep the filter team=`team` finds."""
+    return {
+        "status": status.pk,
+        "target": "filter",
+        "filter": f"team={team.pk}",
+        "source": "filter",
+    }
+
+
 def defaults_of(*reps):
     return [Representative.objects.get(pk=r.pk).default_presence_id for r in reps]
 

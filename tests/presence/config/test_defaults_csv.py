@@ -24,6 +24,8 @@ from tests.presence.config.helpers import (
     IMPORT,
     PREVIEW,
     defaults_of,
+    digest_of,
+    filter_change,
     upload,
 )
 
@@ -137,7 +139,7 @@ def test_d4_csv_round_trip(admin, training):
     assert 'data-count="changes">2<' in html
     assert 'data-count="invalid">0<' in html
     csv_text = html.split('name="csv_text" hidden aria-hidden="true">')[1].split("</textarea>")[0]
-    digest = html.split('name="digest" value="')[1].split('"')[0]
+    digest = digest_of(html)
     response = admin.post(
         APPLY, {"source": "csv", "csv_text": html_lib.unescape(csv_text), "digest": digest}
     )
@@ -168,15 +170,10 @@ def test_d4_ten_thousand_reps_in_one_bulk_change_with_bounded_queries(
     team.representatives.through.objects.bulk_create(
         [team.representatives.through(team_id=team.pk, representative_id=r.pk) for r in reps]
     )
-    data = {
-        "status": training.pk,
-        "target": "filter",
-        "filter": f"team={team.pk}",
-        "source": "filter",
-    }
+    data = filter_change(training, team)
     html = admin.post(PREVIEW, data).content.decode()
     assert 'data-count="changes">10000<' in html
-    digest = html.split('name="digest" value="')[1].split('"')[0]
+    digest = digest_of(html)
     # Fixed: session, user, permissions, filter choices, the plan (one SELECT), the statuses,
     # UPDATEs in chunks of 2,000, savepoints; the audit INSERTs come in the batches the
     # database allows (PostgreSQL: 2,000 rows each; SQLite: 999 parameters each).

@@ -16,7 +16,15 @@ from tests.factories import (
     WorkstreamFactory,
     builtin,
 )
-from tests.presence.config.helpers import APPLY, LIST, PREVIEW, defaults_of, messages_of
+from tests.presence.config.helpers import (
+    APPLY,
+    LIST,
+    PREVIEW,
+    defaults_of,
+    digest_of,
+    filter_change,
+    messages_of,
+)
 from tests.presence.helpers import HTMX
 
 # --- The list -----------------------------------------------------------------------------------
@@ -135,7 +143,7 @@ def test_d4_selection_preview_lists_changes_then_apply_writes_and_audits(
     assert "Appear away" in html
     assert "No default (Available)" in html
     assert defaults_of(ada, bob) == [away.pk, None]  # the preview writes nothing
-    digest = html.split('name="digest" value="')[1].split('"')[0]
+    digest = digest_of(html)
     response = admin.post(APPLY, {**data, "source": "selected", "digest": digest})
     assert response.status_code == 302
     assert defaults_of(ada, bob, cyd) == [training.pk] * 3
@@ -165,7 +173,7 @@ def test_d4_filter_is_resolved_on_the_server_at_apply(admin, training):
     html = admin.post(PREVIEW, data).content.decode()
     assert 'data-count="changes">2<' in html
     assert 'name="representative"' not in html  # the filter travels, not the ids
-    digest = html.split('name="digest" value="')[1].split('"')[0]
+    digest = digest_of(html)
     admin.post(APPLY, {**data, "source": "filter", "digest": digest})
     assert defaults_of(a, b, other) == [training.pk, training.pk, None]
 
@@ -174,14 +182,9 @@ def test_d4_apply_never_trusts_the_preview(admin, training):
     """A rep joins the team after the preview: the plan differs, nothing is written (409)."""
     blue = TeamFactory(name="Blue")
     a = RepresentativeFactory(name="A", teams=[blue])
-    data = {
-        "status": training.pk,
-        "target": "filter",
-        "filter": f"team={blue.pk}",
-        "source": "filter",
-    }
+    data = filter_change(training, blue)
     html = admin.post(PREVIEW, data).content.decode()
-    digest = html.split('name="digest" value="')[1].split('"')[0]
+    digest = digest_of(html)
     late = RepresentativeFactory(name="Late", teams=[blue])
     response = admin.post(APPLY, {**data, "digest": digest})
     assert response.status_code == 409
