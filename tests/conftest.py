@@ -1,9 +1,11 @@
 import os
 
 import pytest
+import time_machine
 from django.db import connection
 
-from tests.factories import UserFactory
+from tests.clock import T0
+from tests.factories import RepresentativeFactory, TeamFactory, UserFactory
 
 pytest_plugins = ["tests.rule_ids"]  # no rule id in any answer a test gets (review finding 18)
 
@@ -37,6 +39,17 @@ def is_postgres():
 
 
 @pytest.fixture
+def now():
+    """The tests' clock (tests/clock.py), with the real clock frozen at it for the test, so the code
+    a test cannot hand `now` to (views, middleware, the API) agrees with what the test wrote."""
+    with time_machine.travel(T0, tick=False):
+        yield T0
+
+
+# --- The cast: an admin, a supervisor, reps in teams A and B (each test adds what it needs) -----
+
+
+@pytest.fixture
 def admin_user(db):
     return UserFactory(username="admin1", groups=["Portal admins"])
 
@@ -49,6 +62,29 @@ def supervisor_user(db):
 @pytest.fixture
 def rep_user(db):
     return UserFactory(username="rep1", groups=["Representatives"])
+
+
+@pytest.fixture
+def team_a(db):
+    return TeamFactory(name="Team A")
+
+
+@pytest.fixture
+def team_b(db):
+    return TeamFactory(name="Team B")
+
+
+@pytest.fixture
+def rep_a(rep_user, team_a):
+    """Ada, rep_user's own rep, in team A."""
+    return RepresentativeFactory(name="Ada", user=rep_user, teams=[team_a])
+
+
+@pytest.fixture
+def rep_b(team_b):
+    """Bea, a rep of team B with a user of her own."""
+    user = UserFactory(username="rep2", groups=["Representatives"])
+    return RepresentativeFactory(name="Bea", user=user, teams=[team_b])
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 import factory
 from django.contrib.auth.models import Group, User
-from django.utils import timezone
 
 from presence.models import (
     BuiltinStatus,
@@ -13,6 +12,7 @@ from presence.models import (
     Team,
     Workstream,
 )
+from tests.clock import T0
 
 
 def builtin(key: str) -> PresenceStatus:
@@ -97,7 +97,10 @@ class ConversationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Conversation
 
+    class Params:
+        now = T0  # the tests' clock (tests/clock.py), never the real one: ConversationFactory(now=...)
+
     workstream = factory.SubFactory(WorkstreamFactory)
-    created_at = factory.LazyFunction(timezone.now)
+    created_at = factory.SelfAttribute("now")
     state_changed_at = factory.SelfAttribute("created_at")
     last_activity_at = factory.SelfAttribute("created_at")

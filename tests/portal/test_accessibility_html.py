@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from presence.services import config as config_services
+from tests.clock import T0
 from tests.factories import (
     CapacityProfileFactory,
     PresenceStatusFactory,
@@ -22,6 +23,8 @@ from tests.factories import (
     RepresentativeProfileFactory,
     UserFactory,
 )
+
+pytestmark = pytest.mark.usefixtures("now")  # the tests' clock, frozen (tests/conftest.py)
 
 STATIC = Path(__file__).resolve().parents[2] / "static"
 # A valid date, time or global date and time string of the HTML standard (at most 3 fraction
@@ -98,7 +101,7 @@ def test_datetime_attr_drops_microseconds_and_keeps_the_offset():
 def test_time_elements_of_the_audit_and_reports_pages_are_valid_html(admin):
     """Review finding 26: every <time datetime> of a page with real timestamps (microseconds
     from the clock) is a valid HTML date and time."""
-    now = timezone.now().replace(microsecond=654321)
+    now = T0.replace(microsecond=654321)
     status = PresenceStatusFactory(name="Training", base_status="away", user_can_set=True)
     user = UserFactory(username="lead")
     config_services.presence_status_update(

@@ -7,7 +7,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.test import RequestFactory
 from django.urls import path, reverse
-from django.utils import timezone
 
 from portal.permissions import require_permission
 from portal.urls import urlpatterns as portal_urlpatterns
@@ -22,6 +21,7 @@ from presence.models import (
     PresenceStatusTranslation,
     RepresentativePresence,
 )
+from tests.clock import T0
 from tests.factories import (
     ConversationFactory,
     PresenceStatusFactory,
@@ -31,6 +31,8 @@ from tests.factories import (
     UserFactory,
     builtin,
 )
+
+pytestmark = pytest.mark.usefixtures("now")  # the tests' clock, frozen (tests/conftest.py)
 
 
 @require_permission("presence.view_reports")
@@ -264,7 +266,7 @@ def superuser(db):
 @pytest.fixture
 def one_row_of_everything(superuser):
     """At least one row per presence model, so every changelist renders its columns."""
-    now = timezone.now()
+    now = T0
     team = TeamFactory()
     rep = RepresentativeFactory(teams=[team], default_presence=builtin("available"))
     RepresentativeProfileFactory(representative=rep)
@@ -286,7 +288,7 @@ def one_row_of_everything(superuser):
     Client.objects.create(
         representative=rep, client_id="tab-1", connected_at=now, last_heartbeat_at=now
     )
-    conversation = ConversationFactory(representative=rep, state="active")
+    conversation = ConversationFactory(representative=rep, state="active", now=now)
     ConversationParticipant.objects.create(
         conversation=conversation, representative=rep, role="primary", joined_at=now
     )
@@ -345,7 +347,7 @@ def test_representative_changelist_does_not_query_per_row(
     for _ in range(30):
         rep = RepresentativeFactory(default_presence=builtin("available"), user=UserFactory())
         RepresentativePresence.objects.create(
-            representative=rep, status=builtin("away"), source="manual", since=timezone.now()
+            representative=rep, status=builtin("away"), source="manual", since=T0
         )
     client.force_login(superuser)
     with django_assert_max_num_queries(15):
@@ -391,7 +393,7 @@ def test_custom_status_is_editable_in_the_admin(client, superuser):
 
 
 def test_api_token_admin_never_shows_the_hash(client, superuser):
-    now = timezone.now()
+    now = T0
     token = ApiToken.objects.create(
         user=superuser, prefix="pp_xyz", key_hash="a1b2" * 16, created_at=now
     )

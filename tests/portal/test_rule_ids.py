@@ -8,16 +8,16 @@ import re
 
 import pytest
 from django.conf import settings
-from django.utils import timezone
 
 from portal.exceptions import ApplicationError
 from presence import engine, services
 from presence.models import PresenceStatus
 from presence.services.config.people import check_default_presence
+from tests.clock import T0
 from tests.factories import PresenceStatusFactory, builtin
 from tests.rule_ids import RULE_ID_IN_TEXT
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now")]  # the tests' clock
 TEMPLATE_COMMENT = re.compile(r"\{#.*?#\}|\{% comment %\}.*?\{% endcomment %\}", re.S)
 
 
@@ -41,7 +41,7 @@ def refusal(call) -> str:
 def test_refusals_people_read_name_no_rule_id(admin_user):
     """Review finding 18: the built-in, Inactive and default-presence refusals (pages and API
     `detail` sentences) explain themselves without "(rule B2)", "(rule P6)", "(rule D2)"."""
-    now = timezone.now()
+    now = T0
     inactive = builtin("inactive")
     details = [
         refusal(lambda: engine.check_pickable(services.status_ref(inactive))),

@@ -1,18 +1,11 @@
-"""Shared helpers for presence tests: a clock and short-hands over the services."""
+"""Shared helpers for presence tests: short-hands over the presence rows and H1 (the clock is
+tests/clock.py)."""
 
-import datetime as dt
 import time
 
 from presence.models import PresenceInterval, RepresentativePresence
 
-# The tests' clock. In the future on purpose: factories stamp rows (a conversation's creation)
-# with the real clock, and a service never acts before a row's own time (the clock clamp), so the
-# real clock must stay before the tests' whatever day the suite runs.
-T0 = dt.datetime(2036, 11, 24, 9, 0, tzinfo=dt.UTC)
-
-
-def at(seconds: float) -> dt.datetime:
-    return T0 + dt.timedelta(seconds=seconds)
+HTMX = {"HTTP_HX_REQUEST": "true"}  # the header htmx sends: a page answers its partial
 
 
 def presence_of(rep) -> RepresentativePresence:
@@ -47,12 +40,14 @@ def assert_h1(rep) -> list[PresenceInterval]:
     return intervals
 
 
-def wait_for(predicate, *, seconds: float, what: str):
-    """Poll `predicate` (a real server or browser acts meanwhile) until it is truthy."""
+def wait_for(predicate, *, seconds: float, what: str, step: float = 0.1, detail=None):
+    """Poll `predicate` (a real server, worker or browser acts meanwhile) until it is truthy;
+    `detail()`, when given, adds what to read on a time-out (a process's log)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {seconds} s waiting for {what}")
+        time.sleep(step)  # real processes: waiting for them is the point of these tests
+    more = f":\n{detail()}" if detail else ""
+    raise AssertionError(f"timed out after {seconds} s waiting for {what}{more}")

@@ -5,7 +5,6 @@ the rep at once (P4)."""
 import pytest
 from django.forms import CheckboxInput
 from django.urls import reverse
-from django.utils import timezone
 
 from presence import services
 from presence.models import (
@@ -18,6 +17,7 @@ from presence.models import (
     Team,
 )
 from presence.services import api_token_create
+from tests.clock import T0
 from tests.factories import (
     CapacityProfileFactory,
     ConversationFactory,
@@ -27,7 +27,7 @@ from tests.factories import (
     WorkstreamFactory,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now")]  # the tests' clock
 
 
 @pytest.fixture
@@ -116,7 +116,7 @@ def test_a4_deleting_in_the_admin_is_audited_one_entry_per_row(client, staff):
 
 
 def test_a4_revoking_tokens_in_the_admin_goes_through_the_audited_service(client, staff):
-    token, _ = api_token_create(user=staff, name="desk", now=timezone.now())
+    token, _ = api_token_create(user=staff, name="desk", now=T0)
     response = client.post(
         reverse("admin:presence_apitoken_changelist"),
         {"action": "revoke_tokens", "_selected_action": [token.pk]},
@@ -149,9 +149,11 @@ def test_k2_a_profiles_reset_cannot_be_changed_in_the_admin(client, staff):
 def busy_rep():
     """Signed in, 2 units, one conversation of 1 unit: Busy from capacity (P1 partial)."""
     rep = RepresentativeFactory(name="Pat", capacity_units=2)
-    now = timezone.now()
+    now = T0
     services.client_connect(representative=rep, client_id="pat-desk-1", now=now)
-    conversation = ConversationFactory(workstream=WorkstreamFactory(units_per_conversation=1))
+    conversation = ConversationFactory(
+        workstream=WorkstreamFactory(units_per_conversation=1), now=now
+    )
     services.conversation_assign(conversation=conversation, representative=rep, now=now)
     assert RepresentativePresence.objects.get(pk=rep.pk).status.base_status == "busy"
     return rep

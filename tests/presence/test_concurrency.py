@@ -71,7 +71,7 @@ def _one_event(rnd: random.Random, reps, workstreams, statuses) -> None:
     elif action == "reset":
         s.presence_reset(representative=rep, now=now)
     elif action in ("assign", "offer"):
-        conv = ConversationFactory(workstream=rnd.choice(workstreams))
+        conv = ConversationFactory(workstream=rnd.choice(workstreams), now=now)
         if action == "assign":
             s.conversation_assign(
                 conversation=conv, representative=rep, force=rnd.random() < 0.3, now=now

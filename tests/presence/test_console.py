@@ -6,7 +6,6 @@ import pytest
 from django.contrib.messages import get_messages
 from django.test import Client as HttpClient
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import escape
 
 from presence import services
@@ -21,6 +20,7 @@ from presence.models import (
     RepresentativePresence,
 )
 from presence.selectors import representative_presence_detail
+from tests.clock import T0
 from tests.factories import (
     CapacityProfileFactory,
     PresenceStatusFactory,
@@ -30,6 +30,8 @@ from tests.factories import (
     WorkstreamFactory,
     builtin,
 )
+
+pytestmark = pytest.mark.usefixtures("now")  # the tests' clock, frozen (tests/conftest.py)
 
 CONSOLE = reverse("presence:console")
 SET = reverse("presence:console_set_presence")
@@ -53,7 +55,7 @@ def rep_client(client, rep_user):
 
 @pytest.fixture
 def connected(rep):
-    services.client_connect(representative=rep, client_id="tab-one-0001", now=timezone.now())
+    services.client_connect(representative=rep, client_id="tab-one-0001", now=T0)
     return rep
 
 
@@ -66,7 +68,7 @@ def messages_of(response) -> list[str]:
 
 
 def pending_offer(rep, *, workstream=None):
-    now = timezone.now()
+    now = T0
     workstream = workstream or WorkstreamFactory(name="Chat support")
     conversation = services.conversation_create(workstream=workstream, now=now)
     return services.offer_create(conversation=conversation, representative=rep, now=now)
@@ -85,7 +87,7 @@ def test_p10_console_shows_presence_capacity_conversations_and_offers(
     RepresentativeProfileFactory(representative=rep, profile=profile)
     chat = WorkstreamFactory(name="Chat support", capacity_profile=profile)
     offer = pending_offer(rep, workstream=chat)
-    services.offer_accept(offer=offer, now=timezone.now())
+    services.offer_accept(offer=offer, now=T0)
     email = WorkstreamFactory(name="Email desk", channel="email")
     second = pending_offer(rep, workstream=email)
 
@@ -98,7 +100,7 @@ def test_p10_console_shows_presence_capacity_conversations_and_offers(
     assert 'class="status-badge status-busy"' in body
     assert "Base status: <strong>Busy</strong>" in body
     # P10: the headline says why, as the selector words it.
-    detail = representative_presence_detail(representative=rep, now=timezone.now())
+    detail = representative_presence_detail(representative=rep, now=T0)
     assert detail["headline"].startswith("Busy since")
     assert escape(detail["headline"]) in body
     # Capacity: units and each profile, full ones marked.
@@ -226,7 +228,7 @@ def test_p3_set_presence_writes_history_and_no_audit_for_the_rep_themself(
 def test_a4_the_same_change_by_someone_else_is_audited(connected, supervisor_user):
     """The console always acts as the rep; the service audits only another actor (contrast)."""
     services.presence_set_manual(
-        representative=connected, status=builtin("away"), actor=supervisor_user, now=timezone.now()
+        representative=connected, status=builtin("away"), actor=supervisor_user, now=T0
     )
 
     assert AuditLogEntry.objects.filter(action="presence.set", actor=supervisor_user).count() == 1
@@ -291,11 +293,9 @@ def test_p5_reset_sets_the_capacity_presence_not_the_default(rep_client, connect
     connected.default_presence = builtin("available")
     connected.save()
     services.conversation_assign(
-        conversation=services.conversation_create(
-            workstream=WorkstreamFactory(), now=timezone.now()
-        ),
+        conversation=services.conversation_create(workstream=WorkstreamFactory(), now=T0),
         representative=connected,
-        now=timezone.now(),
+        now=T0,
     )
     rep_client.post(SET, {"status": builtin("dnd").pk})
 
@@ -335,7 +335,7 @@ def test_v4_reject_own_offer_with_htmx_puts_the_conversation_back(rep_client, co
 
 def test_v4_rep_cannot_accept_or_reject_another_reps_offer(rep_client, connected):
     other = RepresentativeFactory(name="Other rep", user=UserFactory(groups=["Representatives"]))
-    services.client_connect(representative=other, client_id="other-tab-01", now=timezone.now())
+    services.client_connect(representative=other, client_id="other-tab-01", now=T0)
     offer = pending_offer(other)
 
     for name in ("presence:console_offer_accept", "presence:console_offer_reject"):
@@ -347,7 +347,7 @@ def test_v4_rep_cannot_accept_or_reject_another_reps_offer(rep_client, connected
 
 def test_v4_an_offer_that_is_no_longer_pending_gives_a_message(rep_client, connected):
     offer = pending_offer(connected)
-    services.offer_reject(offer=offer, now=timezone.now())
+    services.offer_reject(offer=offer, now=T0)
 
     response = rep_client.post(
         reverse("presence:console_offer_accept", args=[offer.pk]), follow=True
@@ -385,7 +385,7 @@ def test_s2_a_second_tab_does_not_change_presence_and_sees_the_first_tabs_change
 
 def test_s2_a_client_id_of_another_rep_is_refused(rep_client, rep):
     other = RepresentativeFactory(name="Other rep")
-    services.client_connect(representative=other, client_id="other-tab-01", now=timezone.now())
+    services.client_connect(representative=other, client_id="other-tab-01", now=T0)
 
     response = rep_client.post(CONNECT, {"client_id": "other-tab-01"})
 

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from presence import services
-from tests.browser import OUT, PASSWORD, wait_until
+from tests.browser import OUT, sign_in, wait_until
 from tests.factories import RepresentativeFactory, UserFactory, WorkstreamFactory
 
 pytestmark = [
@@ -47,11 +47,7 @@ def phone_console(browser, live_server):
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     context.add_init_script(COUNT_TONES)
     page = context.new_page()
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", "ada")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    sign_in(page, live_server, "ada")
     page.goto(f"{live_server.url}/console/")
     page.wait_for_selector("#console-connection[data-state=connected]", timeout=10_000)
     return context, page

@@ -15,10 +15,11 @@ from presence.demo.keepalive import BEAT_SECONDS, demo_clients_beat, demo_floor_
 from presence.models import RepresentativePresence
 from presence.selectors import representatives_visible_to
 from presence.services.jobs import presence_tick
+from tests.clock import T0
 
 pytestmark = pytest.mark.django_db
 
-SEEDED_AT = dt.datetime(2036, 3, 10, 14, 30, tzinfo=dt.UTC)  # a weekday afternoon
+SEEDED_AT = T0.replace(hour=14, minute=30)  # the tests' day (a Monday), in the afternoon
 FIVE_MINUTES = 300
 
 

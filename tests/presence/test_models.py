@@ -9,7 +9,6 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from presence.models import (
     BaseStatus,
@@ -26,6 +25,7 @@ from presence.models import (
     Workstream,
     WrapUpPolicy,
 )
+from tests.clock import T0
 from tests.factories import (
     CapacityProfileFactory,
     ConversationFactory,
@@ -35,9 +35,9 @@ from tests.factories import (
     builtin,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now")]  # the tests' clock
 
-NOW = timezone.now().replace(microsecond=0)
+NOW = T0
 
 
 def interval(rep, *, start, end=None):

@@ -6,7 +6,6 @@ import datetime as dt
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 from django.conf import settings
@@ -16,6 +15,7 @@ from django.utils import timezone
 from presence import services as s
 from presence.models import RepresentativePresence
 from tests.factories import ConversationFactory, RepresentativeFactory, WorkstreamFactory
+from tests.presence.helpers import wait_for
 
 pytestmark = [
     pytest.mark.postgres,
@@ -81,14 +81,12 @@ def worker_and_beat(tmp_path):
 
 
 def _wait_for(predicate, logs, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.5)  # real processes: polling them is the point of this test
-    pytest.fail(
-        "the worker did not apply the rule in time:\n"
-        + "\n".join(log.read_text()[-3000:] for log in logs)
+    wait_for(
+        predicate,
+        seconds=timeout,
+        what="the worker to apply the rule",
+        step=0.5,
+        detail=lambda: "\n".join(log.read_text()[-3000:] for log in logs),
     )
 
 
@@ -98,8 +96,8 @@ def test_s4_p6_beat_and_worker_run_the_periodic_jobs(worker_and_beat):
     s.client_connect(representative=silent, client_id="silent", now=now - dt.timedelta(seconds=90))
     offered = RepresentativeFactory()
     s.client_connect(representative=offered, client_id="offered", now=now)
-    conv = ConversationFactory(
-        workstream=WorkstreamFactory(missed_makes_inactive=True, offer_timeout_seconds=1)
+    conv = ConversationFactory(  # the real clock: a real worker and beat read it too
+        workstream=WorkstreamFactory(missed_makes_inactive=True, offer_timeout_seconds=1), now=now
     )
     s.offer_create(conversation=conv, representative=offered, now=now - dt.timedelta(seconds=5))
 

@@ -7,6 +7,7 @@ import pytest
 from portal.exceptions import Conflict, ValidationFailed
 from presence import services as s
 from presence.models import AuditLogEntry, Conversation, ConversationParticipant, Offer
+from tests.clock import T0, at
 from tests.factories import (
     CapacityProfileFactory,
     ConversationFactory,
@@ -16,7 +17,7 @@ from tests.factories import (
     WorkstreamFactory,
     builtin,
 )
-from tests.presence.helpers import T0, assert_h1, at, presence_of, status_name
+from tests.presence.helpers import assert_h1, presence_of, status_name
 
 pytestmark = pytest.mark.django_db
 

@@ -5,6 +5,7 @@ import pytest
 from portal.exceptions import Conflict, ValidationFailed
 from presence import services as s
 from presence.models import AuditLogEntry, BaseStatus, Client, PresenceInterval, PresenceSource
+from tests.clock import at
 from tests.factories import (
     ConversationFactory,
     PresenceStatusFactory,
@@ -13,7 +14,7 @@ from tests.factories import (
     WorkstreamFactory,
     builtin,
 )
-from tests.presence.helpers import assert_h1, at, presence_of, status_name
+from tests.presence.helpers import assert_h1, presence_of, status_name
 
 pytestmark = pytest.mark.django_db
 

@@ -5,14 +5,14 @@ import re
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from presence import services
 from presence.collation import natural_key
 from presence.models import PresenceStatus, Representative, Team, status_label
+from tests.clock import T0
 from tests.factories import PresenceStatusFactory, RepresentativeFactory, TeamFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now")]  # the tests' clock
 
 B2_ORDER = ["available", "busy", "dnd", "away", "offline", "inactive"]
 
@@ -48,7 +48,7 @@ def test_supervisor_dropdown_and_rep_console_name_a_status_by_one_rule(
     team = TeamFactory(name="Floor")
     team.supervisors.add(supervisor_user)
     rep = RepresentativeFactory(name="Ada", user=rep_user, teams=[team])
-    services.client_connect(representative=rep, now=timezone.now())
+    services.client_connect(representative=rep, now=T0)
     client.force_login(supervisor_user)
     page = client.get(reverse("reports:agent_detail", args=[rep.pk])).content.decode()
     supervisor_options = options(page, "status")
@@ -85,7 +85,7 @@ def test_names_sort_naturally_in_the_database():
 
 def test_agents_report_grid_pages_representatives_in_natural_order(client, admin_user):
     """Review finding 16: the paginated grid sorts in SQL, naturally."""
-    now = timezone.now()
+    now = T0
     for i in (10, 2, 1, 30, 3):
         services.client_connect(representative=RepresentativeFactory(name=f"rep {i}"), now=now)
     client.force_login(admin_user)

@@ -10,9 +10,10 @@ also checks that the scripts of each page ran (htmx loaded) and that htmx left n
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.browser import PASSWORD
-from tests.reliability.test_permission_matrix import DOORS, expected_for, url_for
+from tests.reliability.doors import DOORS, expected_for, url_for
 from tests.reliability.world import ROLES, build_world
 
 pytestmark = [
@@ -42,7 +43,7 @@ def html_pages(world) -> list[str]:
 def test_every_page_works_under_the_content_security_policy(browser, live_server):
     """Review finding 5: no page of the portal breaks the CSP (no inline script or handler, no
     eval, no foreign source); a violation anywhere fails the test through the `browser` fixture."""
-    world = build_world()
+    world = build_world(now=timezone.now())  # a real browser: the real clock
     urls = html_pages(world)
     assert len(urls) > 40, urls  # the configuration, reports, API docs and admin are all there
     context = browser.new_context(viewport={"width": 1280, "height": 900})

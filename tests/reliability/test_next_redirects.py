@@ -13,12 +13,12 @@ import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from portal.redirects import is_local_path
 from presence import services
 from presence.models import AuditLogEntry
-from tests.reliability.world import World, build_world
+from tests.clock import T0
+from tests.reliability.world import World
 
 UNSAFE = [
     "abc",
@@ -41,7 +41,7 @@ class Action:
 
 def _set_lunch(world: World) -> None:
     services.presence_set_by_supervisor(
-        representative=world.rep, status=world.status, actor=None, now=timezone.now()
+        representative=world.rep, status=world.status, actor=None, now=T0
     )
 
 
@@ -96,11 +96,6 @@ ACTIONS = {
         default=lambda w: reverse("presence:config_users"),
     ),
 }
-
-
-@pytest.fixture
-def world(db):
-    return build_world()
 
 
 def _admin(world: World) -> Client:

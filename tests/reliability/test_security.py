@@ -11,11 +11,13 @@ from pathlib import Path
 import pytest
 from django.core.cache import caches
 from django.test import Client, override_settings
-from django.utils import timezone
 
 from presence.models import ApiToken
 from presence.services import api_token_create, api_token_revoke
+from tests.clock import T0
 from tests.factories import RepresentativeFactory, UserFactory
+
+pytestmark = pytest.mark.usefixtures("now")  # the tests' clock, frozen (tests/conftest.py)
 
 ROOT = Path(__file__).resolve().parents[2]
 THROTTLE_ON = {
@@ -49,10 +51,10 @@ def api(token: str | None) -> Client:
 
 @pytest.mark.django_db
 def test_a1_revoked_token_stops_working_at_once(admin_user):
-    token, plaintext = api_token_create(user=admin_user, now=timezone.now())
+    token, plaintext = api_token_create(user=admin_user, now=T0)
     client = api(plaintext)
     assert client.get("/api/v1/teams").status_code == 200
-    api_token_revoke(token=token, now=timezone.now(), actor=admin_user)
+    api_token_revoke(token=token, now=T0, actor=admin_user)
     answer = client.get("/api/v1/teams")
     assert answer.status_code == 401
     assert answer.json()["error"] == "unauthorized"
@@ -60,7 +62,7 @@ def test_a1_revoked_token_stops_working_at_once(admin_user):
 
 @pytest.mark.django_db
 def test_a1_token_of_a_deactivated_user_stops_working(admin_user):
-    _, plaintext = api_token_create(user=admin_user, now=timezone.now())
+    _, plaintext = api_token_create(user=admin_user, now=T0)
     admin_user.is_active = False
     admin_user.save()
     assert api(plaintext).get("/api/v1/teams").status_code == 401
@@ -68,7 +70,7 @@ def test_a1_token_of_a_deactivated_user_stops_working(admin_user):
 
 @pytest.mark.django_db
 def test_a1_only_the_hash_of_a_token_is_stored(admin_user):
-    token, plaintext = api_token_create(user=admin_user, now=timezone.now())
+    token, plaintext = api_token_create(user=admin_user, now=T0)
     stored = ApiToken.objects.filter(pk=token.pk).values().get()
     assert plaintext not in {str(v) for v in stored.values()}
 
@@ -103,7 +105,7 @@ def test_bad_tokens_are_throttled_per_address(throttling, admin_user):
 def test_valid_token_passes_while_its_address_is_over_the_bad_token_limit(throttling, admin_user):
     """Review finding 2: bad tokens from an address (behind a proxy: everyone's) must not lock out
     the valid tokens sent from it; only the bad ones are refused."""
-    _, good = api_token_create(user=admin_user, now=timezone.now())
+    _, good = api_token_create(user=admin_user, now=T0)
     for _ in range(8):
         api("guess-" + "a" * 20).get("/api/v1/teams")
     assert api("guess-" + "a" * 20).get("/api/v1/teams").status_code == 429
@@ -114,7 +116,7 @@ def test_valid_token_passes_while_its_address_is_over_the_bad_token_limit(thrott
 
 @pytest.mark.django_db
 def test_good_tokens_are_never_counted(throttling, admin_user):
-    _, good = api_token_create(user=admin_user, now=timezone.now())
+    _, good = api_token_create(user=admin_user, now=T0)
     for _ in range(20):
         assert api(good).get("/api/v1/teams").status_code == 200
 
@@ -261,7 +263,7 @@ def test_throttling_fails_open_when_its_cache_is_down(admin_user):
         "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
         "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
     }
-    _, good = api_token_create(user=admin_user, now=timezone.now())
+    _, good = api_token_create(user=admin_user, now=T0)
     with override_settings(CACHES={"default": dead, "throttle": dead}):
         assert api(good).get("/api/v1/teams").status_code == 200
         assert api("bad-token-" + "z" * 20).get("/api/v1/teams").status_code == 401
@@ -312,7 +314,7 @@ def test_production_redirects_plain_http_to_https(production):
 
 @pytest.mark.django_db
 def test_production_headers_on_pages_and_api(production, admin_user):
-    _, token = api_token_create(user=admin_user, now=timezone.now())
+    _, token = api_token_create(user=admin_user, now=T0)
     for client, path in (
         (Client(), "/login/"),
         (Client(HTTP_AUTHORIZATION=f"Bearer {token}"), "/api/v1/teams"),
@@ -369,7 +371,7 @@ def test_production_check_deploy_is_clean():
 def test_production_sends_a_strict_content_security_policy(production, admin_user):
     """Review finding 5: pages and the API carry a Content-Security-Policy: everything from the
     portal itself, no inline script, no eval, no plugins, no framing, no foreign form targets."""
-    _, token = api_token_create(user=admin_user, now=timezone.now())
+    _, token = api_token_create(user=admin_user, now=T0)
     for client, path in (
         (Client(), "/login/"),
         (Client(HTTP_AUTHORIZATION=f"Bearer {token}"), "/api/v1/teams"),

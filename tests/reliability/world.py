@@ -8,9 +8,9 @@ wrap-up and a pending offer. Every role has an API token.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 from django.contrib.auth.models import User
-from django.utils import timezone
 
 from presence import services
 from presence.models import (
@@ -22,6 +22,7 @@ from presence.models import (
     Team,
     Workstream,
 )
+from tests.clock import T0
 from tests.factories import (
     CapacityProfileFactory,
     PresenceStatusFactory,
@@ -54,8 +55,8 @@ class World:
     client_id: str
 
 
-def build_world() -> World:
-    now = timezone.now()
+def build_world(*, now: dt.datetime = T0) -> World:
+    """The world, its rows written at `now`: the tests' clock unless a real browser reads it."""
     team_a, team_b = TeamFactory(name="Team A"), TeamFactory(name="Team B")
     users = {
         "anon": None,

@@ -11,14 +11,13 @@ from presence.models import BaseStatus, ConversationState, Representative
 from presence.selectors import representatives_visible_to
 from reports.realtime import selectors
 from reports.realtime.filters import AgentFilter, OngoingFilter
+from tests.clock import T0
 from tests.factories import TeamFactory, WorkstreamFactory, builtin
 from tests.reports.realtime_helpers import build_floor, many_reps, raw_counts
 
 pytestmark = pytest.mark.django_db
 
-# In the future on purpose, like tests/presence/helpers.T0: factories stamp rows with the real
-# clock, which must stay before the tests' whatever day the suite runs.
-NOW = dt.datetime(2036, 11, 24, 15, 0, tzinfo=dt.UTC)
+NOW = T0.replace(hour=15)  # the tests' clock (tests/clock.py), that afternoon
 KPI_FIELDS = (
     "total",
     "signed_in",

@@ -6,11 +6,11 @@ import re
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from presence import services
 from presence.models import AuditLogEntry, PresenceStatus, Representative
 from presence.services import config as config_services
+from tests.clock import T0
 from tests.factories import PresenceStatusFactory, RepresentativeFactory, builtin
 from tests.reports.history_helpers import write_history
 
@@ -40,13 +40,11 @@ def test_status_list_offers_delete_only_for_statuses_nobody_uses(client, admin_u
     as_default = PresenceStatusFactory(name="As default")
     RepresentativeFactory(default_presence=as_default)
     in_history = PresenceStatusFactory(name="In history")
-    write_history(
-        RepresentativeFactory(), timezone.now() - dt.timedelta(hours=2), [(in_history, 600)]
-    )
+    write_history(RepresentativeFactory(), T0 - dt.timedelta(hours=2), [(in_history, 600)])
     held = PresenceStatusFactory(name="Held", base_status="busy", user_can_set=True)
     rep = RepresentativeFactory()
-    services.client_connect(representative=rep, now=timezone.now())
-    services.presence_set_manual(representative=rep, status=held, now=timezone.now())
+    services.client_connect(representative=rep, now=T0)
+    services.presence_set_manual(representative=rep, status=held, now=T0)
 
     client.force_login(admin_user)
     html = client.get(reverse("presence:config_statuses")).content.decode()
@@ -77,7 +75,7 @@ def test_audit_log_says_actions_and_object_types_in_words(client, admin_user):
     `presencestatus`); it shows what a person would say, here and in the filter."""
     status = PresenceStatusFactory(name="Training", base_status="away")
     config_services.presence_status_update(
-        status=status, actor=admin_user, now=timezone.now(), presence_text="In training"
+        status=status, actor=admin_user, now=T0, presence_text="In training"
     )
     client.force_login(admin_user)
     html = client.get(reverse("presence:config_audit")).content.decode()
@@ -98,13 +96,13 @@ def test_audit_log_shows_one_bulk_change_as_one_action_listing_its_reps(client, 
         representative_ids=[rep.pk for rep in reps],
         status=training,
         actor=admin_user,
-        now=timezone.now(),
+        now=T0,
     )
     plan = config_services.default_presence_plan_for(
         representatives=Representative.objects.filter(pk__in=[r.pk for r in reps[:3]]),
         status=builtin("away"),
     )
-    config_services.default_presence_plan_apply(plan=plan, actor=admin_user, now=timezone.now())
+    config_services.default_presence_plan_apply(plan=plan, actor=admin_user, now=T0)
     assert AuditLogEntry.objects.count() == 43
 
     client.force_login(admin_user)
@@ -126,6 +124,6 @@ def test_a_single_change_is_not_a_batch(admin_user):
     status = PresenceStatusFactory(name="Training", base_status="away")
     rep = RepresentativeFactory()
     config_services.representative_default_presence_bulk(
-        representative_ids=[rep.pk], status=status, actor=admin_user, now=timezone.now()
+        representative_ids=[rep.pk], status=status, actor=admin_user, now=T0
     )
     assert AuditLogEntry.objects.get().batch is None

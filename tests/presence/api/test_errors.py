@@ -12,15 +12,10 @@ from django.test import Client as HttpClient
 from portal.middleware import DatabaseUnavailableMiddleware
 from presence.api import api
 from tests.factories import RepresentativeFactory
-from tests.presence.test_api import Api, error, token_for
+from tests.presence.api.client import error
 
 pytestmark = pytest.mark.django_db
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-
-
-@pytest.fixture
-def admin(admin_user):
-    return Api(token_for(admin_user))
 
 
 def _operations() -> dict[str, set[str]]:
