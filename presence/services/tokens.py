@@ -4,11 +4,12 @@ itself is shown once, when it is created."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import secrets
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import connection, transaction
 
 from presence.models import ApiToken
 
@@ -70,21 +71,103 @@ def api_token_revoke(
     return token
 
 
+@functools.cache
+def _authenticate_sql(vendor: str) -> str:
+    """The token, its user and the user's permissions (own and groups'), in one statement: one
+    row per permission (a single row with NULLs when the user has none, is inactive or is a
+    superuser). The permission subquery finds the user through the same hash, so PostgreSQL runs
+    it once (hashed), not once per permission row."""
+    from django.contrib.auth.models import Group, Permission
+    from django.contrib.contenttypes.models import ContentType
+
+    user_model = ApiToken._meta.get_field("user").related_model
+    q = connection.ops.quote_name
+    tables = {
+        "token": ApiToken._meta.db_table,
+        "user": user_model._meta.db_table,
+        "perm": Permission._meta.db_table,
+        "ct": ContentType._meta.db_table,
+        "user_perm": user_model.user_permissions.through._meta.db_table,
+        "group_perm": Group.permissions.through._meta.db_table,
+        "user_group": user_model.groups.through._meta.db_table,
+    }
+    t = {name: q(table) for name, table in tables.items()}
+    token_cols = ", ".join(f"t.{q(f.column)}" for f in ApiToken._meta.concrete_fields)
+    user_cols = ", ".join(f"u.{q(f.column)}" for f in user_model._meta.concrete_fields)
+    return (
+        f"SELECT {token_cols}, {user_cols}, perms.app_label, perms.codename"
+        f" FROM {t['token']} t JOIN {t['user']} u ON u.id = t.user_id"
+        " LEFT JOIN ("
+        f"SELECT ct.app_label, p.codename FROM {t['perm']} p"
+        f" JOIN {t['ct']} ct ON ct.id = p.content_type_id WHERE p.id IN ("
+        f"SELECT up.permission_id FROM {t['user_perm']} up"
+        f" JOIN {t['token']} t1 ON t1.user_id = up.user_id WHERE t1.key_hash = %s"
+        f" UNION SELECT gp.permission_id FROM {t['group_perm']} gp"
+        f" JOIN {t['user_group']} ug ON ug.group_id = gp.group_id"
+        f" JOIN {t['token']} t2 ON t2.user_id = ug.user_id WHERE t2.key_hash = %s)"
+        ") perms ON u.is_active AND NOT u.is_superuser"
+        " WHERE t.key_hash = %s AND t.revoked_at IS NULL"
+    )
+
+
 def api_token_authenticate(*, plaintext: str, now: dt.datetime) -> ApiToken | None:
     """The live token of an active user with this plaintext, else None (the API answers 401).
+
+    One statement reads the token, its user and the user's permissions (kept where Django's
+    ModelBackend keeps them, `_perm_cache`, so every has_perm() of the request is answered
+    without a query): nothing is cached between requests, so a revoked token, a deactivated
+    user or a removed permission counts from the next request on (A1). Plain SQL: this runs on
+    every API event, and building the ORM queries cost more than running them.
 
     Records last_used_at at most once a minute, so busy clients do not write on every request.
     """
     if not plaintext or len(plaintext) > 200:
         return None
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(key_hash=token_hash(plaintext), revoked_at__isnull=True)
-        .first()
-    )
-    if token is None or not token.user.is_active:
+    digest = token_hash(plaintext)
+    with connection.cursor() as cursor:
+        cursor.execute(_authenticate_sql(connection.vendor), [digest, digest, digest])
+        rows = cursor.fetchall()
+    if not rows:
         return None
+    token_fields = [f.attname for f in ApiToken._meta.concrete_fields]
+    user_model = ApiToken._meta.get_field("user").related_model
+    user_fields = [f.attname for f in user_model._meta.concrete_fields]
+    split = len(token_fields)
+    first = rows[0]
+    db = connection.alias
+    token = ApiToken.from_db(db, token_fields, connection_values(first[:split], ApiToken))
+    user = user_model.from_db(
+        db, user_fields, connection_values(first[split : split + len(user_fields)], user_model)
+    )
+    if not user.is_active:
+        return None
+    if not user.is_superuser:  # a superuser has every permission without a lookup
+        user._perm_cache = {f"{row[-2]}.{row[-1]}" for row in rows if row[-1] is not None}
+    token.user = user
     if token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
     return token
+
+
+@functools.cache
+def _converters(model, vendor: str) -> list[tuple]:
+    """Per concrete field of `model`: its column and the converters the ORM would apply to it on
+    this backend (on SQLite booleans and datetimes come back as integers and strings)."""
+    out = []
+    for field in model._meta.concrete_fields:
+        col = field.get_col(model._meta.db_table)
+        out.append(
+            (col, [*connection.ops.get_db_converters(col), *field.get_db_converters(connection)])
+        )
+    return out
+
+
+def connection_values(values, model) -> list:
+    """Column values of `model` read by plain SQL, converted as the ORM converts them."""
+    out = []
+    for (col, converters), value in zip(_converters(model, connection.vendor), values, strict=True):
+        for converter in converters:
+            value = converter(value, col, connection)
+        out.append(value)
+    return out
