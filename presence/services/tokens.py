@@ -11,6 +11,7 @@ import secrets
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 
+from portal.permissions import load_permissions
 from presence.models import ApiToken
 
 from .audit import audit_log
@@ -71,41 +72,49 @@ def api_token_revoke(
     return token
 
 
+# How each database joins strings of a group (one row, all permissions); others read the
+# permissions in a second query (portal.permissions.load_permissions).
+_STRING_AGG = {"postgresql": "string_agg", "sqlite": "group_concat"}
+_SEPARATOR = "\x1f"  # ASCII unit separator: in no app label nor codename
+
+
 @functools.cache
 def _authenticate_sql(vendor: str) -> str:
-    """The token, its user and the user's permissions (own and groups'), in one statement: one
-    row per permission (a single row with NULLs when the user has none, is inactive or is a
-    superuser). The permission subquery finds the user through the same hash, so PostgreSQL runs
-    it once (hashed), not once per permission row."""
+    """The token, its user and (PostgreSQL, SQLite) the user's permissions, own and groups', as
+    one string "app_label.codename" joined by _SEPARATOR, in one row."""
     from django.contrib.auth.models import Group, Permission
     from django.contrib.contenttypes.models import ContentType
 
     user_model = ApiToken._meta.get_field("user").related_model
     q = connection.ops.quote_name
-    tables = {
-        "token": ApiToken._meta.db_table,
-        "user": user_model._meta.db_table,
-        "perm": Permission._meta.db_table,
-        "ct": ContentType._meta.db_table,
-        "user_perm": user_model.user_permissions.through._meta.db_table,
-        "group_perm": Group.permissions.through._meta.db_table,
-        "user_group": user_model.groups.through._meta.db_table,
+    t = {
+        name: q(model._meta.db_table)
+        for name, model in {
+            "token": ApiToken,
+            "user": user_model,
+            "perm": Permission,
+            "ct": ContentType,
+            "user_perm": user_model.user_permissions.through,
+            "group_perm": Group.permissions.through,
+            "user_group": user_model.groups.through,
+        }.items()
     }
-    t = {name: q(table) for name, table in tables.items()}
     token_cols = ", ".join(f"t.{q(f.column)}" for f in ApiToken._meta.concrete_fields)
     user_cols = ", ".join(f"u.{q(f.column)}" for f in user_model._meta.concrete_fields)
+    perms = "NULL"
+    if vendor in _STRING_AGG:
+        perms = (
+            f"(SELECT {_STRING_AGG[vendor]}(ct.app_label || '.' || p.codename, %s)"
+            f" FROM {t['perm']} p JOIN {t['ct']} ct ON ct.id = p.content_type_id"
+            f" WHERE p.id IN (SELECT up.permission_id FROM {t['user_perm']} up"
+            " WHERE up.user_id = t.user_id"
+            f" UNION SELECT gp.permission_id FROM {t['group_perm']} gp"
+            f" JOIN {t['user_group']} ug ON ug.group_id = gp.group_id"
+            " WHERE ug.user_id = t.user_id))"
+        )
     return (
-        f"SELECT {token_cols}, {user_cols}, perms.app_label, perms.codename"
+        f"SELECT {token_cols}, {user_cols}, {perms}"
         f" FROM {t['token']} t JOIN {t['user']} u ON u.id = t.user_id"
-        " LEFT JOIN ("
-        f"SELECT ct.app_label, p.codename FROM {t['perm']} p"
-        f" JOIN {t['ct']} ct ON ct.id = p.content_type_id WHERE p.id IN ("
-        f"SELECT up.permission_id FROM {t['user_perm']} up"
-        f" JOIN {t['token']} t1 ON t1.user_id = up.user_id WHERE t1.key_hash = %s"
-        f" UNION SELECT gp.permission_id FROM {t['group_perm']} gp"
-        f" JOIN {t['user_group']} ug ON ug.group_id = gp.group_id"
-        f" JOIN {t['token']} t2 ON t2.user_id = ug.user_id WHERE t2.key_hash = %s)"
-        ") perms ON u.is_active AND NOT u.is_superuser"
         " WHERE t.key_hash = %s AND t.revoked_at IS NULL"
     )
 
@@ -124,30 +133,38 @@ def api_token_authenticate(*, plaintext: str, now: dt.datetime) -> ApiToken | No
     if not plaintext or len(plaintext) > 200:
         return None
     digest = token_hash(plaintext)
+    vendor = connection.vendor
+    params = [_SEPARATOR, digest] if vendor in _STRING_AGG else [digest]
     with connection.cursor() as cursor:
-        cursor.execute(_authenticate_sql(connection.vendor), [digest, digest, digest])
-        rows = cursor.fetchall()
-    if not rows:
+        cursor.execute(_authenticate_sql(vendor), params)
+        row = cursor.fetchone()
+    if row is None:
         return None
-    token_fields = [f.attname for f in ApiToken._meta.concrete_fields]
     user_model = ApiToken._meta.get_field("user").related_model
-    user_fields = [f.attname for f in user_model._meta.concrete_fields]
-    split = len(token_fields)
-    first = rows[0]
+    split = len(ApiToken._meta.concrete_fields)
     db = connection.alias
-    token = ApiToken.from_db(db, token_fields, connection_values(first[:split], ApiToken))
+    token = ApiToken.from_db(db, _attnames(ApiToken), connection_values(row[:split], ApiToken))
     user = user_model.from_db(
-        db, user_fields, connection_values(first[split : split + len(user_fields)], user_model)
+        db, _attnames(user_model), connection_values(row[split:-1], user_model)
     )
     if not user.is_active:
         return None
-    if not user.is_superuser:  # a superuser has every permission without a lookup
-        user._perm_cache = {f"{row[-2]}.{row[-1]}" for row in rows if row[-1] is not None}
+    if user.is_superuser:
+        pass  # every permission, without a lookup (User.has_perm)
+    elif vendor in _STRING_AGG:
+        user._perm_cache = set(row[-1].split(_SEPARATOR)) if row[-1] else set()
+    else:
+        load_permissions(user)
     token.user = user
     if token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
     return token
+
+
+@functools.cache
+def _attnames(model) -> list[str]:
+    return [f.attname for f in model._meta.concrete_fields]
 
 
 @functools.cache
