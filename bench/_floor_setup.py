@@ -168,7 +168,17 @@ def start_redis() -> tuple[subprocess.Popen | None, str]:
     return proc, f"redis://127.0.0.1:{port}/0"
 
 
-def start_stack(env: dict[str, str], *, workers: int, port: int) -> dict:
+def start_stack(
+    env: dict[str, str],
+    *,
+    workers: int,
+    port: int,
+    services: tuple[str, ...] = ("web", "worker", "beat"),
+    name: str = "floor",
+    app: str = "portal.asgi:application",
+) -> dict:
+    """The `services` (uvicorn serving `app`, the Celery worker and beat), logs in
+    var/bench/<name>-*.log; returns once uvicorn answers /healthz."""
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     python = sys.executable
     # Production serves the pages' static files from the manifest that a deploy collects.
@@ -180,7 +190,7 @@ def start_stack(env: dict[str, str], *, workers: int, port: int) -> dict:
     )
     commands = {
         "web": [
-            python, "-m", "uvicorn", "portal.asgi:application", "--host", "127.0.0.1",
+            python, "-m", "uvicorn", app, "--host", "127.0.0.1",
             "--port", str(port), "--workers", str(workers), "--lifespan", "off",
             "--no-access-log", "--log-level", "warning", "--timeout-keep-alive", "5",
         ],
@@ -189,18 +199,19 @@ def start_stack(env: dict[str, str], *, workers: int, port: int) -> dict:
         "beat": [python, "-m", "celery", "-A", "portal", "beat", "-l", "warning",
                  "-s", str(LOG_DIR / "floor-beat-schedule")],
     }  # fmt: skip
+    commands = {service: commands[service] for service in services}
     procs = {}
-    for name, cmd in commands.items():
-        log = open(LOG_DIR / f"floor-{name}.log", "w")  # noqa: SIM115 - closed with the process
-        procs[name] = subprocess.Popen(
+    for service, cmd in commands.items():
+        log = open(LOG_DIR / f"{name}-{service}.log", "w")  # noqa: SIM115 - closed with the process
+        procs[service] = subprocess.Popen(
             cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        for name, proc in procs.items():
+        for service, proc in procs.items():
             if proc.poll() is not None:
                 stop_processes(procs)
-                sys.exit(f"{name} exited at start; see var/bench/floor-{name}.log")
+                sys.exit(f"{service} exited at start; see var/bench/{name}-{service}.log")
         with (
             contextlib.suppress(OSError),
             urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer,
@@ -209,4 +220,4 @@ def start_stack(env: dict[str, str], *, workers: int, port: int) -> dict:
                 return procs
         time.sleep(0.5)
     stop_processes(procs)
-    sys.exit("uvicorn did not answer /healthz within 60 s; see var/bench/floor-web.log")
+    sys.exit(f"uvicorn did not answer /healthz within 60 s; see var/bench/{name}-web.log")

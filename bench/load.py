@@ -51,7 +51,17 @@ def free_port(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) != 0
 
 
-def start_stack(env: dict[str, str], *, workers: int, threads: int, port: int) -> dict:
+def start_stack(
+    env: dict[str, str],
+    *,
+    workers: int,
+    threads: int,
+    port: int,
+    services: tuple[str, ...] = ("web", "worker", "beat"),
+    name: str = "load",
+) -> dict:
+    """The `services` (gunicorn, the Celery worker and beat), logs in var/bench/<name>-*.log;
+    returns once gunicorn answers /healthz."""
     log_dir = ROOT / "var" / "bench"
     log_dir.mkdir(parents=True, exist_ok=True)
     python = sys.executable
@@ -66,18 +76,19 @@ def start_stack(env: dict[str, str], *, workers: int, threads: int, port: int) -
         "beat": [python, "-m", "celery", "-A", "portal", "beat", "-l", "warning",
                  "-s", str(log_dir / "load-beat-schedule")],
     }  # fmt: skip
+    commands = {service: commands[service] for service in services}
     procs = {}
-    for name, cmd in commands.items():
-        log = open(log_dir / f"load-{name}.log", "w")  # noqa: SIM115 - closed with the process
-        procs[name] = subprocess.Popen(
+    for service, cmd in commands.items():
+        log = open(log_dir / f"{name}-{service}.log", "w")  # noqa: SIM115 - closed with the process
+        procs[service] = subprocess.Popen(
             cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        for name, proc in procs.items():
+        for service, proc in procs.items():
             if proc.poll() is not None:
                 stop_stack(procs)
-                sys.exit(f"{name} exited at start; see var/bench/load-{name}.log")
+                sys.exit(f"{service} exited at start; see var/bench/{name}-{service}.log")
         with (
             contextlib.suppress(OSError),
             urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer,
@@ -86,7 +97,7 @@ def start_stack(env: dict[str, str], *, workers: int, threads: int, port: int) -
                 return procs
         time.sleep(0.5)
     stop_stack(procs)
-    sys.exit("gunicorn did not answer /healthz within 60 s; see var/bench/load-web.log")
+    sys.exit(f"gunicorn did not answer /healthz within 60 s; see var/bench/{name}-web.log")
 
 
 def stop_stack(procs: dict) -> None:

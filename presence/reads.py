@@ -158,6 +158,19 @@ def status_ref(status: PresenceStatus) -> engine.StatusRef:
     )
 
 
+_REF_FIELDS = tuple(field.name for field in dataclasses.fields(engine.StatusRef))
+
+
+def status_refs() -> dict[int, engine.StatusRef]:
+    """Every status as the engine sees it, by id: plain values, no model objects (this runs in
+    every event's transition). Read on every call, never cached: an edit counts from the next
+    event."""
+    return {
+        row[0]: engine.StatusRef(*row)
+        for row in PresenceStatus.objects.values_list(*_REF_FIELDS).order_by()
+    }
+
+
 def builtins_of(refs: Iterable[engine.StatusRef]) -> engine.Builtins:
     by_key = {ref.builtin_key: ref for ref in refs if ref.builtin_key}
     return engine.Builtins(

@@ -29,7 +29,7 @@ from presence.reads import (
     Outcome,
     builtins_of,
     capacity_snapshots,
-    status_ref,
+    status_refs,
 )
 
 from .audit import audit_bulk_create, audit_entry
@@ -107,7 +107,7 @@ def transition(
     if not rows:
         return {}
     locked = [row["pk"] for row in rows]
-    refs = {status.pk: status_ref(status) for status in PresenceStatus.objects.all()}
+    refs = status_refs()
     builtins = builtins_of(refs.values())
     snapshots = capacity_snapshots(
         representatives=Representative.objects.filter(pk__in=locked), now=now
