@@ -103,7 +103,9 @@ class Floor:
         self.grid_shows.update(rows)
         for rep_id, since in rows.items():
             pending = self.presence_pending.get(rep_id)
-            if pending is not None and pending[0] == since:
+            # A newer "status since" counts too: a change the bench did not make (a conversation
+            # that ended, an offer that expired) came in the same window, and the grid shows it.
+            if pending is not None and since >= pending[0]:
                 del self.presence_pending[rep_id]
                 self.recorder.grid.append(at - pending[1])
 
@@ -112,7 +114,8 @@ class Tab:
     """One browser tab: the session cookie, one connection for its fetches, one for its stream."""
 
     PAGE = ""
-    REGION = ""
+    REGION = ""  # the element the fetch swaps (HX-Target)
+    TRIGGER = ""  # the element that asks (HX-Trigger); the region itself unless said
     KIND = ""
 
     def __init__(self, floor: Floor, session_key: str) -> None:
@@ -134,7 +137,7 @@ class Tab:
         if htmx:
             headers |= {
                 "HX-Request": "true",
-                "HX-Trigger": self.REGION,
+                "HX-Trigger": self.TRIGGER or self.REGION,
                 "HX-Target": self.REGION,
                 "HX-Current-URL": self.floor.origin + self.PAGE,
             }
@@ -241,6 +244,7 @@ class Tab:
 class ConsoleTab(Tab):
     PAGE = "/console/"
     REGION = "console-status"
+    TRIGGER = "console-live"  # presence/console.html: the queue hangs on an element never swapped
     KIND = "console"
 
     def __init__(self, floor: Floor, session_key: str, rep_id: int) -> None:

@@ -15,6 +15,7 @@ tasks (never one per connection).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import datetime as dt
 import logging
@@ -27,6 +28,10 @@ from collections.abc import Iterable
 from django.conf import settings
 
 log = logging.getLogger(__name__)
+# How long a stream's `hello` waits for the process's Redis subscription to be confirmed (the
+# first stream of a fresh process, or one opened while Redis reconnects). A stream greeted before
+# the confirmation is told to fetch once more when it comes (resync): nothing is lost silently.
+SUBSCRIBE_WAIT_SECONDS = 2.0
 
 
 class Listener:
@@ -37,6 +42,7 @@ class Listener:
         self.ping = False
         self.gone = False  # the stream must end (its client was timed out meanwhile)
         self.resync = False  # a message may have been lost: the page fetches once anyway
+        self.greeted = False  # its `hello` went out (from then on, a lost message needs a resync)
 
     def offer(self, message: dict) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -103,6 +109,7 @@ class Hub:
         self.everything: set[ReportListener] = set()  # viewers of every team
         self.queue: set[ReportListener] = set()
         self.tasks: set[asyncio.Task] = set()
+        self.subscribed = asyncio.Event()  # messages reach this process (Redis confirmed it)
         self._lock = threading.Lock()
 
     # --- Listeners ---------------------------------------------------------------------------
@@ -191,11 +198,30 @@ class Hub:
             if self.loop is loop and self.tasks:
                 return
             self.loop = loop  # a new loop (tests run several): start afresh in it
+            self.subscribed = asyncio.Event()
+            if not settings.REDIS_URL:
+                self.subscribed.set()  # in-process dispatch needs no subscription
             # In a context of their own: not the context of the request that happened to start
             # them (its per-request thread must not serve the process's tasks).
             self.tasks = {loop.create_task(self._tick(), context=contextvars.Context())}
             if settings.REDIS_URL:
                 self.tasks.add(loop.create_task(self._subscribe(), context=contextvars.Context()))
+
+    async def until_subscribed(self) -> None:
+        """Wait (a little) until messages published from now on reach this process."""
+        if self.subscribed.is_set():
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.subscribed.wait(), SUBSCRIBE_WAIT_SECONDS)
+
+    def _confirmed(self) -> None:
+        """Redis confirmed the subscription (the first time, or again after a reconnect, ours or
+        redis-py's own): streams that were greeted before may have missed messages meanwhile."""
+        self.subscribed.set()
+        for listener in self.listeners():
+            if listener.greeted:
+                listener.resync = True
+                listener.wake.set()
 
     async def shutdown(self) -> None:
         """Stop this process's tasks (tests; a server process simply ends)."""
@@ -236,8 +262,10 @@ class Hub:
                 console.wake.set()
 
     async def _subscribe(self) -> None:
-        """One Redis subscription for the whole process; reconnects with backoff and jitter, and
-        then tells every stream to fetch once (messages sent meanwhile were lost)."""
+        """One Redis subscription for the whole process; reconnects with backoff and jitter. Each
+        confirmation of the subscription (Redis answers `subscribe`) opens the streams' gate
+        (`until_subscribed`) and tells every stream already greeted to fetch once (messages sent
+        before it, or while the connection was down, were lost)."""
         import redis.asyncio as aioredis
 
         from .bus import channel, decode
@@ -246,13 +274,13 @@ class Hub:
         while True:
             client = aioredis.Redis.from_url(settings.REDIS_URL)
             try:
-                pubsub = client.pubsub(ignore_subscribe_messages=True)
+                pubsub = client.pubsub()
                 await pubsub.subscribe(channel())
-                if delay > 0.5:
-                    self.wake_all(resync=True)
-                delay = 0.5
                 async for item in pubsub.listen():
-                    if item.get("type") == "message":
+                    if item.get("type") == "subscribe":
+                        delay = 0.5
+                        self._confirmed()
+                    elif item.get("type") == "message":
                         try:
                             self.dispatch(decode(item["data"]))
                         except (ValueError, KeyError, TypeError):
@@ -262,6 +290,7 @@ class Hub:
             except Exception as exc:
                 log.warning("live: Redis subscription lost (%s); retrying", exc)
             finally:
+                self.subscribed.clear()
                 await client.aclose()
             await asyncio.sleep(delay * random.uniform(0.5, 1.5))
             delay = min(delay * 2, 30)

@@ -131,6 +131,8 @@ async def listen(
     hub.register(listener)
     try:
         await _release_request_thread()
+        await hub.until_subscribed()  # registered first: what comes meanwhile is kept for it
+        listener.greeted = True
         yield f"retry: {RETRY_MS}\n".encode() + event("hello", hello)
         async for chunk in _changes(listener):
             yield chunk

@@ -29,6 +29,9 @@
   var retryTimer = null;
   var fallbackTimers = [];
   var ended = false;
+  // Whether the client's connection is the HTTP one (the fallback's connect answered) rather
+  // than the stream's: only then does the tab say goodbye with a beacon when it closes.
+  var overHttp = false;
 
   function newId() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -90,8 +93,10 @@
     return post(root.dataset.connectUrl)
       .then(function (response) {
         if (signedOutOfPortal(response)) return;
-        if (response.ok) show("connected", polling(), "polling");
-        else show("lost", "Not connected: retrying");
+        if (response.ok) {
+          overHttp = true;
+          show("connected", polling(), "polling");
+        } else show("lost", "Not connected: retrying");
         refresh();
       })
       .catch(function () { show("lost", "Connection lost: retrying"); });
@@ -132,6 +137,7 @@
     stream = source;
     source.addEventListener("hello", function () {
       retryDelay = 1000;
+      overHttp = false; // the stream's connect took the client over
       stopFallback();
       show("connected", "Connected · live", "stream");
       refresh(); // catch up on what happened while the stream was down
@@ -173,15 +179,17 @@
     });
   }, 1000);
 
-  // S4: the tab closes (or navigates away): say goodbye. With the stream open, its close is the
-  // goodbye (the server ends that connection only, so a refresh that is already connecting
-  // again keeps the rep, S3); a beacon could land after the refresh's connect and end it.
-  // Without the stream, sendBeacon says it (it outlives the page; CSRF token in the body).
+  // S4: the tab closes (or navigates away): say goodbye. With the stream's connection, its close
+  // is the goodbye (the server ends that connection only, so a refresh that is already
+  // connecting again keeps the rep, S3); a beacon could land after the refresh's connect and end
+  // it. Only a client connected over HTTP (the fallback) says it with sendBeacon (it outlives the
+  // page; CSRF token in the body). Not "is the stream open now": the browser may close the stream
+  // (its error event) before pagehide when the page reloads, and the beacon then ended the
+  // refreshed page's client.
   window.addEventListener("pagehide", function () {
-    var live = indicator && indicator.dataset.live === "stream";
     sessionStorage.setItem(KEY, clientId);
     end();
-    if (!live) navigator.sendBeacon(root.dataset.goodbyeUrl, body());
+    if (overHttp) navigator.sendBeacon(root.dataset.goodbyeUrl, body());
   });
 
   // Back-forward cache: the page comes back alive after its goodbye; connect again.

@@ -52,10 +52,38 @@
     box.dataset.live = streaming ? "stream" : "polling";
   }
 
+  // The live region's fetches on their way (its own and the filters', which target it). A
+  // refresh asked meanwhile is made once they are back: htmx would drop it (hx-sync="this:drop"),
+  // and the fetch on its way may have been rendered before the change (the lost push, issue 13).
+  let inFlight = 0;
+  let again = false;
+
+  function concernsRegion(detail) {
+    const live = region();
+    return Boolean(live) && (detail.elt === live || detail.target === live);
+  }
+
+  document.addEventListener("htmx:beforeSend", function (event) {
+    if (concernsRegion(event.detail)) inFlight += 1;
+  });
+  // After every answer, error or abort (htmx sends afterRequest for each of them).
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (!concernsRegion(event.detail)) return;
+    inFlight = Math.max(0, inFlight - 1);
+    if (inFlight === 0 && again) {
+      again = false;
+      window.setTimeout(refresh, 0); // once htmx has let go of this request (its sync lock)
+    }
+  });
+
   function refresh() {
     const live = region();
     if (!live || !window.htmx) return;
     if (paused || document.hidden) return; // Resume, or the stream's hello when shown, catch up
+    if (inFlight) {
+      again = true;
+      return;
+    }
     htmx.trigger(live, "reports-refresh");
   }
 

@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 
 from _floor_http import parse_event  # noqa: E402
 from _floor_stats import Measured, decide, limits_for, percentile, search  # noqa: E402
-from _floor_tabs import grid_rows, millis  # noqa: E402
+from _floor_tabs import Floor, Recorder, grid_rows, millis  # noqa: E402
 
 PUSH = limits_for("push", refresh_seconds=5, console_poll_seconds=3, report_poll_seconds=5)
 
@@ -103,3 +103,21 @@ def test_grid_rows_read_each_reps_status_since_in_milliseconds():
         '</time></td></tr><tr data-rep-id="8" id="rep-row-8"><td data-label="Status since">—</td></tr>'
     )
     assert grid_rows(html) == {7: millis("2026-12-01T10:00:00.123Z")}
+
+
+def test_a_presence_change_counts_as_shown_when_the_grid_shows_it_or_a_newer_one():
+    """The grid may show a later change of the same rep (a conversation ended in the same
+    window): the bench's change reached it. An older "status since" does not count."""
+    recorder = Recorder()
+    floor = Floor(
+        host="h", port=1, mode="push", settings={"SESSION_COOKIE_NAME": "s"}, recorder=recorder
+    )
+    floor.expect_presence(7, "2026-12-01T10:00:00.000Z")
+    floor.expect_presence(8, "2026-12-01T10:00:00.000Z")
+    floor.saw_grid({7: millis("2026-12-01T09:59:59.000Z")}, at=0.0)
+    assert recorder.grid == []  # older: not yet shown
+    floor.saw_grid(
+        {7: millis("2026-12-01T10:00:02.000Z"), 8: millis("2026-12-01T10:00:00Z")}, at=0.0
+    )
+    assert len(recorder.grid) == 2
+    assert floor.presence_pending == {}

@@ -255,3 +255,74 @@ def test_console_stream_refuses_bad_input_and_wsgi(client):
 def test_window_delay_aligns_on_the_clock():
     assert hub_module.window_delay(seconds=5, now=100.0) == 5
     assert hub_module.window_delay(seconds=5, now=103.5) == pytest.approx(1.5)
+
+
+# --- The Redis subscription of a process (the lost push of issue 13) -------------------------
+
+
+@pytest.fixture
+def slow_subscription(settings, monkeypatch):
+    """This process's hub on the real Redis, whose subscription is confirmed only after 0.5 s
+    (a fresh server process under load): what a stream opened meanwhile is told."""
+    import os
+
+    from redis.asyncio.client import PubSub
+
+    settings.REDIS_URL = os.environ["REDIS_URL"]
+    subscribe = PubSub.subscribe
+
+    async def late_subscribe(self, *args, **kwargs):
+        await asyncio.sleep(0.5)
+        return await subscribe(self, *args, **kwargs)
+
+    monkeypatch.setattr(PubSub, "subscribe", late_subscribe)
+
+
+def _offer_for(rep):
+    def offer():
+        now = timezone.now()
+        conversation = services.conversation_create(workstream=WorkstreamFactory(), now=now)
+        services.offer_create(conversation=conversation, representative=rep, force=True, now=now)
+
+    return sync_to_async(offer)()
+
+
+@pytest.mark.redis
+def test_a_stream_is_greeted_once_its_process_hears_the_channel(slow_subscription):
+    """A console greeted before its process's subscription was confirmed missed the offers made
+    right after its `hello` (the page had caught up on `hello` and heard nothing more)."""
+    user = UserFactory(groups=["Representatives"])
+    rep = RepresentativeFactory(user=user)
+
+    async def scenario():
+        client = AsyncClient()
+        await client.aforce_login(user)
+        events = Stream(await client.get("/console/stream/?client_id=tab-fresh-proc"))
+        assert (await events.next_event())[0] == "hello"
+        await _offer_for(rep)
+        name, data = await events.next_event(seconds=1)
+        assert (name, "offer" in data["kinds"]) == ("changed", True)
+        await events.close()
+
+    run(scenario)
+
+
+@pytest.mark.redis
+def test_a_stream_greeted_before_the_subscription_is_told_to_resync(slow_subscription, monkeypatch):
+    """When the subscription comes later than a `hello` may wait (or comes back after Redis was
+    lost), a message may have been missed: every greeted stream is told to fetch once."""
+    monkeypatch.setattr(hub_module, "SUBSCRIBE_WAIT_SECONDS", 0.05)
+    user = UserFactory(groups=["Representatives"])
+    rep = RepresentativeFactory(user=user)
+
+    async def scenario():
+        client = AsyncClient()
+        await client.aforce_login(user)
+        events = Stream(await client.get("/console/stream/?client_id=tab-fresh-proc"))
+        assert (await events.next_event())[0] == "hello"
+        await _offer_for(rep)  # published before the subscription: lost by Redis
+        name, data = await events.next_event(seconds=2)
+        assert (name, data["resync"]) == ("changed", True)
+        await events.close()
+
+    run(scenario)
