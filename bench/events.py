@@ -3,9 +3,9 @@
 Issue 13, item 6: a mixed API event must cost at most 5 times `/healthz`. The server under test is
 the production ASGI server as bench/floor.py starts it (uvicorn, 2 workers, production settings)
 on PostgreSQL and Redis, nothing else (no Celery: no event queues a task). Its database
-connections come from psycopg's pool (bench/_pooled_asgi.py: under uvicorn a persistent
-connection is never reused, so without a pool every request opens one, which costs more than
-`/healthz` itself); `--no-pool` serves the production settings as they are (`CONN_MAX_AGE=0`, a
+connections come from psycopg's pool, as in production (portal/asgi.py: under uvicorn a
+persistent connection is never reused, so without a pool every request opens one, which costs
+more than `/healthz` itself); `--no-pool` turns the pool off (`DATABASE_POOL_MAX_SIZE=0`, a
 connection per request), `--server gunicorn` the WSGI stack of bench/load.py (gthread,
 persistent connections), on which issue 13 measured 9-10x.
 
@@ -135,7 +135,7 @@ def main() -> None:
     parser.add_argument(
         "--no-pool",
         action="store_true",
-        help="the production settings as they are: a new PostgreSQL connection per request",
+        help="no connection pool (DATABASE_POOL_MAX_SIZE=0): a new PostgreSQL connection per request",
     )
     args = parser.parse_args()
     redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/13"
@@ -154,15 +154,15 @@ def main() -> None:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "portal.settings.production",
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "bench"), os.environ.get("PYTHONPATH", "")]),
         "SECRET_KEY": "bench-events-only-" + "x" * 40,
         "SECURE_SSL_REDIRECT": "false",  # plain http on loopback
         "REDIS_URL": redis_url,
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
-        # As bench/floor.py: Django asks for no persistent connections under ASGI (a pool instead:
-        # bench/_pooled_asgi.py).
+        # As bench/floor.py: Django asks for no persistent connections under ASGI; the web server
+        # pools instead (portal/asgi.py), unless --no-pool.
         "CONN_MAX_AGE": "0",
+        "DATABASE_POOL_MAX_SIZE": "0" if args.no_pool else "8",
         # Only the simulator moves presence during a run (no Celery runs anyway).
         "PRESENCE_HEARTBEAT_TIMEOUT_SECONDS": "3600",
         "PRESENCE_DISCONNECT_GRACE_SECONDS": "86400",
@@ -190,7 +190,7 @@ def main() -> None:
             env, workers=args.workers, threads=4, port=port, services=("web",), name="events"
         )
     else:
-        app = "portal.asgi:application" if args.no_pool else "_pooled_asgi:application"
+        app = "portal.asgi:application"
         procs = start_stack(
             env, workers=args.workers, port=port, services=("web",), name="events", app=app
         )
