@@ -1,35 +1,17 @@
-"""The ASGI application: what uvicorn serves in production and in `make run`.
-
-Under uvicorn every request runs its ORM work in a thread of its own, so a persistent
-connection (`CONN_MAX_AGE`) would never be reused: on PostgreSQL the web server takes its
-connections from psycopg's pool instead (Django's `OPTIONS["pool"]`), `DATABASE_POOL_MAX_SIZE`
-per process (0 turns it off: a connection per request). Only the web server pools: Celery's
-prefork workers must not share a pool made before their fork, so the settings stay as they are.
-"""
+"""The ASGI application: what uvicorn serves in production and in `make run`. On PostgreSQL it
+takes its connections from psycopg's pool (portal/db.py)."""
 
 import os
 
 import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.local")
-
-
-def use_connection_pool(database: dict, *, max_size: int) -> None:
-    """Give a PostgreSQL database psycopg's pool (before its first connection is made)."""
-    if max_size <= 0 or database["ENGINE"] != "django.db.backends.postgresql":
-        return
-    database["CONN_MAX_AGE"] = 0  # the pool keeps the connections, not the threads
-    database.setdefault("OPTIONS", {})["pool"] = {
-        "min_size": 1,
-        "max_size": max_size,
-        "timeout": 10,  # then OperationalError: the pages' 503, the API's 503
-    }
-
-
 django.setup(set_prefix=False)
 
 from django.conf import settings  # noqa: E402
 from django.core.asgi import get_asgi_application  # noqa: E402
+
+from portal.db import use_connection_pool  # noqa: E402
 
 use_connection_pool(settings.DATABASES["default"], max_size=settings.DATABASE_POOL_MAX_SIZE)
 application = get_asgi_application()

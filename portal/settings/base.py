@@ -85,7 +85,7 @@ else:
     # using ASGI, persistent connections should be disabled".
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
-# Connections of psycopg's pool per web server process on PostgreSQL (portal/asgi.py); 0: none.
+# Connections of psycopg's pool per web server process on PostgreSQL (portal/db.py); 0: none.
 DATABASE_POOL_MAX_SIZE = env.int("DATABASE_POOL_MAX_SIZE", default=10)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -1,10 +1,12 @@
-"""The ASGI web server pools its PostgreSQL connections (portal/asgi.py): under uvicorn each
+"""The ASGI web server pools its PostgreSQL connections (portal/db.py, from portal/asgi.py): under uvicorn each
 request's ORM work runs in a thread of its own, so persistent connections would leak one per
-thread (issue 13)."""
+thread (issue 13). That Django accepts these options and serves through the pool is proven by
+every test that starts `uvicorn portal.asgi:application` on PostgreSQL (tests/asgi.py, e.g.
+tests/portal/test_live_servers.py)."""
 
 import pytest
 
-from portal.asgi import use_connection_pool
+from portal.db import use_connection_pool
 
 POSTGRES = {"ENGINE": "django.db.backends.postgresql", "CONN_MAX_AGE": 60, "OPTIONS": {}}
 
@@ -28,24 +30,3 @@ def test_no_pool_for_sqlite_or_when_turned_off(engine, max_size):
     use_connection_pool(database, max_size=max_size)
     assert database["CONN_MAX_AGE"] == 60
     assert "pool" not in database["OPTIONS"]
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db
-def test_the_pool_opens_on_this_postgres():
-    """Django accepts the options use_connection_pool writes (it refuses a pool with persistent
-    connections) and serves a query through the pool."""
-    from django.db import connections
-    from django.db.utils import ConnectionHandler
-
-    database = dict(connections["default"].settings_dict)
-    use_connection_pool(database, max_size=2)
-    handler = ConnectionHandler({"default": database})
-    try:
-        with handler["default"].cursor() as cursor:
-            cursor.execute("SELECT 1")
-            assert cursor.fetchone() == (1,)
-        assert handler["default"].pool is not None
-    finally:
-        handler["default"].close_pool()
-        handler.close_all()
