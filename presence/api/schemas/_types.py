@@ -10,6 +10,25 @@ from pydantic import AfterValidator, BeforeValidator, ConfigDict
 
 from presence.models import BaseStatus, Channel, ResetFrequency, WrapUpPolicy
 
+__all__ = [
+    "Actor",
+    "BaseStatusName",
+    "ChannelName",
+    "CLIENT_ID_PATTERN",
+    "EARLIEST",
+    "Error",
+    "ExternalId",
+    "Id",
+    "In",
+    "Int",
+    "LATEST",
+    "LONE_SURROGATE",
+    "ResetName",
+    "Text",
+    "Time",
+    "WrapUpPolicyName",
+]
+
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 # The times the API takes: well inside what Python and PostgreSQL can compute and store, so
 # that a window (start = end - 24 h) or a conversion never overflows.

@@ -16,6 +16,28 @@ from ._types import (
     WrapUpPolicyName,
 )
 
+__all__ = [
+    "CapacityProfileIn",
+    "CapacityProfileOut",
+    "CapacityProfilePatch",
+    "DefaultPresenceBulkIn",
+    "DefaultPresenceBulkOut",
+    "DefaultPresenceChange",
+    "PresenceStatusIn",
+    "PresenceStatusOut",
+    "PresenceStatusPatch",
+    "RepresentativeIn",
+    "RepresentativeOut",
+    "RepresentativePatch",
+    "RepresentativeProfileIn",
+    "RepresentativeProfileOut",
+    "TeamIn",
+    "TeamOut",
+    "WorkstreamIn",
+    "WorkstreamOut",
+    "WorkstreamPatch",
+]
+
 
 class PresenceStatusIn(In):
     name: Text

@@ -7,6 +7,17 @@ from ninja import Schema
 
 from ._types import ExternalId, Id, In
 
+__all__ = [
+    "AssignIn",
+    "ConversationIn",
+    "ConversationOut",
+    "OfferIn",
+    "OfferOut",
+    "ParticipantOut",
+    "RepresentativeRefIn",
+    "ReviveIn",
+]
+
 
 class ConversationIn(In):
     workstream_id: Id

@@ -6,6 +6,19 @@ from ninja import Field, Schema
 
 from ._types import CLIENT_ID_PATTERN, Actor, Id, In
 
+__all__ = [
+    "ActorIn",
+    "CapacityOut",
+    "ClientIn",
+    "ClientOut",
+    "HeartbeatOut",
+    "IntervalOut",
+    "PresenceOut",
+    "PresenceSetIn",
+    "ProfileUsageOut",
+    "StatusRefOut",
+]
+
 
 class StatusRefOut(Schema):
     id: int
