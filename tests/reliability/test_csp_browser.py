@@ -7,19 +7,15 @@ added later. The `browser` fixture fails the test on any violation (tests/browse
 also checks that the scripts of each page ran (htmx loaded) and that htmx left no <style> behind.
 """
 
-import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.browser import PASSWORD
+from tests.browser import BROWSER_TEST, PASSWORD
 from tests.reliability.doors import DOORS, expected_for, url_for
 from tests.reliability.world import ROLES, build_world
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = BROWSER_TEST
 
 ADMIN = ROLES.index("admin")
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from reports.rollups import rollups_refresh
-from tests.browser import OUT, PASSWORD
+from tests.browser import BROWSER_TEST, OUT, PASSWORD
 from tests.factories import (
     PresenceStatusFactory,
     RepresentativeFactory,
@@ -22,10 +22,7 @@ from tests.factories import (
 )
 from tests.reports.history_helpers import write_history
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = BROWSER_TEST
 
 
 @pytest.fixture
