@@ -180,10 +180,10 @@ def main(argv: list[str] | None = None) -> int:
         str, subprocess.Popen[bytes]
     ] = {}  # stopped with the rest; their end stops nothing
 
-    def start_extra(name: str, cmd: list[str]) -> None:
-        if stopping.is_set():
-            return
-        extras[name] = subprocess.Popen(
+    def spawn(name: str, cmd: list[str], *, into: dict[str, subprocess.Popen[bytes]]) -> None:
+        # Its own process group: the terminal's Ctrl-C reaches only this supervisor, which then
+        # stops every process (and its children) in order.
+        into[name] = subprocess.Popen(
             cmd,
             cwd=BASE_DIR,
             env=env,
@@ -192,7 +192,12 @@ def main(argv: list[str] | None = None) -> int:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        threading.Thread(target=pump, args=(name, extras[name]), daemon=True).start()
+        threading.Thread(target=pump, args=(name, into[name]), daemon=True).start()
+
+    def start_extra(name: str, cmd: list[str]) -> None:
+        if stopping.is_set():
+            return
+        spawn(name, cmd, into=extras)
 
     def start_simulator() -> None:
         start_extra("sim", simulate_command(args.port))
@@ -200,18 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     exit_code = 0
     try:
         for name, cmd in commands(args.port).items():
-            # Its own process group: the terminal's Ctrl-C reaches only this supervisor, which
-            # then stops every process (and its children) in order.
-            procs[name] = subprocess.Popen(
-                cmd,
-                cwd=BASE_DIR,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-            threading.Thread(target=pump, args=(name, procs[name]), daemon=True).start()
+            spawn(name, cmd, into=procs)
         # With the others, not after the web server answers: the seeded clients' last beat is
         # the seed's, and the heartbeat timeout (60 s) runs from there.
         start_extra("demo", keepalive_command())

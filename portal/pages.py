@@ -9,14 +9,14 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 
 from portal.exceptions import ApplicationError
 from portal.redirects import next_url
 
-__all__ = ["act", "next_url", "page_number", "partial_wanted", "render_page"]
+__all__ = ["act", "next_url", "page_number", "partial_wanted", "render_page", "submit"]
 
 
 def partial_wanted(request: HttpRequest) -> bool:
@@ -55,6 +55,24 @@ def act(request: HttpRequest, action: Callable[[], str]) -> bool:
         messages.error(request, error.detail)
         return False
     return True
+
+
+def submit(
+    request: HttpRequest, form, action: Callable[[], tuple[str, str]]
+) -> HttpResponse | None:
+    """A form page's POST: once the form is valid, run its service. `action` answers the success
+    message and where to go (a URL or URL name): a redirect. A refusal (ApplicationError) is put
+    on the field it names (`form.add_service_error`, presence.forms.ServiceForm): None, and the
+    view shows the form again."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        message, to = action()
+    except ApplicationError as error:
+        form.add_service_error(error)
+        return None
+    messages.success(request, message)
+    return redirect(to)
 
 
 def page_number(request: HttpRequest) -> int:

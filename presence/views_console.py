@@ -283,23 +283,23 @@ def client_connect(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"client_id": client_id, "status": outcome.status.presence_text})
 
 
-@_console_action(json=True)
-def client_heartbeat(request: HttpRequest) -> HttpResponse:
-    """S4: keeps the client alive; a 404 tells the page to connect again."""
-    services.client_heartbeat(
+def _client_event(request: HttpRequest, service) -> HttpResponse:
+    """A heartbeat or goodbye of one of the rep's own clients: 204, or the service's error."""
+    service(
         representative=_own_representative(request),
         client_id=_client_id(request),
         now=timezone.now(),
     )
     return HttpResponse(status=204)
+
+
+@_console_action(json=True)
+def client_heartbeat(request: HttpRequest) -> HttpResponse:
+    """S4: keeps the client alive; a 404 tells the page to connect again."""
+    return _client_event(request, services.client_heartbeat)
 
 
 @_console_action(json=True)
 def client_goodbye(request: HttpRequest) -> HttpResponse:
     """S4: the tab closes (navigator.sendBeacon); the last client gone disconnects the rep."""
-    services.client_goodbye(
-        representative=_own_representative(request),
-        client_id=_client_id(request),
-        now=timezone.now(),
-    )
-    return HttpResponse(status=204)
+    return _client_event(request, services.client_goodbye)

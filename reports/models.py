@@ -27,12 +27,28 @@ from presence.models import BaseStatus, PresenceStatus, Representative
 BUCKET_SECONDS = 900
 
 
-class StatusRollup(models.Model):
+class _Seconds(models.Model):
+    """Seconds a rep spent in a status during one period (a bucket, a day): `period` names the
+    subclass's field for it."""
+
+    period = ""
+
     representative = models.ForeignKey(Representative, on_delete=models.CASCADE, related_name="+")
-    bucket = models.BigIntegerField(help_text="Bucket start, Unix seconds (UTC), multiple of 900.")
     status = models.ForeignKey(PresenceStatus, on_delete=models.PROTECT, related_name="+")
     base_status = models.CharField(max_length=16, choices=BaseStatus.choices)
     seconds = models.PositiveIntegerField()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        at = getattr(self, self.period)
+        return f"{self.representative_id} @{at} {self.base_status} {self.seconds}s"
+
+
+class StatusRollup(_Seconds):
+    period = "bucket"
+    bucket = models.BigIntegerField(help_text="Bucket start, Unix seconds (UTC), multiple of 900.")
 
     class Meta:
         constraints = [
@@ -50,21 +66,15 @@ class StatusRollup(models.Model):
         ]
         indexes = [models.Index(fields=["bucket"], name="rollup_bucket_idx")]
 
-    def __str__(self) -> str:
-        return f"{self.representative_id} @{self.bucket} {self.base_status} {self.seconds}s"
 
-
-class DailyStatusRollup(models.Model):
+class DailyStatusRollup(_Seconds):
     """Seconds per representative, UTC day and status: the sum of that day's StatusRollup rows,
     written once the day is over (and again whenever its buckets are recomputed). A report's
     per-rep totals read whole UTC days here (about 7 rows per rep and day instead of ~130) and
     only the partial days at the window's edges from StatusRollup."""
 
-    representative = models.ForeignKey(Representative, on_delete=models.CASCADE, related_name="+")
+    period = "day"
     day = models.BigIntegerField(help_text="UTC midnight, Unix seconds.")
-    status = models.ForeignKey(PresenceStatus, on_delete=models.PROTECT, related_name="+")
-    base_status = models.CharField(max_length=16, choices=BaseStatus.choices)
-    seconds = models.PositiveIntegerField()
 
     class Meta:
         constraints = [
@@ -75,9 +85,6 @@ class DailyStatusRollup(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["day"], name="daily_rollup_day_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.representative_id} @{self.day} {self.base_status} {self.seconds}s"
 
 
 class RollupWatermark(models.Model):

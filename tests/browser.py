@@ -4,6 +4,8 @@ The `browser` fixture itself is in tests/conftest.py."""
 import time
 from pathlib import Path
 
+import pytest
+
 CHROMIUM = "/usr/bin/chromium"  # Debian's package; Playwright's own download is never used
 ARGS = [
     "--no-sandbox",
@@ -14,6 +16,11 @@ ARGS = [
 ]
 OUT = Path(__file__).resolve().parent.parent / "test-output"
 PASSWORD = "pw-for-tests-1"  # tests.factories.UserFactory's
+# A browser test's marks: Chromium against a live server, whose requests see only committed rows.
+BROWSER_TEST = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 # Every page of a browser test runs under the production Content-Security-Policy (test settings
 # send it); a violation fails the test. The page reports each one on its console: Chromium's own

@@ -5,86 +5,9 @@ modules: `values` (the vocabulary), `capacity` (P1: what capacity alone gives) a
 (decide(), each rule a visible branch named by its id; explain(), P10).
 """
 
-from .capacity import (
-    CapacityPresence,
-    CapacitySnapshot,
-    ProfileUsage,
-    capacity_level,
-    capacity_level_of,
-    capacity_presence,
-)
-from .rules import (
-    DISCONNECTED,
-    SIGNED_OUT,
-    check_pickable,
-    decide,
-    explain,
-    presence_change_refusal,
-)
-from .values import (
-    AVAILABLE,
-    AWAY,
-    BASE_STATUSES,
-    BUSY,
-    BUSY_DND,
-    CAPACITY,
-    DEFAULT,
-    DISCONNECT,
-    MANUAL,
-    MISSED,
-    OFFLINE,
-    PERSON_SOURCES,
-    REJECTED,
-    SIGN_OUT,
-    STICKY_BASES,
-    SUPERVISOR,
-    Builtins,
-    Change,
-    Decision,
-    Event,
-    Kind,
-    Level,
-    Presence,
-    StatusRef,
-    kind_of,
-)
+from . import capacity, rules, values
+from .capacity import *  # noqa: F403
+from .rules import *  # noqa: F403
+from .values import *  # noqa: F403
 
-__all__ = [
-    "AVAILABLE",
-    "AWAY",
-    "BASE_STATUSES",
-    "BUSY",
-    "BUSY_DND",
-    "Builtins",
-    "CAPACITY",
-    "CapacityPresence",
-    "CapacitySnapshot",
-    "Change",
-    "DEFAULT",
-    "DISCONNECT",
-    "DISCONNECTED",
-    "Decision",
-    "Event",
-    "Kind",
-    "Level",
-    "MANUAL",
-    "MISSED",
-    "OFFLINE",
-    "PERSON_SOURCES",
-    "Presence",
-    "ProfileUsage",
-    "REJECTED",
-    "SIGNED_OUT",
-    "SIGN_OUT",
-    "STICKY_BASES",
-    "SUPERVISOR",
-    "StatusRef",
-    "capacity_level",
-    "capacity_level_of",
-    "capacity_presence",
-    "check_pickable",
-    "decide",
-    "explain",
-    "kind_of",
-    "presence_change_refusal",
-]
+__all__ = [*values.__all__, *capacity.__all__, *rules.__all__]

@@ -6,6 +6,15 @@ from dataclasses import dataclass
 
 from .values import AVAILABLE, BUSY, BUSY_DND, Level
 
+__all__ = [
+    "CapacityPresence",
+    "CapacitySnapshot",
+    "ProfileUsage",
+    "capacity_level",
+    "capacity_level_of",
+    "capacity_presence",
+]
+
 
 @dataclass(frozen=True, slots=True)
 class ProfileUsage:

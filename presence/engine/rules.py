@@ -28,6 +28,15 @@ from .values import (
     kind_of,
 )
 
+__all__ = [
+    "DISCONNECTED",
+    "SIGNED_OUT",
+    "check_pickable",
+    "decide",
+    "explain",
+    "presence_change_refusal",
+]
+
 
 def check_pickable(status: StatusRef) -> None:
     """Who may pick a status by hand (C3, D2, B2). Raises ValidationFailed naming the status."""

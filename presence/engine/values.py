@@ -6,6 +6,34 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+__all__ = [
+    "AVAILABLE",
+    "AWAY",
+    "BASE_STATUSES",
+    "BUSY",
+    "BUSY_DND",
+    "Builtins",
+    "CAPACITY",
+    "Change",
+    "DEFAULT",
+    "DISCONNECT",
+    "Decision",
+    "Event",
+    "Kind",
+    "Level",
+    "MANUAL",
+    "MISSED",
+    "OFFLINE",
+    "PERSON_SOURCES",
+    "Presence",
+    "REJECTED",
+    "SIGN_OUT",
+    "STICKY_BASES",
+    "SUPERVISOR",
+    "StatusRef",
+    "kind_of",
+]
+
 AVAILABLE, BUSY, BUSY_DND, AWAY, OFFLINE = "available", "busy", "busy_dnd", "away", "offline"
 BASE_STATUSES = (AVAILABLE, BUSY, BUSY_DND, AWAY, OFFLINE)  # B1
 STICKY_BASES = (BUSY_DND, AWAY, OFFLINE)  # P3

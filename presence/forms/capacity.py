@@ -45,16 +45,21 @@ class CapacityProfileForm(ServiceForm):
         return dict(self.cleaned_data)
 
 
-class MemberLimitForm(ServiceForm):
-    """K2: a rep's own limit on a profile; blank means the profile's limit."""
-
-    limit = forms.IntegerField(
+def _own_limit() -> forms.IntegerField:
+    """K2: a rep's own limit on a profile, 0 to 100; blank means the profile's limit."""
+    return forms.IntegerField(
         label="Own limit",
         required=False,
         min_value=0,
         max_value=100,
         help_text="Blank: the profile's limit.",
     )
+
+
+class MemberLimitForm(ServiceForm):
+    """K2: a rep's own limit on a profile; blank means the profile's limit."""
+
+    limit = _own_limit()
 
 
 class MemberAddForm(ServiceForm):
@@ -66,13 +71,7 @@ class MemberAddForm(ServiceForm):
         empty_label="Choose a representative…",
         error_messages={"invalid_choice": "Pick a representative from the list."},
     )
-    limit = forms.IntegerField(
-        label="Own limit",
-        required=False,
-        min_value=0,
-        max_value=100,
-        help_text="Blank: the profile's limit.",
-    )
+    limit = _own_limit()
 
     def __init__(self, *args, profile: CapacityProfile, **kwargs):
         kwargs.setdefault("auto_id", "id_add_%s")

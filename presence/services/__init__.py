@@ -33,11 +33,9 @@ from .conversations import (
     conversation_revive,
     conversation_transfer,
     conversation_wait,
-    offer_accept,
-    offer_create,
-    offer_reject,
 )
 from .jobs import JOBS, presence_tick
+from .offers import offer_accept, offer_create, offer_reject
 from .presence import (
     client_connect,
     client_goodbye,

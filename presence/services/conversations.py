@@ -1,4 +1,5 @@
-"""Conversation events (V1-V4, K3-K6, P6, P8, P9): move the conversation, then recalculate (P4).
+"""Conversation events (V1-V3, K3-K6, P8, P9): move the conversation, then recalculate (P4).
+Offers (V4, P6) are offers.py, with the moves and checks defined here.
 
 Each service locks the conversation first, then the reps' presence rows (transitions.transition).
 """
@@ -161,6 +162,13 @@ def _check_may_receive(
         )
 
 
+def _cancel_pending_offers(conversation: Conversation, now: dt.datetime) -> None:
+    """The conversation was assigned or closed another way: its pending offer is void."""
+    Offer.objects.filter(conversation=conversation, state=OfferState.PENDING).update(
+        state=OfferState.CANCELLED, decided_at=now
+    )
+
+
 def conversation_create(
     *, workstream: Workstream, external_id: str | None = None, now: dt.datetime
 ) -> Conversation:
@@ -179,84 +187,6 @@ def conversation_create(
     return conversation
 
 
-def offer_create(
-    *,
-    conversation: Conversation,
-    representative: Representative,
-    force: bool = False,
-    now: dt.datetime,
-) -> Offer:
-    """V4: a pending offer with the workstream's timeout."""
-    with transaction.atomic():
-        conversation, now = _locked(conversation, now)
-        if conversation.state != S.OPEN:
-            raise Conflict(
-                f"Only open conversations can be offered; it is {conversation.state}.",
-                extra={"state": conversation.state},
-            )
-        if conversation.offers.filter(state=OfferState.PENDING).exists():
-            raise Conflict(
-                "The conversation already has a pending offer.", extra={"state": "offered"}
-            )
-        _check_may_receive(conversation, representative, force=force, now=now)
-        live.publish(kind="offer", rep_ids=[representative.pk])
-        return Offer.objects.create(
-            conversation=conversation,
-            representative=representative,
-            forced=force,
-            created_at=now,
-            expires_at=now + dt.timedelta(seconds=conversation.workstream.offer_timeout_seconds),
-        )
-
-
-def _pending(offer: Offer, now: dt.datetime) -> Offer:
-    offer = (
-        Offer.objects.select_for_update(of=("self",))
-        .select_related("representative")
-        .get(pk=offer.pk)
-    )
-    if offer.state != OfferState.PENDING:
-        raise Conflict(f"The offer is {offer.state}.", extra={"state": offer.state})
-    if offer.expires_at <= now:
-        raise Conflict("The offer expired; it counts as missed.", extra={"state": "expired"})
-    live.publish(kind="offer", rep_ids=[offer.representative_id])
-    return offer
-
-
-def offer_accept(*, offer: Offer, now: dt.datetime) -> Offer:
-    """V4: accept → active for the offered rep; returns the offer, with its conversation."""
-    with transaction.atomic():
-        conversation, now = _locked(offer.conversation, now)
-        offer = _pending(offer, now)
-        _set_state(conversation, _move(conversation, "assign"), now)
-        _take(conversation, offer.representative, now)
-        conversation.save()
-        offer.state, offer.decided_at = OfferState.ACCEPTED, now
-        offer.save(update_fields=["state", "decided_at"])
-        _recalculate([offer.representative_id], now)
-    offer.conversation = conversation
-    return offer
-
-
-def offer_reject(*, offer: Offer, now: dt.datetime) -> Offer:
-    """V4, P6: the conversation stays open; with the switch on, the rep becomes Do not disturb.
-    Returns the offer, with its conversation."""
-    with transaction.atomic():
-        conversation, now = _locked(offer.conversation, now)
-        offer = _pending(offer, now)
-        offer.state, offer.decided_at = OfferState.REJECTED, now
-        offer.save(update_fields=["state", "decided_at"])
-        transition(
-            rep_ids=[offer.representative_id],
-            change=engine.Change(
-                engine.Event.REJECTED, switch_on=conversation.workstream.reject_makes_dnd
-            ),
-            now=now,
-        )
-    offer.conversation = conversation
-    return offer
-
-
 def conversation_assign(
     *,
     conversation: Conversation,
@@ -269,9 +199,7 @@ def conversation_assign(
         conversation, now = _locked(conversation, now)
         target = _move(conversation, "assign")
         _check_may_receive(conversation, representative, force=force, now=now)
-        Offer.objects.filter(conversation=conversation, state=OfferState.PENDING).update(
-            state=OfferState.CANCELLED, decided_at=now
-        )
+        _cancel_pending_offers(conversation, now)
         _set_state(conversation, target, now)
         _take(conversation, representative, now)
         conversation.save()
@@ -420,9 +348,7 @@ def conversation_force_close(
         ConversationParticipant.objects.filter(
             conversation=conversation, left_at__isnull=True
         ).update(left_at=now)
-        Offer.objects.filter(conversation=conversation, state=OfferState.PENDING).update(
-            state=OfferState.CANCELLED, decided_at=now
-        )
+        _cancel_pending_offers(conversation, now)
         conversation.save()
         _recalculate([rep_id], now)
         audit_log(

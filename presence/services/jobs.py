@@ -128,6 +128,13 @@ def grace_expire(*, now: dt.datetime) -> int:
     return len(expired)
 
 
+def _participants_leave(conversation_ids, now: dt.datetime) -> None:
+    """Everyone still in these conversations leaves now (never before they joined)."""
+    ConversationParticipant.objects.filter(
+        conversation_id__in=conversation_ids, left_at__isnull=True
+    ).update(left_at=Greatest("joined_at", Value(now)))
+
+
 def _release_to_queue(conversation_ids, now: dt.datetime) -> None:
     if not conversation_ids:
         return
@@ -141,9 +148,7 @@ def _release_to_queue(conversation_ids, now: dt.datetime) -> None:
         last_activity_at=now,
         is_stuck=False,
     )
-    ConversationParticipant.objects.filter(
-        conversation_id__in=conversation_ids, left_at__isnull=True
-    ).update(left_at=Greatest("joined_at", Value(now)))
+    _participants_leave(conversation_ids, now)
 
 
 def wrap_up_release(*, now: dt.datetime) -> int:
@@ -234,9 +239,7 @@ def conversations_autoclose(*, now: dt.datetime) -> int:
                         capacity_release_at=None,
                         is_stuck=False,
                     )
-                    ConversationParticipant.objects.filter(
-                        conversation_id__in=ids, left_at__isnull=True
-                    ).update(left_at=Greatest("joined_at", Value(now)))
+                    _participants_leave(ids, now)
                 transition(
                     rep_ids={r[1] for r in rows if r[1] and r[2]},
                     change=engine.Change(engine.Event.CONVERSATION),

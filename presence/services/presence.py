@@ -115,15 +115,35 @@ def representative_sign_out(
 ) -> Outcome:
     """S5: Offline at once, every client ended, no grace period."""
     with transaction.atomic():
-        outcomes = transition(
-            rep_ids=[representative.pk],
-            known=[representative],
-            change=engine.Change(engine.Event.SIGN_OUT),
+        outcome = _change_one(
+            representative,
+            engine.Change(engine.Event.SIGN_OUT),
             now=now,
             actor=actor,
             audit_action=_audit_action(actor, representative, "presence.sign_out"),
         )
         Client.objects.filter(representative=representative).delete()
+    return outcome
+
+
+def _change_one(
+    representative: Representative,
+    change: engine.Change,
+    *,
+    now: dt.datetime,
+    actor: AbstractBaseUser | None,
+    audit_action: str,
+) -> Outcome:
+    """One rep's presence event in a transaction of its own (a savepoint inside another)."""
+    with transaction.atomic():
+        outcomes = transition(
+            rep_ids=[representative.pk],
+            known=[representative],
+            change=change,
+            now=now,
+            actor=actor,
+            audit_action=audit_action,
+        )
     return _one(outcomes, representative)
 
 
@@ -142,16 +162,13 @@ def presence_set_manual(
     actor: AbstractBaseUser | None = None,
 ) -> Outcome:
     """P2/P3: the rep picks a status."""
-    with transaction.atomic():
-        outcomes = transition(
-            rep_ids=[representative.pk],
-            known=[representative],
-            change=engine.Change(engine.Event.MANUAL, status=status_ref(status)),
-            now=now,
-            actor=actor,
-            audit_action=_audit_action(actor, representative, "presence.set"),
-        )
-    return _one(outcomes, representative)
+    return _change_one(
+        representative,
+        engine.Change(engine.Event.MANUAL, status=status_ref(status)),
+        now=now,
+        actor=actor,
+        audit_action=_audit_action(actor, representative, "presence.set"),
+    )
 
 
 def presence_set_by_supervisor(
@@ -162,32 +179,26 @@ def presence_set_by_supervisor(
     now: dt.datetime,
 ) -> Outcome:
     """P7: a supervisor sets the rep's presence (audited, A4)."""
-    with transaction.atomic():
-        outcomes = transition(
-            rep_ids=[representative.pk],
-            known=[representative],
-            change=engine.Change(engine.Event.SUPERVISOR, status=status_ref(status)),
-            now=now,
-            actor=actor,
-            audit_action="presence.set_by_supervisor",
-        )
-    return _one(outcomes, representative)
+    return _change_one(
+        representative,
+        engine.Change(engine.Event.SUPERVISOR, status=status_ref(status)),
+        now=now,
+        actor=actor,
+        audit_action="presence.set_by_supervisor",
+    )
 
 
 def presence_reset(
     *, representative: Representative, now: dt.datetime, actor: AbstractBaseUser | None = None
 ) -> Outcome:
     """P5: the capacity presence, not the default."""
-    with transaction.atomic():
-        outcomes = transition(
-            rep_ids=[representative.pk],
-            known=[representative],
-            change=engine.Change(engine.Event.RESET),
-            now=now,
-            actor=actor,
-            audit_action=_audit_action(actor, representative, "presence.reset"),
-        )
-    return _one(outcomes, representative)
+    return _change_one(
+        representative,
+        engine.Change(engine.Event.RESET),
+        now=now,
+        actor=actor,
+        audit_action=_audit_action(actor, representative, "presence.reset"),
+    )
 
 
 def presence_recalculate(

@@ -15,8 +15,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from portal.exceptions import ApplicationError
-from portal.pages import act, next_url, page_number, render_page
+from portal.pages import act, next_url, page_number, render_page, submit
 from presence.filters import UserFilter
 from presence.forms import RolesForm, TeamForm, TeamMembersAddForm, TokenCreateForm
 from presence.models import ApiToken, Representative, Team
@@ -52,14 +51,14 @@ def _team_url(team: Team) -> str:
 @require_http_methods(["GET", "POST"])
 def team_create(request: HttpRequest) -> HttpResponse:
     form = TeamForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            team = services.team_create(actor=request.user, now=timezone.now(), **form.changes())
-        except ApplicationError as error:
-            form.add_service_error(error)
-        else:
-            messages.success(request, f'Created team "{team.name}". Add its representatives below.')
-            return redirect(_team_url(team))
+
+    def run() -> tuple[str, str]:
+        team = services.team_create(actor=request.user, now=timezone.now(), **form.changes())
+        return f'Created team "{team.name}". Add its representatives below.', _team_url(team)
+
+    done = submit(request, form, run)
+    if done is not None:
+        return done
     return render_page(
         request,
         "presence/config/team_form.html",
@@ -74,16 +73,14 @@ def team_edit(request: HttpRequest, team_id: int) -> HttpResponse:
     team = get_object_or_404(Team, pk=team_id)
     initial = {"name": team.name, "supervisors": list(team.supervisors.all())}
     form = TeamForm(request.POST or None, initial=initial, team=team)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.team_update(
-                team=team, actor=request.user, now=timezone.now(), **form.changes()
-            )
-        except ApplicationError as error:
-            form.add_service_error(error)
-        else:
-            messages.success(request, f'Saved team "{team.name}".')
-            return redirect(_team_url(team))
+
+    def run() -> tuple[str, str]:
+        services.team_update(team=team, actor=request.user, now=timezone.now(), **form.changes())
+        return f'Saved team "{team.name}".', _team_url(team)
+
+    done = submit(request, form, run)
+    if done is not None:
+        return done
     members = (
         representatives_visible_to(user=request.user)
         .filter(teams=team)

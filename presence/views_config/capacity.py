@@ -12,8 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from portal.exceptions import ApplicationError
-from portal.pages import act, next_url, page_number, render_page
+from portal.pages import act, next_url, page_number, render_page, submit
 from presence.forms import CapacityProfileForm, CapacityUnitsForm, MemberAddForm, MemberLimitForm
 from presence.models import CapacityProfile, RepresentativeProfile
 from presence.selectors import representatives_visible_to
@@ -47,16 +46,16 @@ def capacity_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def capacity_create(request: HttpRequest) -> HttpResponse:
     form = CapacityProfileForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            profile = services.capacity_profile_create(
-                actor=request.user, now=timezone.now(), **form.changes()
-            )
-        except ApplicationError as error:
-            form.add_service_error(error)
-        else:
-            messages.success(request, f'Created capacity profile "{profile.name}".')
-            return redirect(_profile_url(profile))
+
+    def run() -> tuple[str, str]:
+        profile = services.capacity_profile_create(
+            actor=request.user, now=timezone.now(), **form.changes()
+        )
+        return f'Created capacity profile "{profile.name}".', _profile_url(profile)
+
+    done = submit(request, form, run)
+    if done is not None:
+        return done
     return render_page(
         request,
         "presence/config/capacity_form.html",
@@ -72,16 +71,16 @@ def capacity_edit(request: HttpRequest, profile_id: int) -> HttpResponse:
     profile = get_object_or_404(CapacityProfile, pk=profile_id)
     initial = {"name": profile.name, "limit": profile.limit, "blocking": profile.blocking}
     form = CapacityProfileForm(request.POST or None, initial=initial, profile=profile)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.capacity_profile_update(
-                profile=profile, actor=request.user, now=timezone.now(), **form.changes()
-            )
-        except ApplicationError as error:
-            form.add_service_error(error)
-        else:
-            messages.success(request, f'Saved capacity profile "{profile.name}".')
-            return redirect(_profile_url(profile))
+
+    def run() -> tuple[str, str]:
+        services.capacity_profile_update(
+            profile=profile, actor=request.user, now=timezone.now(), **form.changes()
+        )
+        return f'Saved capacity profile "{profile.name}".', _profile_url(profile)
+
+    done = submit(request, form, run)
+    if done is not None:
+        return done
     members = (
         RepresentativeProfile.objects.filter(
             profile=profile, representative__in=representatives_visible_to(user=request.user)

@@ -9,13 +9,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_tables2 import RequestConfig
 
 from portal.exceptions import ApplicationError
-from portal.pages import act, render_page
+from portal.pages import act, render_page, submit
 from presence.forms import PresenceStatusForm, TranslationsForm
 from presence.models import BaseStatus, PresenceStatus
 from presence.selectors import statuses_with_usage
@@ -54,19 +53,19 @@ def _form_page(request, form, status=None, *, http_status=200) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def status_create(request: HttpRequest) -> HttpResponse:
     form = PresenceStatusForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            status = services.presence_status_create(
-                actor=request.user, now=timezone.now(), **form.changes()
-            )
-        except ApplicationError as error:
-            form.add_service_error(error)
-        else:
-            messages.success(
-                request,
-                f'Created status "{status.name}" (base {status.get_base_status_display()}).',
-            )
-            return redirect("presence:config_statuses")
+
+    def run() -> tuple[str, str]:
+        status = services.presence_status_create(
+            actor=request.user, now=timezone.now(), **form.changes()
+        )
+        return (
+            f'Created status "{status.name}" (base {status.get_base_status_display()}).',
+            "presence:config_statuses",
+        )
+
+    done = submit(request, form, run)
+    if done is not None:
+        return done
     return _form_page(request, form, http_status=400 if form.errors else 200)
 
 
@@ -86,16 +85,16 @@ def status_edit(request: HttpRequest, status_id: int) -> HttpResponse:
         )
     initial = {field: getattr(status, field) for field in PresenceStatusForm.base_fields}
     form = PresenceStatusForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.presence_status_update(
-                status=status, actor=request.user, now=timezone.now(), **form.changes()
-            )
-        except ApplicationError as error:
-            form.add_service_error(error)
-        else:
-            messages.success(request, f'Saved status "{status.name}".')
-            return redirect("presence:config_statuses")
+
+    def run() -> tuple[str, str]:
+        services.presence_status_update(
+            status=status, actor=request.user, now=timezone.now(), **form.changes()
+        )
+        return f'Saved status "{status.name}".', "presence:config_statuses"
+
+    done = submit(request, form, run)
+    if done is not None:
+        return done
     return _form_page(request, form, status, http_status=400 if form.errors else 200)
 
 
@@ -173,16 +172,17 @@ def status_translations(request: HttpRequest, status_id: int) -> HttpResponse:
     form = TranslationsForm(request.POST or None, status=status)
     if status.is_builtin:
         form = None
-    elif request.method == "POST" and form.is_valid():
-        try:
+    else:
+
+        def run() -> tuple[str, str]:
             services.presence_status_translations_set(
                 status=status, texts=form.texts(), actor=request.user, now=timezone.now()
             )
-        except ApplicationError as error:
-            form.add_service_error(error)
-        else:
-            messages.success(request, f'Saved the translations of "{status.name}".')
-            return redirect(reverse("presence:config_statuses"))
+            return f'Saved the translations of "{status.name}".', "presence:config_statuses"
+
+        done = submit(request, form, run)
+        if done is not None:
+            return done
     return render_page(
         request,
         "presence/config/status_translations.html",

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from portal.exceptions import ApplicationError
-from portal.pages import render_page
+from portal.pages import render_page, submit
 from presence.forms import WorkstreamForm
 from presence.models import BaseStatus, Workstream
 from presence.services import config as services
@@ -44,16 +42,14 @@ def _form_page(request, form, workstream) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def workstream_create(request: HttpRequest) -> HttpResponse:
     form = WorkstreamForm(request.POST or None, creating=True)
-    if request.method == "POST" and form.is_valid():
-        try:
-            ws = services.workstream_create(
-                actor=request.user, now=timezone.now(), **form.changes()
-            )
-        except ApplicationError as error:
-            form.add_service_error(error)
-        else:
-            messages.success(request, f'Created workstream "{ws.name}".')
-            return redirect("presence:config_workstreams")
+
+    def run() -> tuple[str, str]:
+        ws = services.workstream_create(actor=request.user, now=timezone.now(), **form.changes())
+        return f'Created workstream "{ws.name}".', "presence:config_workstreams"
+
+    done = submit(request, form, run)
+    if done is not None:
+        return done
     return _form_page(request, form, None)
 
 
@@ -64,14 +60,14 @@ def workstream_edit(request: HttpRequest, workstream_id: int) -> HttpResponse:
     initial = {name: getattr(ws, name) for name in FIELDS if name != "capacity_profile"}
     initial["capacity_profile"] = ws.capacity_profile_id
     form = WorkstreamForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.workstream_update(
-                workstream=ws, actor=request.user, now=timezone.now(), **form.changes()
-            )
-        except ApplicationError as error:
-            form.add_service_error(error)
-        else:
-            messages.success(request, f'Saved workstream "{ws.name}".')
-            return redirect("presence:config_workstreams")
+
+    def run() -> tuple[str, str]:
+        services.workstream_update(
+            workstream=ws, actor=request.user, now=timezone.now(), **form.changes()
+        )
+        return f'Saved workstream "{ws.name}".', "presence:config_workstreams"
+
+    done = submit(request, form, run)
+    if done is not None:
+        return done
     return _form_page(request, form, ws)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from presence import services
 from presence.models import Representative
-from tests.browser import sign_in, wait_until
+from tests.browser import BROWSER_TEST, sign_in, wait_until
 from tests.factories import (
     PresenceStatusFactory,
     RepresentativeFactory,
@@ -19,10 +19,7 @@ from tests.factories import (
     UserFactory,
 )
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = BROWSER_TEST
 
 
 def htmx_idle(page) -> None:

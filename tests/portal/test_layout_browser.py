@@ -3,18 +3,14 @@ links never overlap. Review finding 19."""
 
 import datetime as dt
 
-import pytest
 from django.utils import timezone
 
 from presence import services
-from tests.browser import sign_in
+from tests.browser import BROWSER_TEST, sign_in
 from tests.factories import RepresentativeFactory, TeamFactory, UserFactory, builtin
 from tests.reports.history_helpers import write_history
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = BROWSER_TEST
 
 DESKTOP = {"width": 1280, "height": 900}
 

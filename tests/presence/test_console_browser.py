@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from presence import services
 from presence.models import Client, PresenceSource
-from tests.browser import OUT, sign_in
+from tests.browser import BROWSER_TEST, OUT, sign_in
 from tests.factories import (
     CapacityProfileFactory,
     RepresentativeFactory,
@@ -20,10 +20,7 @@ from tests.factories import (
 )
 from tests.presence.helpers import presence_of, wait_for
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = BROWSER_TEST
 
 ONE_HEARTBEAT_MS = 25_000  # a heartbeat is every 20 s, the poll every 3 s
 

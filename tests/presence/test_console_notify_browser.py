@@ -7,13 +7,10 @@ import pytest
 from django.utils import timezone
 
 from presence import services
-from tests.browser import OUT, sign_in, wait_until
+from tests.browser import BROWSER_TEST, OUT, sign_in, wait_until
 from tests.factories import RepresentativeFactory, UserFactory, WorkstreamFactory
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = BROWSER_TEST
 
 PHONE = {"width": 390, "height": 844}
 TITLE = "Console · Presence portal"

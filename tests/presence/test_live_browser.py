@@ -12,7 +12,7 @@ from django.utils import timezone
 from presence import services
 from presence.models import Client, PresenceSource
 from tests.asgi import call
-from tests.browser import sign_in, wait_until
+from tests.browser import BROWSER_TEST, sign_in, wait_until
 from tests.factories import (
     RepresentativeFactory,
     TeamFactory,
@@ -22,11 +22,7 @@ from tests.factories import (
 )
 from tests.presence.helpers import presence_of, wait_for
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = [*BROWSER_TEST, pytest.mark.postgres]
 
 HOURS = 36_000  # "polling off": the fallback intervals, in seconds
 REFRESH = 2  # REPORT_REFRESH_SECONDS of the server

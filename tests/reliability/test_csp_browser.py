@@ -7,19 +7,15 @@ added later. The `browser` fixture fails the test on any violation (tests/browse
 also checks that the scripts of each page ran (htmx loaded) and that htmx left no <style> behind.
 """
 
-import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.browser import PASSWORD
+from tests.browser import BROWSER_TEST, sign_in
 from tests.reliability.doors import DOORS, expected_for, url_for
 from tests.reliability.world import ROLES, build_world
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = BROWSER_TEST
 
 ADMIN = ROLES.index("admin")
 
@@ -48,11 +44,7 @@ def test_every_page_works_under_the_content_security_policy(browser, live_server
     assert len(urls) > 40, urls  # the configuration, reports, API docs and admin are all there
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", world.users["admin"].username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    sign_in(page, live_server, world.users["admin"].username)
     for url in urls:
         answer = page.goto(live_server.url + url, wait_until="load")
         assert answer is not None
@@ -64,11 +56,7 @@ def test_every_page_works_under_the_content_security_policy(browser, live_server
     # The pages a representative, and anyone lost, sees: the console, a refusal, a missing page.
     rep = browser.new_context(viewport={"width": 390, "height": 844})
     tab = rep.new_page()
-    tab.goto(f"{live_server.url}/login/")
-    tab.fill("#id_username", world.users["rep"].username)
-    tab.fill("#id_password", PASSWORD)
-    tab.click("button[type=submit]")
-    tab.wait_for_url(f"{live_server.url}/")
+    sign_in(tab, live_server, world.users["rep"].username)
     for url, status in (
         (reverse("presence:console"), 200),
         (reverse("presence:config_home"), 403),

@@ -12,7 +12,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from reports.rollups import rollups_refresh
-from tests.browser import OUT, PASSWORD
+from tests.browser import BROWSER_TEST, OUT, sign_in
 from tests.factories import (
     PresenceStatusFactory,
     RepresentativeFactory,
@@ -22,10 +22,7 @@ from tests.factories import (
 )
 from tests.reports.history_helpers import write_history
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = BROWSER_TEST
 
 
 @pytest.fixture
@@ -61,11 +58,7 @@ def test_r3_report_renders_chart_and_downloads_csv(browser, live_server, history
     OUT.mkdir(exist_ok=True)
     context = browser.new_context(viewport={"width": 1280, "height": 1000}, accept_downloads=True)
     page = context.new_page()
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", "grace")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    sign_in(page, live_server, "grace")
 
     page.goto(f"{live_server.url}/reports/history/?period=last_7_days&tz=Europe/Paris")
     page.wait_for_selector("#chart-by-rep .seg")

@@ -10,14 +10,11 @@ import pytest
 from django.utils import timezone
 
 from presence import services
-from tests.browser import OUT, sign_in
+from tests.browser import BROWSER_TEST, OUT, sign_in
 from tests.factories import builtin
 from tests.reports.realtime_helpers import build_floor
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = BROWSER_TEST
 
 REFRESH = 2  # seconds; the report polls at settings.REPORT_REFRESH_SECONDS
 PHONE = {"width": 390, "height": 844}

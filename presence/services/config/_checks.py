@@ -11,6 +11,8 @@ from django.db.models.functions import Lower
 
 from portal.exceptions import Conflict, ValidationFailed
 
+from ..audit import audit_log
+
 UNSET = object()  # "not given": lets a caller ask for the channel's V2 defaults
 MAX_INT = 2_147_483_647  # PositiveIntegerField
 
@@ -144,3 +146,13 @@ def _save(instance: models.Model, **kwargs) -> None:
             "consistency rule refused it); nothing was written. Reload and try again.",
             extra={"state": "constraint"},
         ) from error
+
+
+def _save_audited(
+    instance: models.Model, *, action: str, before, after, actor, now, **save_kwargs
+) -> None:
+    """Save and write the audit entry (A4) in one transaction: how a configuration object is
+    created (before=None) and how a plain field change is written."""
+    with transaction.atomic():
+        _save(instance, **save_kwargs)
+        audit_log(actor=actor, action=action, obj=instance, before=before, after=after, now=now)

@@ -26,6 +26,7 @@ from ._checks import (
     _full_clean,
     _integer,
     _save,
+    _save_audited,
     _text,
     _unique_name,
     _values,
@@ -57,16 +58,14 @@ def capacity_profile_create(
         name=name, limit=limit, blocking=blocking, reset_frequency=reset_frequency
     )
     _validate_profile(profile)
-    with transaction.atomic():
-        _save(profile)
-        audit_log(
-            actor=actor,
-            action="capacity_profile.create",
-            obj=profile,
-            before=None,
-            after=_values(profile, PROFILE_FIELDS),
-            now=now,
-        )
+    _save_audited(
+        profile,
+        action="capacity_profile.create",
+        before=None,
+        after=_values(profile, PROFILE_FIELDS),
+        actor=actor,
+        now=now,
+    )
     return profile
 
 

@@ -26,7 +26,7 @@ from ._checks import (
     _diff,
     _full_clean,
     _plural,
-    _save,
+    _save_audited,
     _text,
     _unique_name,
     _values,
@@ -76,16 +76,14 @@ def presence_status_create(
         is_active=is_active,
     )
     _validate_status(status)
-    with transaction.atomic():
-        _save(status)
-        audit_log(
-            actor=actor,
-            action="presence_status.create",
-            obj=status,
-            before=None,
-            after=_values(status, STATUS_FIELDS),
-            now=now,
-        )
+    _save_audited(
+        status,
+        action="presence_status.create",
+        before=None,
+        after=_values(status, STATUS_FIELDS),
+        actor=actor,
+        now=now,
+    )
     return status
 
 
@@ -105,11 +103,15 @@ def presence_status_update(
     old, new = _diff(before, _values(status, STATUS_FIELDS))
     if not new:
         return status
-    with transaction.atomic():
-        _save(status, update_fields=[*new, "updated_at"])
-        audit_log(
-            actor=actor, action="presence_status.update", obj=status, before=old, after=new, now=now
-        )
+    _save_audited(
+        status,
+        action="presence_status.update",
+        before=old,
+        after=new,
+        actor=actor,
+        now=now,
+        update_fields=[*new, "updated_at"],
+    )
     return status
 
 

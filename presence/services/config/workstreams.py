@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
 
 from portal.exceptions import ValidationFailed
 from presence.models import (
@@ -16,7 +15,6 @@ from presence.models import (
     WrapUpPolicy,
 )
 
-from ..audit import audit_log
 from ._checks import (
     DAY,
     MAX_INT,
@@ -28,7 +26,7 @@ from ._checks import (
     _full_clean,
     _integer,
     _optional_id_text,
-    _save,
+    _save_audited,
     _text,
     _unique_external_id,
     _unique_name,
@@ -165,16 +163,14 @@ def workstream_create(
         **{field: defaults[field] if value is UNSET else value for field, value in given.items()},
     )
     _validate_workstream(ws)
-    with transaction.atomic():
-        _save(ws)
-        audit_log(
-            actor=actor,
-            action="workstream.create",
-            obj=ws,
-            before=None,
-            after=_values(ws, WORKSTREAM_FIELDS),
-            now=now,
-        )
+    _save_audited(
+        ws,
+        action="workstream.create",
+        before=None,
+        after=_values(ws, WORKSTREAM_FIELDS),
+        actor=actor,
+        now=now,
+    )
     return ws
 
 
@@ -197,9 +193,13 @@ def workstream_update(
     old, new = _diff(before, _values(workstream, WORKSTREAM_FIELDS))
     if not new:
         return workstream
-    with transaction.atomic():
-        _save(workstream, update_fields=list(new))
-        audit_log(
-            actor=actor, action="workstream.update", obj=workstream, before=old, after=new, now=now
-        )
+    _save_audited(
+        workstream,
+        action="workstream.update",
+        before=old,
+        after=new,
+        actor=actor,
+        now=now,
+        update_fields=list(new),
+    )
     return workstream

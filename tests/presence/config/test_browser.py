@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from presence.models import AuditLogEntry, PresenceStatus, Representative
 from presence.services import config as config_services
-from tests.browser import OUT, sign_in
+from tests.browser import BROWSER_TEST, OUT, sign_in
 from tests.factories import (
     CapacityProfileFactory,
     RepresentativeFactory,
@@ -21,10 +21,7 @@ from tests.factories import (
     WorkstreamFactory,
 )
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = BROWSER_TEST
 
 PHONE = {"width": 390, "height": 844}
 
