@@ -5,7 +5,6 @@ import csv
 import html as html_lib
 import io
 import math
-import time
 
 import pytest
 from django.db import connection
@@ -179,12 +178,8 @@ def test_d4_ten_thousand_reps_in_one_bulk_change_with_bounded_queries(
     # database allows (PostgreSQL: 2,000 rows each; SQLite: 999 parameters each).
     fields = [f for f in AuditLogEntry._meta.concrete_fields if not f.primary_key]
     batch = min(CHUNK, connection.ops.bulk_batch_size(fields, reps) or CHUNK)
-    started = time.monotonic()
     with django_assert_max_num_queries(25 + math.ceil(10_000 / batch)):
         response = admin.post(APPLY, {**data, "digest": digest})
-    elapsed = time.monotonic() - started
     assert response.status_code == 302
     assert Representative.objects.filter(default_presence=training).count() == 10_000
     assert AuditLogEntry.objects.filter(action="representative.default_presence").count() == 10_000
-    assert elapsed < 10, f"{elapsed:.1f} s"
-    print(f"10,000 defaults applied in {elapsed:.2f} s ({connection.vendor})")
