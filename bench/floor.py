@@ -52,6 +52,7 @@ RESULTS = ROOT / "var" / "bench" / "floor.json"
 SIGN_IN_PER_SECOND = 50  # tabs opened per second before the window (a floor signs in over time)
 SIGN_IN_AT_ONCE = 16  # tabs signing in at the same time, at most
 SETTLE_SECONDS = 3
+DRAIN_SECONDS = 30  # after the window: counting the reps still signed in, closing every tab
 ROLE = "portal_bench_floor"  # the server's database role, with a connection limit
 MODES = ("push", "poll")
 
@@ -110,7 +111,11 @@ async def _floor(stack: dict, people, *, mode: str, n: int, duration: float, con
     window = time.monotonic() - started
     server_cpu = meter.stop()
     client_cpu = time.process_time() - own_before - meter.own_cpu
-    await asyncio.wait(days, timeout=60)  # calls in flight finish and are journaled
+    _, busy = await asyncio.wait(days, timeout=60)  # calls in flight finish and are journaled
+    if busy:
+        recorder.error("drain", f"{len(busy)} reps' calls did not end 60 s after the window")
+        for task in busy:
+            task.cancel()
     # What is in flight is still shown: wait one grid window, then whatever is unseen is lost.
     await asyncio.sleep(config["REPORT_REFRESH_SECONDS"] + 2)
     for tab in consoles:
@@ -118,8 +123,20 @@ async def _floor(stack: dict, people, *, mode: str, n: int, duration: float, con
             tab.missed(offer_id)
     recorder.grid += [math.inf] * len(floor.presence_pending)
     recorder.measuring = False
-    signed_in = await asyncio.to_thread(_signed_in, [rep for rep, _ in people.reps[:n]])
-    await asyncio.gather(*(tab.close() for tab in tabs))
+    try:
+        signed_in = await asyncio.wait_for(
+            asyncio.to_thread(_signed_in, [rep for rep, _ in people.reps[:n]]), DRAIN_SECONDS
+        )
+    except TimeoutError:
+        signed_in = None
+        recorder.error("drain", f"the reps signed in could not be counted in {DRAIN_SECONDS} s")
+    # Bounded: a run ends by its duration plus a bounded drain, and says what did not end.
+    closing = [asyncio.ensure_future(tab.close()) for tab in tabs]
+    _, stuck = await asyncio.wait(closing, timeout=DRAIN_SECONDS)
+    if stuck:
+        recorder.error("drain", f"{len(stuck)} tabs did not close in {DRAIN_SECONDS} s")
+        for task in stuck:
+            task.cancel()
     await api.close()
     return recorder, {
         "tabs_signed_in": signed,
@@ -199,7 +216,9 @@ def measure(stack: dict, people, *, mode: str, n: int, duration: float, config: 
         problems = check_invariants(
             Result(0, duration, duration, recorder.codes, {}, [], [], journal, rep_ids)
         )
-    if run["reps_signed_in_at_end"] != n:
+    if run["reps_signed_in_at_end"] is None:
+        problems.append("the reps still signed in at the end could not be counted")
+    elif run["reps_signed_in_at_end"] != n:
         problems.append(f"{n - run['reps_signed_in_at_end']} reps signed out during the run")
     errors = sum(recorder.errors.values())
     limits = limits_for(
