@@ -124,6 +124,28 @@ def test_a_presence_change_counts_as_shown_when_the_grid_shows_it_or_a_newer_one
     assert floor.presence_pending == {}
 
 
+def test_a_presence_change_counts_as_shown_at_the_grids_precision_of_a_second():
+    """The API answers milliseconds; the grid's `<time datetime>` whole seconds. A change the
+    grid shows in its second is shown; the second before it is not."""
+    recorder = Recorder()
+    floor = Floor(
+        host="h", port=1, mode="push", settings={"SESSION_COOKIE_NAME": "s"}, recorder=recorder
+    )
+    floor.expect_presence(7, "2026-12-01T10:00:05.678Z")
+    floor.saw_grid(grid_rows(_row(7, "2026-12-01T11:00:04+01:00")), at=0.0)
+    assert recorder.grid == []
+    floor.saw_grid(grid_rows(_row(7, "2026-12-01T11:00:05+01:00")), at=0.0)
+    assert len(recorder.grid) == 1
+    assert floor.presence_pending == {}
+
+
+def _row(rep_id: int, since: str) -> str:
+    return (
+        f'<tr data-rep-id="{rep_id}" id="rep-row-{rep_id}"><td data-label="Status since">'
+        f'<time datetime="{since}">10:00</time></td></tr>'
+    )
+
+
 class _StuckWriter:
     """A connection whose peer never takes its last bytes: `wait_closed` never returns."""
 
