@@ -49,6 +49,7 @@ from _common import ROOT, CpuMeter, machine_note, random_port, setup_django, sto
 
 DB_NAME = "portal_bench_floor"
 RESULTS = ROOT / "var" / "bench" / "floor.json"
+PROFILES = ROOT / "var" / "bench" / "floor-profile-*.prof"  # bench/_floor_profile.py, --profile
 SIGN_IN_PER_SECOND = 50  # tabs opened per second before the window (a floor signs in over time)
 SIGN_IN_AT_ONCE = 16  # tabs signing in at the same time, at most
 SETTLE_SECONDS = 3
@@ -308,6 +309,11 @@ def main() -> None:
         default=40,
         help="PostgreSQL connections the server's role may hold (the PostgreSQL server is shared)",
     )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="cProfile every thread of the web workers (bench/_floor_profile.py); slows them",
+    )
     args = parser.parse_args()
     if args.reps is not None and args.reps < 1:
         parser.error("--reps: 1 or more")
@@ -360,7 +366,12 @@ def main() -> None:
         f"beat; {duration:g} s per run",
         flush=True,
     )
-    stack = start_stack(env, workers=args.workers, port=port)
+    app = "portal.asgi:application"
+    if args.profile:
+        for old in PROFILES.parent.glob(PROFILES.name):
+            old.unlink()
+        app = "bench._floor_profile:application"
+    stack = start_stack(env, workers=args.workers, port=port, app=app)
     if redis_proc is not None:
         stack["redis"] = redis_proc
 
@@ -400,8 +411,24 @@ def main() -> None:
         stop_processes(stack)
         stop_processes(redis)  # last: the web processes' subscriptions end quietly
     _summary(rows, held, note=note, args=args, duration=duration)
+    if args.profile:
+        _print_profile()
     main_mode = modes[0]
     sys.exit(0 if held.get(main_mode) else 1)
+
+
+def _print_profile(lines: int = 40) -> None:
+    """The web workers' merged profile: where their CPU went (cProfile's own cost included)."""
+    import pstats
+
+    files = sorted(str(p) for p in PROFILES.parent.glob(PROFILES.name))
+    if not files:
+        print("profile: none written")
+        return
+    stats = pstats.Stats(*files)
+    stats.sort_stats("tottime").print_stats(lines)
+    stats.sort_stats("cumulative").print_stats(lines)
+    print(f"profiles: {' '.join(files)}")
 
 
 def _summary(rows: list[dict], held: dict, *, note: str, args, duration: float) -> None:
