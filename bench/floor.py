@@ -53,6 +53,7 @@ PROFILES = ROOT / "var" / "bench" / "floor-profile-*.prof"  # bench/_floor_profi
 SIGN_IN_PER_SECOND = 50  # tabs opened per second before the window (a floor signs in over time)
 SIGN_IN_AT_ONCE = 16  # tabs signing in at the same time, at most
 SETTLE_SECONDS = 3
+SIGN_IN_GRACE_SECONDS = 90  # beyond the ramp, for the last tabs' first rendering
 DRAIN_SECONDS = 30  # after the window: counting the reps still signed in, closing every tab
 ROLE = "portal_bench_floor"  # the server's database role, with a connection limit
 MODES = ("push", "poll")
@@ -90,11 +91,28 @@ async def _floor(stack: dict, people, *, mode: str, n: int, duration: float, con
                 return False
             return True
 
-    signing = []
-    for i, tab in enumerate(tabs):
-        await asyncio.sleep(max(0.0, ramp_started + i / SIGN_IN_PER_SECOND - time.monotonic()))
-        signing.append(asyncio.ensure_future(sign_in(tab)))
-    signed = sum(await asyncio.gather(*signing))
+    signing: list[asyncio.Task] = []
+
+    async def ramp_up() -> None:
+        for i, tab in enumerate(tabs):
+            await asyncio.sleep(max(0.0, ramp_started + i / SIGN_IN_PER_SECOND - time.monotonic()))
+            signing.append(asyncio.ensure_future(sign_in(tab)))
+        await asyncio.wait(signing)
+
+    # Bounded too: a server that cannot sign the floor in (each tab waits up to 60 s for its
+    # first rendering, 16 at a time) would otherwise hold the run for n / 16 minutes.
+    ramp_bound = len(tabs) / SIGN_IN_PER_SECOND + SIGN_IN_GRACE_SECONDS
+    try:
+        await asyncio.wait_for(ramp_up(), ramp_bound)
+    except TimeoutError:
+        late = [task for task in signing if not task.done()]
+        for task in late:
+            task.cancel()
+        recorder.error(
+            "sign-in",
+            f"{len(tabs) - len(signing) + len(late)} tabs not signed in within {ramp_bound:.0f} s",
+        )
+    signed = sum(bool(task.result()) for task in signing if task.done() and not task.cancelled())
     await asyncio.sleep(SETTLE_SECONDS)
     ramp = time.monotonic() - ramp_started
 
