@@ -457,6 +457,16 @@ def _summary(rows: list[dict], held: dict, *, note: str, args, duration: float) 
     for (mode, n), push in sorted(by_size.items()):
         poll = by_size.get(("poll", n))
         if mode == "push" and poll and push["server_cpu_ms_per_rep_second"]:
+            short = [r for r in (push, poll) if r["tabs_signed_in"] < n + r["supervisors"]]
+            if short:  # CPU per rep of a floor that was not all signed in is no per-rep figure
+                print(
+                    f"{n} reps: no ratio: "
+                    + ", ".join(
+                        f"{r['mode']} signed in {r['tabs_signed_in']} of {n + r['supervisors']} tabs"
+                        for r in short
+                    )
+                )
+                continue
             ratio = poll["server_cpu_ms_per_rep_second"] / push["server_cpu_ms_per_rep_second"]
             ratios.append({"reps": n, "poll_over_push_server_cpu": round(ratio, 2)})
             print(
