@@ -10,13 +10,30 @@ parsed into events (`event:` / `data:` lines, `:` comments, blank line between e
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import time
+
+CLOSE_SECONDS = 5.0  # a closing connection whose peer does not take its last bytes is reset
 
 
 class Closed(ConnectionError):
     """The server closed the connection (or sent something that is not HTTP)."""
+
+
+async def close_writer(writer: asyncio.StreamWriter, *, timeout: float = CLOSE_SECONDS) -> None:
+    """Close a connection, bounded: a peer that does not read its last bytes gets a reset after
+    `timeout`. A cancellation is never swallowed here: the floor's hang of its poll run (issue
+    13) was a tab's task cancelled while it closed an idle keep-alive connection (every poll and
+    heartbeat does, after 4 s idle): `suppress(CancelledError)` ate the cancel, the task went on
+    polling forever, and the run's `gather` of the closing tabs waited for it forever."""
+    writer.close()
+    try:
+        async with asyncio.timeout(timeout):
+            await writer.wait_closed()
+    except TimeoutError:
+        writer.transport.abort()
+    except OSError:
+        pass
 
 
 @dataclasses.dataclass
@@ -103,9 +120,7 @@ class Connection:
     async def close(self) -> None:
         writer, self.reader, self.writer = self.writer, None, None
         if writer is not None:
-            writer.close()
-            with contextlib.suppress(OSError, asyncio.CancelledError):
-                await writer.wait_closed()
+            await close_writer(writer)
 
     async def request(
         self, method: str, path: str, headers: dict[str, str], body: bytes = b""
@@ -184,9 +199,7 @@ class EventStream:
     async def close(self) -> None:
         writer, self.writer = self.writer, None
         if writer is not None:
-            writer.close()
-            with contextlib.suppress(OSError, asyncio.CancelledError):
-                await writer.wait_closed()
+            await close_writer(writer)
 
 
 def parse_event(block: str) -> tuple[str, str] | None:

@@ -28,6 +28,7 @@ TRANSPORT = (OSError, Closed, TimeoutError, asyncio.IncompleteReadError, ValueEr
 OFFER = re.compile(r'data-offer="(\d+)"')
 ROW = re.compile(r'<tr data-rep-id="(\d+)"')
 SINCE = re.compile(r'data-label="Status since"><time datetime="([^"]+)"')
+GRID_PRECISION_MS = 1000  # the grid's "status since" is to the second
 HEARTBEAT_SECONDS = 20  # console.js: the HTTP heartbeat while the stream is down (or in poll)
 
 
@@ -93,7 +94,11 @@ class Floor:
     def expect_presence(self, rep_id: int, since_iso: str) -> None:
         if rep_id in self.presence_pending:
             self.recorder.grid.append(float("inf"))  # superseded before any grid showed it
-        since = millis(since_iso)
+        # What the grid can show of it: `<time datetime>` carries whole seconds (the HTML
+        # standard's form, portal/templatetags/html_values.py), the API's answer milliseconds.
+        # Compared in milliseconds, a change at 10:00:05.678 shown as 10:00:05 was never "seen":
+        # the presence changes lost in the grid at 200 and 400 reps (issue 13).
+        since = millis(since_iso) // GRID_PRECISION_MS * GRID_PRECISION_MS
         if self.grid_shows.get(rep_id) == since:
             self.recorder.grid.append(0.0)  # a grid fetched after the commit, before the answer
             return

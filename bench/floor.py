@@ -49,9 +49,12 @@ from _common import ROOT, CpuMeter, machine_note, random_port, setup_django, sto
 
 DB_NAME = "portal_bench_floor"
 RESULTS = ROOT / "var" / "bench" / "floor.json"
+PROFILES = ROOT / "var" / "bench" / "floor-profile-*.prof"  # bench/_floor_profile.py, --profile
 SIGN_IN_PER_SECOND = 50  # tabs opened per second before the window (a floor signs in over time)
 SIGN_IN_AT_ONCE = 16  # tabs signing in at the same time, at most
 SETTLE_SECONDS = 3
+SIGN_IN_GRACE_SECONDS = 90  # beyond the ramp, for the last tabs' first rendering
+DRAIN_SECONDS = 30  # after the window: counting the reps still signed in, closing every tab
 ROLE = "portal_bench_floor"  # the server's database role, with a connection limit
 MODES = ("push", "poll")
 
@@ -88,11 +91,28 @@ async def _floor(stack: dict, people, *, mode: str, n: int, duration: float, con
                 return False
             return True
 
-    signing = []
-    for i, tab in enumerate(tabs):
-        await asyncio.sleep(max(0.0, ramp_started + i / SIGN_IN_PER_SECOND - time.monotonic()))
-        signing.append(asyncio.ensure_future(sign_in(tab)))
-    signed = sum(await asyncio.gather(*signing))
+    signing: list[asyncio.Task] = []
+
+    async def ramp_up() -> None:
+        for i, tab in enumerate(tabs):
+            await asyncio.sleep(max(0.0, ramp_started + i / SIGN_IN_PER_SECOND - time.monotonic()))
+            signing.append(asyncio.ensure_future(sign_in(tab)))
+        await asyncio.wait(signing)
+
+    # Bounded too: a server that cannot sign the floor in (each tab waits up to 60 s for its
+    # first rendering, 16 at a time) would otherwise hold the run for n / 16 minutes.
+    ramp_bound = len(tabs) / SIGN_IN_PER_SECOND + SIGN_IN_GRACE_SECONDS
+    try:
+        await asyncio.wait_for(ramp_up(), ramp_bound)
+    except TimeoutError:
+        late = [task for task in signing if not task.done()]
+        for task in late:
+            task.cancel()
+        recorder.error(
+            "sign-in",
+            f"{len(tabs) - len(signing) + len(late)} tabs not signed in within {ramp_bound:.0f} s",
+        )
+    signed = sum(bool(task.result()) for task in signing if task.done() and not task.cancelled())
     await asyncio.sleep(SETTLE_SECONDS)
     ramp = time.monotonic() - ramp_started
 
@@ -110,7 +130,11 @@ async def _floor(stack: dict, people, *, mode: str, n: int, duration: float, con
     window = time.monotonic() - started
     server_cpu = meter.stop()
     client_cpu = time.process_time() - own_before - meter.own_cpu
-    await asyncio.wait(days, timeout=60)  # calls in flight finish and are journaled
+    _, busy = await asyncio.wait(days, timeout=60)  # calls in flight finish and are journaled
+    if busy:
+        recorder.error("drain", f"{len(busy)} reps' calls did not end 60 s after the window")
+        for task in busy:
+            task.cancel()
     # What is in flight is still shown: wait one grid window, then whatever is unseen is lost.
     await asyncio.sleep(config["REPORT_REFRESH_SECONDS"] + 2)
     for tab in consoles:
@@ -118,8 +142,20 @@ async def _floor(stack: dict, people, *, mode: str, n: int, duration: float, con
             tab.missed(offer_id)
     recorder.grid += [math.inf] * len(floor.presence_pending)
     recorder.measuring = False
-    signed_in = await asyncio.to_thread(_signed_in, [rep for rep, _ in people.reps[:n]])
-    await asyncio.gather(*(tab.close() for tab in tabs))
+    try:
+        signed_in = await asyncio.wait_for(
+            asyncio.to_thread(_signed_in, [rep for rep, _ in people.reps[:n]]), DRAIN_SECONDS
+        )
+    except TimeoutError:
+        signed_in = None
+        recorder.error("drain", f"the reps signed in could not be counted in {DRAIN_SECONDS} s")
+    # Bounded: a run ends by its duration plus a bounded drain, and says what did not end.
+    closing = [asyncio.ensure_future(tab.close()) for tab in tabs]
+    _, stuck = await asyncio.wait(closing, timeout=DRAIN_SECONDS)
+    if stuck:
+        recorder.error("drain", f"{len(stuck)} tabs did not close in {DRAIN_SECONDS} s")
+        for task in stuck:
+            task.cancel()
     await api.close()
     return recorder, {
         "tabs_signed_in": signed,
@@ -199,7 +235,9 @@ def measure(stack: dict, people, *, mode: str, n: int, duration: float, config: 
         problems = check_invariants(
             Result(0, duration, duration, recorder.codes, {}, [], [], journal, rep_ids)
         )
-    if run["reps_signed_in_at_end"] != n:
+    if run["reps_signed_in_at_end"] is None:
+        problems.append("the reps still signed in at the end could not be counted")
+    elif run["reps_signed_in_at_end"] != n:
         problems.append(f"{n - run['reps_signed_in_at_end']} reps signed out during the run")
     errors = sum(recorder.errors.values())
     limits = limits_for(
@@ -289,6 +327,11 @@ def main() -> None:
         default=40,
         help="PostgreSQL connections the server's role may hold (the PostgreSQL server is shared)",
     )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="cProfile every thread of the web workers (bench/_floor_profile.py); slows them",
+    )
     args = parser.parse_args()
     if args.reps is not None and args.reps < 1:
         parser.error("--reps: 1 or more")
@@ -341,7 +384,12 @@ def main() -> None:
         f"beat; {duration:g} s per run",
         flush=True,
     )
-    stack = start_stack(env, workers=args.workers, port=port)
+    app = "portal.asgi:application"
+    if args.profile:
+        for old in PROFILES.parent.glob(PROFILES.name):
+            old.unlink()
+        app = "bench._floor_profile:application"
+    stack = start_stack(env, workers=args.workers, port=port, app=app)
     if redis_proc is not None:
         stack["redis"] = redis_proc
 
@@ -381,8 +429,24 @@ def main() -> None:
         stop_processes(stack)
         stop_processes(redis)  # last: the web processes' subscriptions end quietly
     _summary(rows, held, note=note, args=args, duration=duration)
+    if args.profile:
+        _print_profile()
     main_mode = modes[0]
     sys.exit(0 if held.get(main_mode) else 1)
+
+
+def _print_profile(lines: int = 40) -> None:
+    """The web workers' merged profile: where their CPU went (cProfile's own cost included)."""
+    import pstats
+
+    files = sorted(str(p) for p in PROFILES.parent.glob(PROFILES.name))
+    if not files:
+        print("profile: none written")
+        return
+    stats = pstats.Stats(*files)
+    stats.sort_stats("tottime").print_stats(lines)
+    stats.sort_stats("cumulative").print_stats(lines)
+    print(f"profiles: {' '.join(files)}")
 
 
 def _summary(rows: list[dict], held: dict, *, note: str, args, duration: float) -> None:
@@ -393,6 +457,16 @@ def _summary(rows: list[dict], held: dict, *, note: str, args, duration: float) 
     for (mode, n), push in sorted(by_size.items()):
         poll = by_size.get(("poll", n))
         if mode == "push" and poll and push["server_cpu_ms_per_rep_second"]:
+            short = [r for r in (push, poll) if r["tabs_signed_in"] < n + r["supervisors"]]
+            if short:  # CPU per rep of a floor that was not all signed in is no per-rep figure
+                print(
+                    f"{n} reps: no ratio: "
+                    + ", ".join(
+                        f"{r['mode']} signed in {r['tabs_signed_in']} of {n + r['supervisors']} tabs"
+                        for r in short
+                    )
+                )
+                continue
             ratio = poll["server_cpu_ms_per_rep_second"] / push["server_cpu_ms_per_rep_second"]
             ratios.append({"reps": n, "poll_over_push_server_cpu": round(ratio, 2)})
             print(

@@ -8,11 +8,14 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav": {}}
-    return {
-        "nav": {
+    # Once per request: a page's live regions are rendered one partial at a time, and each
+    # rendering runs the context processors (four console queries per console fetch).
+    nav = getattr(request, "_portal_nav", None)
+    if nav is None:
+        nav = request._portal_nav = {
             "console": console_offered(user=user),
             "reports": user.has_perm("presence.view_reports"),
             "configure": user.has_perm("presence.configure_portal"),
             "django_admin": django_admin_allowed(user),
         }
-    }
+    return {"nav": nav}

@@ -22,6 +22,7 @@ import logging
 import random
 import threading
 import time
+import zlib
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -309,11 +310,28 @@ def _mark_alive(client_ids: set[str]) -> set[str]:
     return set(Client.objects.filter(client_id__in=client_ids).values_list("client_id", flat=True))
 
 
-def window_delay(*, seconds: int, now: float | None = None) -> float:
-    """Seconds to the start of the next refresh window (windows are aligned on the clock, so the
-    viewers of one scope and filters all fetch in the same window and share one rendering)."""
+def window_phase(*, teams: Iterable[int] | None, seconds: int) -> float:
+    """Where in the refresh period the windows of a viewer scope start (0 <= phase < seconds).
+
+    The viewers of one scope share a phase, so they fetch in the same window and share one
+    rendering; different scopes are spread over the period. With one phase for all (windows on
+    the clock's whole multiples), every supervisor's report was rendered in the same instant at
+    the start of each window: 16 renderings at once at a floor of 400 reps, 80 at 2,000, a burst
+    that the API calls of that instant waited behind (bench/floor.py, API p99)."""
+    key = "all" if teams is None else ",".join(str(t) for t in sorted(teams))
+    return zlib.crc32(key.encode()) % 1000 / 1000 * seconds
+
+
+def window_number(*, seconds: int, phase: float = 0.0, now: float | None = None) -> int:
+    """The number of the refresh window `now` is in, for a scope of `phase`."""
     now = time.time() if now is None else now
-    return seconds - (now % seconds)
+    return int((now - phase) // seconds)
+
+
+def window_delay(*, seconds: int, phase: float = 0.0, now: float | None = None) -> float:
+    """Seconds to the start of the next refresh window of a scope of `phase` (window_phase)."""
+    now = time.time() if now is None else now
+    return seconds - ((now - phase) % seconds)
 
 
 hub = Hub()

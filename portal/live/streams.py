@@ -18,7 +18,7 @@ from django.core.handlers.asgi import ASGIRequest
 from django.db import connection, connections
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
-from .hub import ConsoleListener, Listener, ReportListener, hub, window_delay
+from .hub import ConsoleListener, Listener, ReportListener, hub, window_delay, window_phase
 
 log = logging.getLogger(__name__)
 RETRY_MS = 5000  # EventSource's own reconnect delay; the pages add backoff and jitter (JS)
@@ -101,7 +101,9 @@ async def _changes(listener: Listener) -> AsyncIterator[bytes]:
         if isinstance(listener, ReportListener) and listener.has_changes:
             # Coalesce: at most one update per window, sent at the next window's start, so every
             # rendering that the page then fetches is newer than the change (reports/realtime/views.py).
-            await asyncio.sleep(window_delay(seconds=settings.REPORT_REFRESH_SECONDS))
+            seconds = settings.REPORT_REFRESH_SECONDS
+            phase = window_phase(teams=listener.teams, seconds=seconds)
+            await asyncio.sleep(window_delay(seconds=seconds, phase=phase))
             payload = {
                 "reps": sorted(listener.changed_reps),
                 "queue": listener.queue_changed,

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -22,7 +21,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
-from portal.live.hub import ReportListener
+from portal.live.hub import ReportListener, window_number, window_phase
 from portal.live.streams import listen, no_stream, stream_response, streams_supported
 from portal.permissions import require_permission
 from presence.selectors import teams_visible_to
@@ -78,13 +77,15 @@ def _fragment_key(request: HttpRequest, region: str) -> str | None:
     HX-Trigger is its id), or None for anything else (a filter change, a page link: rendered for
     the request). Everything that changes the fragment is in the key: the path and the
     normalised query, the viewer's scope (A2), time zone, language and the permissions the
-    fragment shows (force close), and the window number."""
+    fragment shows (force close), and the number of the scope's window (its phase is the
+    stream's: portal.live.hub.window_phase)."""
     if request.headers.get("HX-Trigger") != region or not request.htmx:
         return None
     if request.htmx.boosted or request.htmx.history_restore_request:
         return None
     user = request.user
     teams = viewer_teams(user)
+    seconds = settings.REPORT_REFRESH_SECONDS
     parts = [
         request.path,
         sorted((k, sorted(v)) for k, v in request.GET.lists()),
@@ -93,7 +94,7 @@ def _fragment_key(request: HttpRequest, region: str) -> str | None:
         get_language(),
         user.has_perm("presence.manage_presence"),
         user.has_perm("presence.force_close_conversation"),
-        int(time.time() // settings.REPORT_REFRESH_SECONDS),
+        window_number(seconds=seconds, phase=window_phase(teams=teams, seconds=seconds)),
     ]
     digest = hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
     return f"live-fragment:{digest}"

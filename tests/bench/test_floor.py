@@ -4,6 +4,7 @@ runs in the tests."""
 
 from __future__ import annotations
 
+import asyncio
 import math
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 
-from _floor_http import parse_event  # noqa: E402
+from _floor_http import Connection, EventStream, close_writer, parse_event  # noqa: E402
 from _floor_stats import Measured, decide, limits_for, percentile, search  # noqa: E402
 from _floor_tabs import Floor, Recorder, grid_rows, millis  # noqa: E402
 
@@ -121,3 +122,65 @@ def test_a_presence_change_counts_as_shown_when_the_grid_shows_it_or_a_newer_one
     )
     assert len(recorder.grid) == 2
     assert floor.presence_pending == {}
+
+
+def test_a_presence_change_counts_as_shown_at_the_grids_precision_of_a_second():
+    """The API answers milliseconds; the grid's `<time datetime>` whole seconds. A change the
+    grid shows in its second is shown; the second before it is not."""
+    recorder = Recorder()
+    floor = Floor(
+        host="h", port=1, mode="push", settings={"SESSION_COOKIE_NAME": "s"}, recorder=recorder
+    )
+    floor.expect_presence(7, "2026-12-01T10:00:05.678Z")
+    floor.saw_grid(grid_rows(_row(7, "2026-12-01T11:00:04+01:00")), at=0.0)
+    assert recorder.grid == []
+    floor.saw_grid(grid_rows(_row(7, "2026-12-01T11:00:05+01:00")), at=0.0)
+    assert len(recorder.grid) == 1
+    assert floor.presence_pending == {}
+
+
+def _row(rep_id: int, since: str) -> str:
+    return (
+        f'<tr data-rep-id="{rep_id}" id="rep-row-{rep_id}"><td data-label="Status since">'
+        f'<time datetime="{since}">10:00</time></td></tr>'
+    )
+
+
+class _StuckWriter:
+    """A connection whose peer never takes its last bytes: `wait_closed` never returns."""
+
+    def __init__(self) -> None:
+        self.closed = self.aborted = False
+        self.transport = self
+
+    def close(self) -> None:
+        self.closed = True
+
+    def abort(self) -> None:
+        self.aborted = True
+
+    async def wait_closed(self) -> None:
+        await asyncio.Event().wait()
+
+
+@pytest.mark.parametrize("holder", [Connection, EventStream])
+def test_a_tab_cancelled_while_it_closes_a_connection_is_cancelled(holder):
+    # The poll run's hang: a cancel that came while a keep-alive connection closed was eaten,
+    # the tab polled on, and the run waited for it forever.
+    async def scenario() -> bool:
+        conn = holder("127.0.0.1", 1)
+        conn.writer = _StuckWriter()
+        task = asyncio.ensure_future(conn.close())
+        await asyncio.sleep(0.01)
+        task.cancel()
+        await asyncio.wait([task], timeout=1)
+        return task.cancelled()
+
+    assert asyncio.run(scenario())
+
+
+def test_closing_a_connection_whose_peer_never_reads_resets_it_in_bounded_time():
+    writer = _StuckWriter()
+    asyncio.run(asyncio.wait_for(close_writer(writer, timeout=0.05), 1))
+    assert writer.closed
+    assert writer.aborted

@@ -257,6 +257,29 @@ def test_window_delay_aligns_on_the_clock():
     assert hub_module.window_delay(seconds=5, now=103.5) == pytest.approx(1.5)
 
 
+def test_the_report_windows_of_different_scopes_are_spread_over_the_period():
+    """16 supervisors of 16 teams (a floor of 400) must not all render at one instant; the
+    viewers of one scope share a phase, so they still share the rendering of a window."""
+    phases = [hub_module.window_phase(teams=[team], seconds=5) for team in range(1, 17)]
+    assert all(0 <= phase < 5 for phase in phases)
+    assert len(set(phases)) >= 12
+    assert max(phases) - min(phases) > 2.5
+    same = hub_module.window_phase(teams=(3, 1), seconds=5)
+    assert same == hub_module.window_phase(teams=[1, 3], seconds=5)
+    assert hub_module.window_phase(teams=None, seconds=5) != hub_module.window_phase(
+        teams=[], seconds=5
+    )
+
+
+@pytest.mark.parametrize("now", [1000.0, 1000.3, 1003.99, 1004.7])
+def test_a_scopes_change_is_sent_at_the_start_of_its_next_window(now):
+    phase = hub_module.window_phase(teams=[7], seconds=5)
+    at = now + hub_module.window_delay(seconds=5, phase=phase, now=now)
+    before = hub_module.window_number(seconds=5, phase=phase, now=now)
+    assert 0 < at - now <= 5
+    assert hub_module.window_number(seconds=5, phase=phase, now=at + 1e-6) == before + 1
+
+
 # --- The Redis subscription of a process (the lost push of issue 13) -------------------------
 
 

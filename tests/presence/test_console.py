@@ -135,6 +135,25 @@ def test_p10_htmx_poll_gets_only_the_live_regions(rep_client, connected):
     assert "Available" in body
 
 
+def test_the_live_regions_ask_what_the_navigation_offers_once_per_fetch(rep_client, connected):
+    """Each region is rendered on its own (four partials), and each rendering runs the context
+    processors: the navigation's console query ran four times per fetch, the largest cost of the
+    floor after the regions' own queries (bench/floor.py --profile)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = rep_client.get(CONSOLE, **HTMX)
+
+    assert response.status_code == 200
+    asked = [
+        q
+        for q in queries.captured_queries
+        if q["sql"].startswith('SELECT 1 AS "a" FROM "presence_representative"')
+    ]
+    assert len(asked) == 1
+
+
 def test_console_sends_anonymous_users_to_login(client, db):
     response = client.get(CONSOLE)
 
