@@ -56,6 +56,21 @@ def open_console(page, url: str) -> None:
     page.wait_for_selector("#console-connection[data-live=stream]", timeout=10_000)
 
 
+def offer_through_the_api(server, floor, workstream) -> dict:
+    """A new conversation of `workstream`, offered to the floor's rep, as the router does."""
+    status, conversation = call(
+        server.url, "POST", "/api/v1/conversations", token=floor["token"],
+        body={"workstream_id": workstream.pk},
+    )  # fmt: skip
+    assert status == 201, conversation
+    status, offer = call(
+        server.url, "POST", f"/api/v1/conversations/{conversation['id']}/offers",
+        token=floor["token"], body={"representative_id": floor["rep"].pk},
+    )  # fmt: skip
+    assert status == 201, offer
+    return offer
+
+
 def test_offer_made_through_the_api_appears_in_the_console_within_a_second(browser, server, floor):
     """Issue 13: the offer is pushed, not polled, and counts down from its expiry."""
     from playwright.sync_api import expect
@@ -66,17 +81,7 @@ def test_offer_made_through_the_api_appears_in_the_console_within_a_second(brows
     workstream = WorkstreamFactory(name="Live chat", offer_timeout_seconds=90)
 
     def offer_one():
-        status, conversation = call(
-            server.url, "POST", "/api/v1/conversations", token=floor["token"],
-            body={"workstream_id": workstream.pk},
-        )  # fmt: skip
-        assert status == 201, conversation
-        status, offer = call(
-            server.url, "POST", f"/api/v1/conversations/{conversation['id']}/offers",
-            token=floor["token"], body={"representative_id": floor["rep"].pk},
-        )  # fmt: skip
-        assert status == 201, offer
-        return offer, time.monotonic()
+        return offer_through_the_api(server, floor, workstream), time.monotonic()
 
     # The first offer of a fresh server process also pays for its first publication (the Redis
     # client is made on first use) and first rendering of an offer; a floor's server is warm.
@@ -124,16 +129,7 @@ def test_a_push_that_comes_while_the_console_is_fetching_is_not_lost(browser, se
         page.wait_for_timeout(50)
     assert held, "the catch-up fetch never came"
     workstream = WorkstreamFactory(name="Live chat", offer_timeout_seconds=90)
-    status, conversation = call(
-        server.url, "POST", "/api/v1/conversations", token=floor["token"],
-        body={"workstream_id": workstream.pk},
-    )  # fmt: skip
-    assert status == 201, conversation
-    status, offer = call(
-        server.url, "POST", f"/api/v1/conversations/{conversation['id']}/offers",
-        token=floor["token"], body={"representative_id": floor["rep"].pk},
-    )  # fmt: skip
-    assert status == 201, offer
+    offer = offer_through_the_api(server, floor, workstream)
     wait_until(page, "window.__refreshes >= 2")  # the offer's push arrived, the fetch is queued
     route, response = held[0]
     route.fulfill(response=response)
