@@ -79,6 +79,40 @@ def stop_processes(procs: dict) -> None:
             proc.wait()
 
 
+def start_services(
+    commands: dict[str, list[str]], *, env: dict[str, str], port: int, name: str, server: str
+) -> dict:
+    """Start each command in a process group of its own, logging to var/bench/<name>-<service>.log;
+    return once the web server answers /healthz on `port`, or exit naming the log to read."""
+    import contextlib
+    import subprocess
+    import urllib.request
+
+    log_dir = ROOT / "var" / "bench"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    procs = {}
+    for service, cmd in commands.items():
+        log = open(log_dir / f"{name}-{service}.log", "w")  # noqa: SIM115 - closed with the process
+        procs[service] = subprocess.Popen(
+            cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        for service, proc in procs.items():
+            if proc.poll() is not None:
+                stop_processes(procs)
+                sys.exit(f"{service} exited at start; see var/bench/{name}-{service}.log")
+        with (
+            contextlib.suppress(OSError),
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer,
+        ):
+            if answer.status == 200:
+                return procs
+        time.sleep(0.5)
+    stop_processes(procs)
+    sys.exit(f"{server} did not answer /healthz within 60 s; see var/bench/{name}-web.log")
+
+
 def cpu_readings(groups: set[int], *, db_name: str, exclude: set[int]) -> dict[int, float]:
     """CPU seconds (user + system, Linux /proc) of every process of the stack: the process groups
     in `groups` (web server, Celery worker and beat, ...), and the PostgreSQL backends of

@@ -4,7 +4,6 @@ and a Redis server of the bench's own, all on 127.0.0.1."""
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
 import os
@@ -13,9 +12,8 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 
-from _common import ROOT, random_port, stop_processes
+from _common import ROOT, random_port, start_services, stop_processes
 from _floor_stats import TEAM_SIZE
 
 PREFIX = "floor-rep-"
@@ -200,24 +198,4 @@ def start_stack(
                  "-s", str(LOG_DIR / "floor-beat-schedule")],
     }  # fmt: skip
     commands = {service: commands[service] for service in services}
-    procs = {}
-    for service, cmd in commands.items():
-        log = open(LOG_DIR / f"{name}-{service}.log", "w")  # noqa: SIM115 - closed with the process
-        procs[service] = subprocess.Popen(
-            cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        for service, proc in procs.items():
-            if proc.poll() is not None:
-                stop_processes(procs)
-                sys.exit(f"{service} exited at start; see var/bench/{name}-{service}.log")
-        with (
-            contextlib.suppress(OSError),
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer,
-        ):
-            if answer.status == 200:
-                return procs
-        time.sleep(0.5)
-    stop_processes(procs)
-    sys.exit(f"uvicorn did not answer /healthz within 60 s; see var/bench/{name}-web.log")
+    return start_services(commands, env=env, port=port, name=name, server="uvicorn")

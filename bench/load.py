@@ -27,18 +27,15 @@ Figures, with the machine they were measured on: docs/reliability.md and docs/pe
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import signal
 import socket
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
-from _common import ROOT, CpuMeter, machine_note, setup_django, stop_processes
+from _common import ROOT, CpuMeter, machine_note, setup_django, start_services, stop_processes
 
 DB_NAME = "portal_bench_load"
 PORT = 8461
@@ -77,27 +74,7 @@ def start_stack(
                  "-s", str(log_dir / "load-beat-schedule")],
     }  # fmt: skip
     commands = {service: commands[service] for service in services}
-    procs = {}
-    for service, cmd in commands.items():
-        log = open(log_dir / f"{name}-{service}.log", "w")  # noqa: SIM115 - closed with the process
-        procs[service] = subprocess.Popen(
-            cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        for service, proc in procs.items():
-            if proc.poll() is not None:
-                stop_stack(procs)
-                sys.exit(f"{service} exited at start; see var/bench/{name}-{service}.log")
-        with (
-            contextlib.suppress(OSError),
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer,
-        ):
-            if answer.status == 200:
-                return procs
-        time.sleep(0.5)
-    stop_stack(procs)
-    sys.exit(f"gunicorn did not answer /healthz within 60 s; see var/bench/{name}-web.log")
+    return start_services(commands, env=env, port=port, name=name, server="gunicorn")
 
 
 def stop_stack(procs: dict) -> None:
