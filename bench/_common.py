@@ -79,6 +79,32 @@ def stop_processes(procs: dict) -> None:
             proc.wait()
 
 
+def admin_token(name: str, *, now) -> str:
+    """An API token of a portal admin `<name>-admin`, for the bench `bench/<name>.py`."""
+    from django.contrib.auth.models import Group, User
+
+    from presence.services import api_token_create
+
+    admin, _ = User.objects.get_or_create(username=f"{name}-admin")
+    admin.groups.add(Group.objects.get(name="Portal admins"))
+    return api_token_create(user=admin, name=f"bench/{name}.py", now=now)[1]
+
+
+def production_env(*, secret_key: str, redis_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a server under test: production settings over plain http on loopback,
+    quiet logs; `extra` adds or overrides variables."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings.production",
+        "SECRET_KEY": secret_key,
+        "SECURE_SSL_REDIRECT": "false",  # plain http on loopback
+        "REDIS_URL": redis_url,
+        "LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+        **extra,
+    }
+
+
 def start_services(
     commands: dict[str, list[str]], *, env: dict[str, str], port: int, name: str, server: str
 ) -> dict:

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 
-from _common import ROOT, random_port, start_services, stop_processes
+from _common import ROOT, admin_token, random_port, start_services, stop_processes
 from _floor_stats import TEAM_SIZE
 
 PREFIX = "floor-rep-"
@@ -41,7 +41,6 @@ def prepare(n: int) -> People:
     from django.utils.crypto import get_random_string
 
     from presence.models import PresenceStatus, Representative, Team, Workstream
-    from presence.services import api_token_create
 
     now = timezone.now()
     reps_group = Group.objects.get(name="Representatives")
@@ -116,9 +115,7 @@ def prepare(n: int) -> People:
         external_id=WORKSTREAM,
         defaults={"name": "Floor chat", "channel": "chat", "offer_timeout_seconds": 600},
     )
-    admin, _ = User.objects.get_or_create(username="floor-admin")
-    admin.groups.add(Group.objects.get(name="Portal admins"))
-    _, token = api_token_create(user=admin, name="bench/floor.py", now=now)
+    token = admin_token("floor", now=now)
     return People(
         reps=[(reps[ext], s.session_key) for ext, s in zip(order, sessions, strict=True)],
         supervisors=[s.session_key for s in sup_sessions],

@@ -36,7 +36,16 @@ import signal
 import statistics
 import sys
 
-from _common import ROOT, CpuMeter, machine_note, random_port, setup_django, stop_processes
+from _common import (
+    ROOT,
+    CpuMeter,
+    admin_token,
+    machine_note,
+    production_env,
+    random_port,
+    setup_django,
+    stop_processes,
+)
 
 TARGET_RATIO = 5.0
 RESULTS = ROOT / "var" / "bench" / "events.json"
@@ -142,31 +151,21 @@ def main() -> None:
     setup_django(args.database)  # sets DATABASE_URL to the bench database, migrates
 
     from _floor_setup import start_stack
-    from django.contrib.auth.models import Group, User
     from django.utils import timezone
 
-    from presence.services import api_token_create
-
-    user, _ = User.objects.get_or_create(username="events-admin")
-    user.groups.add(Group.objects.get(name="Portal admins"))
-    _, token = api_token_create(user=user, name="bench/events.py", now=timezone.now())
+    token = admin_token("events", now=timezone.now())
     port = random_port()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "portal.settings.production",
-        "SECRET_KEY": "bench-events-only-" + "x" * 40,
-        "SECURE_SSL_REDIRECT": "false",  # plain http on loopback
-        "REDIS_URL": redis_url,
-        "LOG_LEVEL": "WARNING",
-        "PYTHONUNBUFFERED": "1",
+    env = production_env(
+        secret_key="bench-events-only-" + "x" * 40,
+        redis_url=redis_url,
         # As bench/floor.py: Django asks for no persistent connections under ASGI; the web server
         # pools instead (portal/asgi.py), unless --no-pool.
-        "CONN_MAX_AGE": "0",
-        "DATABASE_POOL_MAX_SIZE": "0" if args.no_pool else "8",
+        CONN_MAX_AGE="0",
+        DATABASE_POOL_MAX_SIZE="0" if args.no_pool else "8",
         # Only the simulator moves presence during a run (no Celery runs anyway).
-        "PRESENCE_HEARTBEAT_TIMEOUT_SECONDS": "3600",
-        "PRESENCE_DISCONNECT_GRACE_SECONDS": "86400",
-    }
+        PRESENCE_HEARTBEAT_TIMEOUT_SECONDS="3600",
+        PRESENCE_DISCONNECT_GRACE_SECONDS="86400",
+    )
     connections = (
         "persistent connections"
         if args.server == "gunicorn"

@@ -45,7 +45,15 @@ import sys
 import time
 from pathlib import Path
 
-from _common import ROOT, CpuMeter, machine_note, random_port, setup_django, stop_processes
+from _common import (
+    ROOT,
+    CpuMeter,
+    machine_note,
+    production_env,
+    random_port,
+    setup_django,
+    stop_processes,
+)
 
 DB_NAME = "portal_bench_floor"
 RESULTS = ROOT / "var" / "bench" / "floor.json"
@@ -351,20 +359,15 @@ def main() -> None:
     people = prepare(biggest)
     redis_proc, redis_url = start_redis()
     port = random_port()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "portal.settings.production",
-        "SECRET_KEY": settings.SECRET_KEY,  # the key the sessions made here are signed with
-        "SECURE_SSL_REDIRECT": "false",  # plain http on loopback
-        "REDIS_URL": redis_url,
-        "DATABASE_URL": server_db_url,
-        "LOG_LEVEL": "WARNING",
-        "PYTHONUNBUFFERED": "1",
+    env = production_env(
+        secret_key=settings.SECRET_KEY,  # the key the sessions made here are signed with
+        redis_url=redis_url,
+        DATABASE_URL=server_db_url,
         # Django: "When using ASGI, persistent connections should be disabled" (ref/databases).
-        # Under uvicorn every request runs in a thread of its own, and CONN_MAX_AGE=60 (the
-        # production default) leaves each one's connection open: 99 at a floor of 50 reps.
-        "CONN_MAX_AGE": os.environ.get("CONN_MAX_AGE", "0"),
-    }
+        # Under uvicorn every request runs in a thread of its own, and CONN_MAX_AGE=60 left each
+        # one's connection open (99 at a floor of 50 reps); the web server pools (portal/db.py).
+        CONN_MAX_AGE=os.environ.get("CONN_MAX_AGE", "0"),
+    )
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         own_backends = {cursor.fetchone()[0]}

@@ -35,7 +35,16 @@ import sys
 import time
 from pathlib import Path
 
-from _common import ROOT, CpuMeter, machine_note, setup_django, start_services, stop_processes
+from _common import (
+    ROOT,
+    CpuMeter,
+    admin_token,
+    machine_note,
+    production_env,
+    setup_django,
+    start_services,
+    stop_processes,
+)
 
 DB_NAME = "portal_bench_load"
 PORT = 8461
@@ -186,28 +195,19 @@ def main() -> None:
     redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/13"
     setup_django(DB_NAME)  # sets DATABASE_URL to the bench database, migrates
 
-    from django.contrib.auth.models import Group, User
     from django.utils import timezone
 
-    from presence.services import api_token_create
     from presence.simulator import Simulator
 
-    user, _ = User.objects.get_or_create(username="load-admin")
-    user.groups.add(Group.objects.get(name="Portal admins"))
-    _, token = api_token_create(user=user, name="bench/load.py", now=timezone.now())
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "portal.settings.production",
-        "SECRET_KEY": "bench-load-only-" + "x" * 40,
-        "SECURE_SSL_REDIRECT": "false",  # plain http on loopback
-        "REDIS_URL": redis_url,
-        "LOG_LEVEL": "WARNING",
+    token = admin_token("load", now=timezone.now())
+    env = production_env(
+        secret_key="bench-load-only-" + "x" * 40,
+        redis_url=redis_url,
         # Only the simulator moves conversations during a run (so that each 2xx can be checked);
         # the periodic jobs still run on their schedules as load.
-        "PRESENCE_HEARTBEAT_TIMEOUT_SECONDS": "3600",
-        "PRESENCE_DISCONNECT_GRACE_SECONDS": "86400",
-        "PYTHONUNBUFFERED": "1",
-    }
+        PRESENCE_HEARTBEAT_TIMEOUT_SECONDS="3600",
+        PRESENCE_DISCONNECT_GRACE_SECONDS="86400",
+    )
     note = machine_note()
     print(f"machine: {note}")
     print(
