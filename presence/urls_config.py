@@ -89,9 +89,7 @@ urlpatterns = [
     path("tokens/<int:token_id>/revoke/", access.token_revoke, name="config_token_revoke"),
     # People (issue 15): representatives, users, bulk onboarding
     path("representatives/", people.representative_list, name="config_representatives"),
-    path(
-        "representatives/new/", people.representative_create, name="config_representative_create"
-    ),
+    path("representatives/new/", people.representative_create, name="config_representative_create"),
     path(
         "representatives/<int:representative_id>/",
         people.representative_edit,

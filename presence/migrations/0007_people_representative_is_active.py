@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('presence', '0004_natural_sort_names_and_inactive_text'),
+        ("presence", "0004_natural_sort_names_and_inactive_text"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='representative',
-            name='is_active',
+            model_name="representative",
+            name="is_active",
             field=models.BooleanField(default=True),
         ),
     ]

@@ -34,7 +34,7 @@ from presence.forms import (
     parse_people_csv,
     time_zone_names,
 )
-from presence.forms.people import USER_EXISTING, USER_NEW, USER_NONE
+from presence.forms.people import USER_EXISTING, USER_NONE
 from presence.models import Representative, RepresentativeProfile, Team
 from presence.selectors import representatives_visible_to
 from presence.services import config as services
@@ -45,7 +45,16 @@ from . import admin_required
 LINKS_SESSION_KEY = "onboarding_links"  # the import's set-password links, downloadable once
 TEMPLATE_ROWS = [
     ("EXT-001", "Ada Lovelace", "ada@example.com", "Team A", "Europe/London", 3, "", "ada"),
-    ("EXT-002", "Grace Hopper", "grace@example.com", "Team A;Team B", "America/New_York", 0, "", ""),
+    (
+        "EXT-002",
+        "Grace Hopper",
+        "grace@example.com",
+        "Team A;Team B",
+        "America/New_York",
+        0,
+        "",
+        "",
+    ),
 ]
 
 
@@ -238,7 +247,9 @@ def representative_profile_add(request: HttpRequest, representative_id: int) -> 
     form = ProfileAddForm(request.POST, representative=rep)
     if not form.is_valid():
         errors = " ".join(
-            f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items() if f in form.fields
+            f"{form.fields[f].label}: {' '.join(e)}"
+            for f, e in form.errors.items()
+            if f in form.fields
         )
         messages.error(request, f"No profile was added. {errors}")
         return redirect(_rep_url(rep))
@@ -248,7 +259,9 @@ def representative_profile_add(request: HttpRequest, representative_id: int) -> 
         services.representative_profile_set(
             representative=rep, profile=profile, limit=limit, actor=request.user, now=timezone.now()
         )
-        own = f"own limit {limit}" if limit is not None else f"the profile's limit ({profile.limit})"
+        own = (
+            f"own limit {limit}" if limit is not None else f"the profile's limit ({profile.limit})"
+        )
         return f"{rep.name} now holds {profile.name}, with {own}."
 
     act(request, run)
@@ -417,7 +430,10 @@ def people_import_links(request: HttpRequest) -> HttpResponse:
         return redirect("presence:config_users")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response = csv_response(
-        f"set-password-links-{stamp}.csv", ["username", "email", "set_password_link"], rows, bom=True
+        f"set-password-links-{stamp}.csv",
+        ["username", "email", "set_password_link"],
+        rows,
+        bom=True,
     )
     response["Cache-Control"] = "no-store"
     return response

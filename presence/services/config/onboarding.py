@@ -73,9 +73,9 @@ def representative_set_active(
             now=now,
         )
         if not active:
-            cancelled = Offer.objects.filter(
-                representative=rep, state=OfferState.PENDING
-            ).update(state=OfferState.CANCELLED, decided_at=now)
+            cancelled = Offer.objects.filter(representative=rep, state=OfferState.PENDING).update(
+                state=OfferState.CANCELLED, decided_at=now
+            )
             if cancelled:
                 live.publish(kind="offer", rep_ids=[rep.pk])
             representative_sign_out(representative=rep, now=now, actor=actor)
@@ -105,7 +105,9 @@ def _email(value, *, field: str = "email") -> str:
         try:
             validate_email(email)
         except DjangoValidationError:
-            raise ValidationFailed(f"{email!r} is not a valid e-mail address.", field=field) from None
+            raise ValidationFailed(
+                f"{email!r} is not a valid e-mail address.", field=field
+            ) from None
     return email
 
 
@@ -399,7 +401,9 @@ def onboarding_plan(*, rows: Sequence[PersonRow]) -> OnboardingPlan:
             elif external_id in taken_external:
                 problems.append(f"external_id: {external_id} is already a representative's.")
             elif external_id in seen_external:
-                problems.append(f"external_id: {external_id} is also on line {seen_external[external_id]}.")
+                problems.append(
+                    f"external_id: {external_id} is also on line {seen_external[external_id]}."
+                )
             seen_external.setdefault(external_id, row.line)
         team_names = [t.strip() for t in row.get("teams").split(TEAM_SEPARATOR) if t.strip()]
         unknown_teams = [t for t in team_names if t.lower() not in teams]
@@ -414,7 +418,9 @@ def onboarding_plan(*, rows: Sequence[PersonRow]) -> OnboardingPlan:
             if not 0 <= units <= 10_000:
                 raise ValueError
         except ValueError:
-            problems.append(f"capacity_units: {units_text!r} is not a whole number from 0 to 10000.")
+            problems.append(
+                f"capacity_units: {units_text!r} is not a whole number from 0 to 10000."
+            )
             units = 0
         default = None
         default_name = row.get("default_presence")
@@ -516,7 +522,9 @@ def onboarding_apply(
         for chunk in _chunks(existing):
             user_ids.update(
                 (name.lower(), pk)
-                for name, pk in User.objects.filter(username__in=chunk).values_list("username", "pk")
+                for name, pk in User.objects.filter(username__in=chunk).values_list(
+                    "username", "pk"
+                )
             )
         reps = []
         for p in plan.people:

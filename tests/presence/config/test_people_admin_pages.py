@@ -112,7 +112,7 @@ def test_list_searches_and_filters_by_team_workstream_status_and_active(admin, n
     profile = CapacityProfileFactory(name="Chat")
     chat = WorkstreamFactory(name="Chat", capacity_profile=profile)
     ada = RepresentativeFactory(name="Ada", teams=[red], external_id="EXT-9")
-    bob = RepresentativeFactory(name="Bob", teams=[blue], is_active=False)
+    RepresentativeFactory(name="Bob", teams=[blue], is_active=False)
     cy = RepresentativeFactory(name="Cy", teams=[red])
     services.representative_profile_set(
         representative=cy, profile=profile, limit=None, actor=None, now=now
@@ -228,9 +228,10 @@ def test_create_a_rep_with_a_new_user_shows_the_link_once(
     assert not user.has_usable_password()
     assert list(user.groups.values_list("name", flat=True)) == ["Representatives"]
     assert Representative.objects.get().user == user
-    link = html.split('data-password-link')[0].split('value="')[-1].split('"')[0]
+    link = html.split("data-password-link")[0].split('value="')[-1].split('"')[0]
     assert "/password/set/" in link
-    assert mail.outbox and link in mail.outbox[0].body  # e-mail configured (tests: locmem)
+    assert mail.outbox  # e-mail configured (tests: locmem)
+    assert link in mail.outbox[0].body
     assert set(AuditLogEntry.objects.values_list("action", flat=True)) == {
         "user.create",
         "representative.create",
@@ -264,7 +265,8 @@ def test_p4_edit_every_field_and_capacity_recalculates(admin, now):
     # P4: 1 of 1 unit used: full, Do not disturb
     assert RepresentativePresence.objects.get(pk=rep.pk).status == builtin("dnd")
     entry = AuditLogEntry.objects.filter(action="representative.update").get()
-    assert entry.before["capacity_units"] == 0 and entry.after["capacity_units"] == 1
+    assert entry.before["capacity_units"] == 0
+    assert entry.after["capacity_units"] == 1
 
 
 def test_edit_refusal_writes_nothing(admin):
@@ -316,7 +318,8 @@ def test_k2_profile_with_an_own_limit_from_the_rep_page(admin, now):
     admin.post(url, {"profile": profile.pk, "limit": "2"})
     assert rep.profile_links.get().limit_override == 2
     page = admin.get(edit_url(rep)).content.decode()
-    assert 'data-profile="Chat"' in page and "own limit 2" in page
+    assert 'data-profile="Chat"' in page
+    assert "own limit 2" in page
 
 
 # --- Deactivate and reactivate (S5, V4) -------------------------------------------------------------
@@ -423,7 +426,7 @@ def test_user_refusals_name_the_field_and_write_nothing(admin, data, field):
     assert not AuditLogEntry.objects.exists()
 
 
-def test_the_set_password_link_works_once(admin, client_factory=None):
+def test_the_set_password_link_works_once(admin):
     from django.test import Client as TestClient
 
     response = admin.post(USER_NEW, {"username": "newbie", "link": "none"})
@@ -480,7 +483,8 @@ def test_users_page_lists_reps_and_sign_in_actions(admin, django_assert_max_num_
     admin.get(reverse("presence:config_users"))
     with django_assert_max_num_queries(10):
         html = admin.get(reverse("presence:config_users"), **HTMX).content.decode()
-    assert "Representative:" in html and "New set-password link" in html
+    assert "Representative:" in html
+    assert "New set-password link" in html
 
 
 def test_now_is_frozen(now):

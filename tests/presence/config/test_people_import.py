@@ -54,7 +54,8 @@ def test_preview_then_apply_creates_reps_users_and_links_once(admin, now):
         "Training",
     )
     assert set(ada.teams.all()) == {red, blue}
-    assert ada.user.username == "ada" and not ada.user.has_usable_password()
+    assert ada.user.username == "ada"
+    assert not ada.user.has_usable_password()
     assert list(ada.user.groups.values_list("name", flat=True)) == ["Representatives"]
     assert Representative.objects.get(name="Cy").user == existing
     assert Representative.objects.get(name="Bob").user is None
