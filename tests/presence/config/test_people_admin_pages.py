@@ -489,3 +489,13 @@ def test_users_page_lists_reps_and_sign_in_actions(admin, django_assert_max_num_
 
 def test_now_is_frozen(now):
     assert now == T0
+
+
+def test_s5_deactivating_a_rep_who_never_signed_in(admin, now):
+    rep = RepresentativeFactory(name="Never")
+    url = reverse("presence:config_representative_active", args=[rep.pk])
+    response = admin.post(url, {"active": "0"})
+    assert response.status_code == 302
+    assert not Representative.objects.get(pk=rep.pk).is_active
+    page = admin.get(edit_url(rep)).content.decode()
+    assert "Reactivate Never" in page
