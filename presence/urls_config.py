@@ -91,6 +91,11 @@ urlpatterns = [
     path("representatives/", people.representative_list, name="config_representatives"),
     path("representatives/new/", people.representative_create, name="config_representative_create"),
     path(
+        "representatives/validate/",
+        people.representative_validate,
+        name="config_representative_validate",
+    ),
+    path(
         "representatives/<int:representative_id>/",
         people.representative_edit,
         name="config_representative_edit",

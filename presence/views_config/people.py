@@ -13,7 +13,12 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -34,7 +39,7 @@ from presence.forms import (
     parse_people_csv,
     time_zone_names,
 )
-from presence.forms.people import USER_EXISTING, USER_NONE
+from presence.forms.people import USER_EXISTING, USER_NEW, USER_NONE
 from presence.models import Representative, RepresentativeProfile, Team
 from presence.selectors import representatives_visible_to
 from presence.services import config as services
@@ -95,11 +100,15 @@ def representative_list(request: HttpRequest) -> HttpResponse:
 
 
 def _form_page(request, form, rep, *, link=None) -> HttpResponse:
+    validate_url = reverse("presence:config_representative_validate")
+    if rep is not None:
+        validate_url += f"?representative={rep.pk}"
     context = {
         "form": form,
         "representative": rep,
         "time_zones": time_zone_names(),
         "link": link,
+        "validate_url": validate_url,
     }
     if rep is not None:
         context["profiles"] = list(
@@ -211,6 +220,37 @@ def _representatives_group() -> list[int]:
     from django.contrib.auth.models import Group
 
     return list(Group.objects.filter(name="Representatives").values_list("pk", flat=True))
+
+
+@admin_required
+@require_POST
+def representative_validate(request: HttpRequest) -> HttpResponse:
+    """Inline validation of one field (htmx, on leaving it): the field's row, with its error,
+    by the same rules as the save (the service's). `?representative=<id>`: the rep edited."""
+    name = request.POST.get("_field", "")
+    form = RepresentativeForm(request.POST)
+    if name not in form.fields:
+        return HttpResponseBadRequest("No such field on the representative form.")
+    rep = None
+    rep_id = request.GET.get("representative", "")
+    if rep_id:
+        if not rep_id.isdigit():
+            return HttpResponseBadRequest("No such representative.")
+        rep = get_object_or_404(_scope(request), pk=int(rep_id))
+    form.is_valid()
+    if name not in form.errors and name in form.cleaned_data:
+        try:
+            services.representative_field_check(
+                field=name,
+                value=form.cleaned_data[name],
+                representative=rep,
+                new_user=form.cleaned_data.get("user_mode") == USER_NEW,
+            )
+        except ApplicationError as error:
+            if form.service_fields.get(error.field or "", error.field or name) == name:
+                form.add_service_error(error)
+    context = {"field": form[name], "validate_url": request.get_full_path()}
+    return render_page(request, "presence/config/_field.html", context)
 
 
 @admin_required

@@ -127,6 +127,7 @@ NOT_PAGES |= {
     "presence:config_representatives",
     "presence:config_representative_create",
     "presence:config_representative_edit",
+    "presence:config_representative_validate",
     "presence:config_representative_active",
     "presence:config_representative_profile_add",
     "presence:config_people_import",

@@ -585,3 +585,37 @@ def onboarding_apply(
         audit_bulk_create(entries, batch_size=CHUNK)
         links = [(user, password_link(user)) for user in new_users]
     return links
+
+
+# --- Inline validation of one field of the representative form ------------------------------------
+
+REP_CHECKED_FIELDS = ("name", "email", "external_id", "timezone", "language", "capacity_units")
+
+
+def representative_field_check(
+    *, field: str, value, representative: Representative | None, new_user: bool = False
+) -> None:
+    """The refusal the save would give for this one field (ValidationFailed naming it), checked by
+    the very rules of people.py on a copy that is never saved; nothing is written."""
+    from .people import _user, _validate_representative
+
+    rep = (
+        Representative(
+            **{
+                f.attname: getattr(representative, f.attname)
+                for f in Representative._meta.concrete_fields
+            }
+        )
+        if representative is not None
+        else Representative(name="-")
+    )
+    if field == "username":
+        if new_user:
+            username = _username(value)
+            if _username_taken(username):
+                raise ValidationFailed(f"A user named {username} exists already.", field="username")
+        elif value:
+            _user(value, representative=rep)
+        return
+    if field in REP_CHECKED_FIELDS:
+        _validate_representative(rep, {field: value})

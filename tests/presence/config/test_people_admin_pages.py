@@ -499,3 +499,41 @@ def test_s5_deactivating_a_rep_who_never_signed_in(admin, now):
     assert not Representative.objects.get(pk=rep.pk).is_active
     page = admin.get(edit_url(rep)).content.decode()
     assert "Reactivate Never" in page
+
+
+VALIDATE = reverse("presence:config_representative_validate")
+
+
+def test_inline_validation_names_the_field_by_the_saves_rules_and_writes_nothing(admin):
+    ada = RepresentativeFactory(name="Ada", email="ada@example.com", external_id="EXT-1")
+    UserFactory(username="taken")
+
+    def check(field, url=VALIDATE, **data):
+        return admin.post(url, {"_field": field, **rep_data(**data)}, **HTMX).content.decode()
+
+    assert 'data-field-error="email"' in check("email", email="ADA@example.com")
+    assert 'data-field-error="email"' not in check(
+        "email", url=f"{VALIDATE}?representative={ada.pk}", email="ada@example.com"
+    )  # the rep's own address
+    assert 'data-field-error="external_id"' in check("external_id", external_id="EXT-1")
+    assert 'data-field-error="timezone"' in check("timezone", timezone="Mars/Base")
+    assert 'data-field-error="timezone"' not in check("timezone", timezone="Asia/Tokyo")
+    assert 'data-field-error="username"' in check("username", user_mode="new", username="TAKEN")
+    assert 'data-field-error="username"' in check(
+        "username", user_mode="existing", username="ghost"
+    )
+    assert 'data-field-error="username"' not in check(
+        "username", user_mode="existing", username="taken"
+    )
+    assert 'data-field-error="capacity_units"' in check("capacity_units", capacity_units="-3")
+    assert admin.post(VALIDATE, {"_field": "nope"}).status_code == 400
+    assert admin.post(VALIDATE + "?representative=x", {"_field": "name"}).status_code == 400
+    assert Representative.objects.count() == 1
+    assert not AuditLogEntry.objects.exists()
+
+
+def test_inline_validation_needs_the_permission(client, supervisor_user):
+    client.force_login(supervisor_user)
+    response = client.post(VALIDATE, {"_field": "name"})
+    assert response.status_code == 403
+    assert "presence.configure_portal" in response.content.decode()

@@ -31,6 +31,7 @@ AUDITED = {
     "presence:config_representatives",
     "presence:config_representative_create",
     "presence:config_representative_edit",
+    "presence:config_representative_validate",
     "presence:config_representative_active",
     "presence:config_representative_profile_add",
     "presence:config_people_import",
