@@ -59,6 +59,10 @@ CONVERSATION_ACTIONS = {
     ConversationState.WRAP_UP: (("close", "Finish wrap-up"),),
 }
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+DEACTIVATED = (
+    "A portal admin deactivated your representative record: you are signed out of presence and "
+    "get no work. Ask them to reactivate it."
+)
 NOT_LINKED = (
     "Your user account is not linked to a representative, so there is no console to show. "
     "Ask a portal admin to link your user to your representative record."
@@ -207,10 +211,16 @@ def _console_action(*, json: bool = False) -> Callable:
 def console(request: HttpRequest) -> HttpResponse:
     """The full page; an htmx request (the poll) gets the live regions only."""
     rep = Representative.objects.filter(user=request.user).first()
-    if rep is None:
+    if rep is None or not rep.is_active:
         if request.htmx:
             return HttpResponse(status=204)
-        return render_page(request, TEMPLATE, {"not_linked": NOT_LINKED})
+        if rep is None:
+            return render_page(request, TEMPLATE, {"not_linked": NOT_LINKED})
+        context = {
+            "not_linked": DEACTIVATED,
+            "not_linked_title": "Your representative is deactivated",
+        }
+        return render_page(request, TEMPLATE, context)
     if partial_wanted(request):
         return _live_response(request, rep, with_messages=False)
     context = _console_context(rep, now=timezone.now()) | {

@@ -136,3 +136,16 @@ def test_duration_words():
         "1 h 05 min",
         "1 d 2 h",
     ]
+
+
+def test_s5_a_deactivated_reps_console_says_so_and_does_not_connect(rep_client, rep):
+    services.config.representative_set_active(representative=rep, active=False, actor=None, now=T0)
+    html = rep_client.get(CONSOLE).content.decode()
+    assert "Your representative is deactivated" in html
+    assert "console.js" not in html
+    assert rep_client.get(CONSOLE, **HTMX).status_code == 204
+    connect = rep_client.post(
+        reverse("presence:console_client_connect"), {"client_id": "tab-two-0002"}
+    )
+    assert connect.status_code == 409
+    assert "deactivated" in connect.json()["detail"]
