@@ -74,7 +74,7 @@ def _pages(rep, user):
 
 
 @pytest.mark.parametrize("role", ["supervisor_user", "rep_user"])
-def test_a3_supervisors_and_reps_get_403_naming_the_permission(client, role, request):
+def test_a3_supervisors_and_reps_get_403_naming_the_permission(db, client, role, request):
     client.force_login(request.getfixturevalue(role))
     rep, user = RepresentativeFactory(), UserFactory(username="someone")
     for method, url in _pages(rep, user):
