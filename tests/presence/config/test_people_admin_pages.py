@@ -537,3 +537,21 @@ def test_inline_validation_needs_the_permission(client, supervisor_user):
     response = client.post(VALIDATE, {"_field": "name"})
     assert response.status_code == 403
     assert "presence.configure_portal" in response.content.decode()
+
+
+def test_k2_own_limit_set_and_profile_removed_from_the_rep_page_come_back_to_it(admin, now):
+    rep = RepresentativeFactory(name="Ada")
+    profile = CapacityProfileFactory(name="Chat", limit=3)
+    services.representative_profile_set(
+        representative=rep, profile=profile, limit=None, actor=None, now=now
+    )
+    back = edit_url(rep)
+    limit = reverse("presence:config_capacity_member_limit", args=[profile.pk, rep.pk])
+    response = admin.post(limit, {"limit": "1", "next": back})
+    assert response["Location"] == back
+    assert rep.profile_links.get().limit_override == 1
+    remove = reverse("presence:config_capacity_member_remove", args=[profile.pk, rep.pk])
+    assert admin.post(remove, {"next": back})["Location"] == back
+    assert not rep.profile_links.exists()
+    actions = list(AuditLogEntry.objects.values_list("action", flat=True))
+    assert len(actions) >= 2
