@@ -30,3 +30,19 @@ def day_label(value: dt.datetime, *, tz: dt.tzinfo | ZoneInfo) -> str:
     """The day of `value` in `tz`: "Tuesday 1 December"."""
     local = value.astimezone(tz)
     return f"{local:%A} {local.day} {local:%B}"
+
+
+def duration(seconds: float) -> str:
+    """How long, in words a glance reads: "less than a minute", "12 min", "1 h 05 min", "2 d 3 h".
+    static/presence/console.js counts on with the same words."""
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return "less than a minute"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes:02d} min"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h"

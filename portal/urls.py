@@ -10,6 +10,22 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", ThrottledLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Issue 15: a new user's one-time set-password link (Django's password-reset token).
+    path(
+        "password/set/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="registration/password_set_form.html",
+            success_url="/password/set/done/",
+        ),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password/set/done/",
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="registration/password_set_done.html"
+        ),
+        name="password_reset_complete",
+    ),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("", include("presence.urls")),

@@ -199,3 +199,30 @@ class AuditFilter(django_filters.FilterSet):
 
     def filter_end(self, queryset, name, value):
         return queryset.filter(created_at__lt=self._midnight(value + dt.timedelta(days=1)))
+
+
+def _status_choices():
+    statuses = PresenceStatus.objects.in_display_order().only("pk", "name", "presence_text")
+    return [(str(s.pk), s.label) for s in statuses]
+
+
+class RepresentativeFilter(RepresentativeDefaultFilter):
+    """The representatives page (issue 15): search, team, workstream (as D4's filter), current
+    presence status, and active or deactivated."""
+
+    default = None
+    status = django_filters.ChoiceFilter(
+        label="Presence now",
+        choices=_status_choices,
+        field_name="presence__status",
+        empty_label="Any presence",
+    )
+    active = django_filters.ChoiceFilter(
+        label="Active",
+        choices=[("yes", "Active"), ("no", "Deactivated")],
+        method="filter_active",
+        empty_label="Active and deactivated",
+    )
+
+    def filter_active(self, queryset, name, value):
+        return queryset.filter(is_active=value == "yes")

@@ -67,3 +67,23 @@ class AuditTable(tables.Table):
         fields = ("created_at", "actor_name", "action", "object_repr", "change")
         order_by = ("-created_at",)
         per_page = 50
+
+
+class RepresentativeTable(tables.Table):
+    """The representatives page (issue 15): the template draws the cells."""
+
+    name = tables.Column(verbose_name="Representative", order_by=("name", "pk"))
+    email = tables.Column(verbose_name="E-mail / external id", order_by=("email", "pk"))
+    teams = tables.Column(verbose_name="Teams", empty_values=(), orderable=False)
+    user = tables.Column(verbose_name="Signs in as", order_by=("user__username", "pk"))
+    capacity_units = tables.Column(verbose_name="Units", order_by=("capacity_units", "name"))
+    presence = tables.Column(
+        verbose_name="Presence now", empty_values=(), order_by=("presence__status__name", "name")
+    )
+    is_active = tables.Column(verbose_name="Active", order_by=("-is_active", "name"))
+
+    class Meta:
+        model = Representative
+        fields = ("name", "email", "teams", "user", "capacity_units", "presence", "is_active")
+        order_by = ("name",)
+        per_page = PER_PAGE

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from presence.views_config import access, audit, capacity, defaults, home, statuses, workstreams
+from presence.views_config import (
+    access,
+    audit,
+    capacity,
+    defaults,
+    home,
+    people,
+    statuses,
+    workstreams,
+)
 
 # Included by presence/urls.py under configure/ in the "presence" namespace.
 urlpatterns = [
@@ -78,6 +87,52 @@ urlpatterns = [
     path("users/<int:user_id>/roles/", access.user_roles, name="config_user_roles"),
     path("tokens/", access.token_list, name="config_tokens"),
     path("tokens/<int:token_id>/revoke/", access.token_revoke, name="config_token_revoke"),
+    # People (issue 15): representatives, users, bulk onboarding
+    path("representatives/", people.representative_list, name="config_representatives"),
+    path("representatives/new/", people.representative_create, name="config_representative_create"),
+    path(
+        "representatives/validate/",
+        people.representative_validate,
+        name="config_representative_validate",
+    ),
+    path(
+        "representatives/<int:representative_id>/",
+        people.representative_edit,
+        name="config_representative_edit",
+    ),
+    path(
+        "representatives/<int:representative_id>/active/",
+        people.representative_active,
+        name="config_representative_active",
+    ),
+    path(
+        "representatives/<int:representative_id>/profiles/add/",
+        people.representative_profile_add,
+        name="config_representative_profile_add",
+    ),
+    path("representatives/import/", people.people_import, name="config_people_import"),
+    path(
+        "representatives/import/apply/",
+        people.people_import_apply,
+        name="config_people_import_apply",
+    ),
+    path(
+        "representatives/import/links.csv",
+        people.people_import_links,
+        name="config_people_import_links",
+    ),
+    path(
+        "representatives/import/template.csv",
+        people.people_import_template,
+        name="config_people_import_template",
+    ),
+    path("users/new/", people.user_create, name="config_user_create"),
+    path("users/<int:user_id>/active/", people.user_active, name="config_user_active"),
+    path(
+        "users/<int:user_id>/password-link/",
+        people.user_password_link,
+        name="config_user_password_link",
+    ),
     # Audit log (A4)
     path("audit/", audit.audit_list, name="config_audit"),
 ]

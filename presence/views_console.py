@@ -17,13 +17,14 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from portal.exceptions import ApplicationError, NotFound, ValidationFailed
+from portal.formatting import duration
 from portal.http_errors import error_body, status_of
 from portal.pages import partial_wanted, render_page
 from portal.permissions import require_permission
@@ -50,7 +51,18 @@ PERMISSION = "presence.use_console"
 CONSOLE_STATES = (ConversationState.ACTIVE, ConversationState.WRAP_UP, ConversationState.WAITING)
 # The regions that refresh themselves: the first is the htmx target, the others swap out of band.
 LIVE_PARTIALS = ("status", "capacity", "offers", "conversations")
+# The rep's own moves of a conversation (V1), by state: (action, button label). Wrap-up is
+# finished by closing the conversation.
+CONVERSATION_ACTIONS = {
+    ConversationState.ACTIVE: (("end", "End"), ("close", "Close"), ("release", "Release")),
+    ConversationState.WAITING: (("close", "Close"),),
+    ConversationState.WRAP_UP: (("close", "Finish wrap-up"),),
+}
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+DEACTIVATED = (
+    "A portal admin deactivated your representative record: you are signed out of presence and "
+    "get no work. Ask them to reactivate it."
+)
 NOT_LINKED = (
     "Your user account is not linked to a representative, so there is no console to show. "
     "Ask a portal admin to link your user to your representative record."
@@ -114,6 +126,15 @@ def _console_context(rep: Representative, *, now: dt.datetime) -> dict:
     )
     for offer in offers:
         offer.seconds_left = max(0, int((offer.expires_at - now).total_seconds()))
+    for conversation in conversations:
+        conversation.actions = CONVERSATION_ACTIONS.get(conversation.state, ())
+        # K3: a `minutes` wrap-up keeps the capacity until capacity_release_at: its countdown.
+        release_at = conversation.capacity_release_at
+        if conversation.consumes_capacity and release_at is not None and release_at > now:
+            left = int((release_at - now).total_seconds())
+            conversation.release_text = (
+                f"{left // 60} min {left % 60} s" if left >= 60 else f"{left} s"
+            )
     capacity = detail["capacity"]
     return {
         "representative": rep,
@@ -127,6 +148,8 @@ def _console_context(rep: Representative, *, now: dt.datetime) -> dict:
         "offers": offers,
         "now": now,
         "zone": _zone(rep),
+        # "Busy for 12 min": time in the current status (console.js counts on from `since`).
+        "status_for": duration((now - detail["since"]).total_seconds()),
     }
 
 
@@ -188,10 +211,16 @@ def _console_action(*, json: bool = False) -> Callable:
 def console(request: HttpRequest) -> HttpResponse:
     """The full page; an htmx request (the poll) gets the live regions only."""
     rep = Representative.objects.filter(user=request.user).first()
-    if rep is None:
+    if rep is None or not rep.is_active:
         if request.htmx:
             return HttpResponse(status=204)
-        return render_page(request, TEMPLATE, {"not_linked": NOT_LINKED})
+        if rep is None:
+            return render_page(request, TEMPLATE, {"not_linked": NOT_LINKED})
+        context = {
+            "not_linked": DEACTIVATED,
+            "not_linked_title": "Your representative is deactivated",
+        }
+        return render_page(request, TEMPLATE, context)
     if partial_wanted(request):
         return _live_response(request, rep, with_messages=False)
     context = _console_context(rep, now=timezone.now()) | {
@@ -257,6 +286,32 @@ def offer_reject(request: HttpRequest, offer_id: int) -> HttpResponse:
     offer = _own_offer(request, offer_id)
     services.offer_reject(offer=offer, now=timezone.now())
     messages.info(request, f"Offer of conversation {offer.conversation_id} rejected.")
+    return _back(request)
+
+
+# --- Conversations (V1, K3): end, close, release, finish wrap-up -------------------------------
+
+CONVERSATION_SERVICES = {
+    "end": (services.conversation_end, "Conversation {id} ended: wrap-up started."),
+    "close": (services.conversation_close, "Conversation {id} closed."),
+    "release": (services.conversation_release, "Conversation {id} released to the queue."),
+}
+
+
+@_console_action()
+def conversation_action(request: HttpRequest, conversation_id: int, action: str) -> HttpResponse:
+    """The rep's own conversation only (another rep's is a 404); V1 refuses a move its state does
+    not allow (the message names the state). The API's services: the rules live once."""
+    if action not in CONVERSATION_SERVICES:
+        raise Http404("No such conversation action.")
+    rep = _own_representative(request)
+    conversation = get_object_or_404(Conversation, pk=conversation_id, representative=rep)
+    service, done = CONVERSATION_SERVICES[action]
+    was_wrap_up = conversation.state == ConversationState.WRAP_UP
+    service(conversation=conversation, now=timezone.now())
+    if was_wrap_up and action == "close":
+        done = "Wrap-up of conversation {id} finished: closed."
+    messages.success(request, done.format(id=conversation.pk))
     return _back(request)
 
 

@@ -11,6 +11,15 @@ from .defaults import (
     decode_csv,
     parse_csv,
 )
+from .people import (
+    PeopleCsvForm,
+    ProfileAddForm,
+    RepresentativeForm,
+    UserActiveForm,
+    UserCreateForm,
+    parse_people_csv,
+    time_zone_names,
+)
 from .statuses import PresenceStatusForm, TranslationsForm
 from .workstreams import WorkstreamForm
 
@@ -21,6 +30,13 @@ __all__ = [
     "DefaultsCsvForm",
     "MemberAddForm",
     "MemberLimitForm",
+    "PeopleCsvForm",
+    "ProfileAddForm",
+    "RepresentativeForm",
+    "UserActiveForm",
+    "UserCreateForm",
+    "parse_people_csv",
+    "time_zone_names",
     "PresenceStatusForm",
     "RepresentativeDefaultForm",
     "RolesForm",

@@ -39,6 +39,8 @@ class Representative(models.Model):
         PresenceStatus, on_delete=models.PROTECT, null=True, blank=True, related_name="default_for"
     )
     teams = models.ManyToManyField(Team, related_name="representatives", blank=True)
+    # A deactivated rep keeps their history, is signed out (S5) and is never offered work (V4).
+    is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -143,7 +143,12 @@ def _recalculate(rep_ids, now: dt.datetime) -> None:
 def _check_may_receive(
     conversation: Conversation, rep: Representative, *, force: bool, now: dt.datetime
 ) -> None:
-    """V4, K6: allowed presence and no blocking profile at its limit, unless a supervisor forces it."""
+    """V4, K6: allowed presence and no blocking profile at its limit, unless a supervisor forces it.
+    A deactivated rep is never given work, not even forced (issue 15)."""
+    if not rep.is_active:
+        raise Conflict(
+            f"{rep.name} is deactivated and cannot be given work.", extra={"state": "deactivated"}
+        )
     if force:
         return
     presence = RepresentativePresence.objects.filter(pk=rep.pk).select_related("status").first()

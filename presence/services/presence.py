@@ -27,6 +27,8 @@ def client_connect(
     """A client connects: S1 when it is the rep's first, S3/S4 restore inside the grace period, else S2.
     A client id of another rep's client is refused (Conflict): their client stays theirs."""
     client_id = client_id or secrets.token_urlsafe(16)
+    if not representative.is_active:  # S5 stays in force: a deactivated rep cannot sign in again
+        raise Conflict(REPRESENTATIVE_DEACTIVATED, extra={"state": "deactivated"})
     with transaction.atomic():
         if (
             Client.objects.filter(client_id=client_id)
@@ -59,6 +61,10 @@ def client_connect(
     return client, outcome
 
 
+REPRESENTATIVE_DEACTIVATED = (
+    "This representative is deactivated: they cannot sign in to presence until an admin "
+    "reactivates them."
+)
 CLIENT_ID_TAKEN = "client_id belongs to a client of another representative; use a new one."
 
 

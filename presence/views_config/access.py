@@ -152,8 +152,10 @@ def team_member_remove(request: HttpRequest, team_id: int, representative_id: in
 @admin_required
 @require_GET
 def user_list(request: HttpRequest) -> HttpResponse:
-    users = get_user_model().objects.prefetch_related(
-        Prefetch("groups", queryset=Group.objects.order_by("name"))
+    users = (
+        get_user_model()
+        .objects.select_related("representative")  # issue 15: the rep each user signs in as
+        .prefetch_related(Prefetch("groups", queryset=Group.objects.order_by("name")))
     )
     filterset = UserFilter(request.GET or None, queryset=users)
     page = Paginator(filterset.qs.order_by("username"), PER_PAGE).get_page(page_number(request))

@@ -42,6 +42,12 @@ SECTIONS = [
         "Units per conversation, wrap-up, offers and auto-close, per workstream.",
         "presence:config_workstreams",
     ),
+    (
+        "representatives",
+        "Representatives",
+        "People who take conversations: create, edit, deactivate, import by CSV.",
+        "presence:config_representatives",
+    ),
     ("teams", "Teams", "Who supervises which representatives.", "presence:config_teams"),
     (
         "users",
@@ -69,7 +75,8 @@ SECTIONS = [
 def config_home(request: HttpRequest) -> HttpResponse:
     counts = {
         "statuses": (PresenceStatus.objects.count(), "status", "statuses"),
-        "defaults": (Representative.objects.count(), "representative", "representatives"),
+        "defaults": (reps := Representative.objects.count(), "representative", "representatives"),
+        "representatives": (reps, "representative", "representatives"),
         "capacity": (CapacityProfile.objects.count(), "profile", "profiles"),
         "workstreams": (Workstream.objects.count(), "workstream", "workstreams"),
         "teams": (Team.objects.count(), "team", "teams"),

@@ -177,7 +177,27 @@
       var left = Math.max(0, Math.floor((Date.parse(el.dataset.expiresAt) - Date.now()) / 1000));
       el.textContent = left > 0 ? "Expires in " + left + " s" : "Expired";
     });
+    // K3: a `minutes` wrap-up counts down to the release of its capacity (issue 15).
+    document.querySelectorAll("[data-release-at]").forEach(function (el) {
+      var left = Math.max(0, Math.floor((Date.parse(el.dataset.releaseAt) - Date.now()) / 1000));
+      var text = left >= 60 ? Math.floor(left / 60) + " min " + (left % 60) + " s" : left + " s";
+      el.textContent = left > 0 ? "Capacity released in " + text : "Capacity released";
+    });
+    // "Busy for 12 min": the time in the current status, in portal.formatting.duration's words.
+    document.querySelectorAll("[data-since]").forEach(function (el) {
+      var out = el.querySelector("[data-duration]");
+      if (out) out.textContent = duration((Date.now() - Date.parse(el.dataset.since)) / 1000);
+    });
   }, 1000);
+
+  function duration(seconds) {
+    var minutes = Math.floor(Math.max(0, seconds) / 60);
+    if (minutes < 1) return "less than a minute";
+    if (minutes < 60) return minutes + " min";
+    var hours = Math.floor(minutes / 60);
+    if (hours < 24) return hours + " h " + String(minutes % 60).padStart(2, "0") + " min";
+    return Math.floor(hours / 24) + " d " + (hours % 24) + " h";
+  }
 
   // S4: the tab closes (or navigates away): say goodbye. With the stream's connection, its close
   // is the goodbye (the server ends that connection only, so a refresh that is already

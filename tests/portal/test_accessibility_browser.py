@@ -122,6 +122,25 @@ NOT_PAGES = {
     "reports:agent_set_presence",
     "reports:agent_reset_presence",
 }
+# Issue 15's people pages and actions: audited by tests/presence/config/test_people_browser.py.
+NOT_PAGES |= {
+    "presence:config_representatives",
+    "presence:config_representative_create",
+    "presence:config_representative_edit",
+    "presence:config_representative_validate",
+    "presence:config_representative_active",
+    "presence:config_representative_profile_add",
+    "presence:config_people_import",
+    "presence:config_people_import_apply",
+    "presence:config_people_import_links",
+    "presence:config_people_import_template",
+    "presence:config_user_create",
+    "presence:config_user_active",
+    "presence:config_user_password_link",
+    "presence:console_conversation_action",
+    "password_reset_confirm",
+    "password_reset_complete",
+}
 # Pages reached other than by a plain GET of a pattern above.
 PROBES = {
     "rep": [("403: a report", lambda ids: reverse("reports:agents"))],

@@ -24,6 +24,23 @@ from .defaults import (
     representative_default_presence_bulk,
     representatives_by_key,
 )
+from .onboarding import (
+    COLUMNS as ONBOARDING_COLUMNS,
+)
+from .onboarding import (
+    OnboardingPlan,
+    PersonRow,
+    email_configured,
+    onboarding_apply,
+    onboarding_plan,
+    password_link,
+    password_links_send,
+    representative_create_with_user,
+    representative_field_check,
+    representative_set_active,
+    user_create,
+    user_set_active,
+)
 from .people import (
     check_default_presence,
     representative_create,
@@ -42,6 +59,19 @@ from .statuses import (
 from .workstreams import autoclose_defaults, workstream_create, workstream_update
 
 __all__ = [
+    "ONBOARDING_COLUMNS",
+    "OnboardingPlan",
+    "PersonRow",
+    "email_configured",
+    "onboarding_apply",
+    "onboarding_plan",
+    "password_link",
+    "password_links_send",
+    "representative_create_with_user",
+    "representative_field_check",
+    "representative_set_active",
+    "user_create",
+    "user_set_active",
     "DefaultChange",
     "DefaultPresencePlan",
     "DefaultRow",

@@ -7,6 +7,7 @@ import functools
 import zoneinfo
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -46,6 +47,7 @@ REPRESENTATIVE_FIELDS = (
     "team_ids",
     "timezone",
     "external_id",
+    "language",
 )
 
 
@@ -242,6 +244,13 @@ def _validate_representative(
             )
     if "external_id" in changes:
         rep.external_id = _optional_id_text(changes["external_id"], field="external_id")
+    if "language" in changes:
+        rep.language = _text(changes["language"], field="language")
+        if rep.language not in dict(settings.LANGUAGES):
+            codes = ", ".join(code for code, _ in settings.LANGUAGES)
+            raise ValidationFailed(
+                f"{rep.language!r} is not a language of the portal ({codes}).", field="language"
+            )
     user = _user(changes["username"], representative=rep) if "username" in changes else UNSET
     teams = _teams(changes["team_ids"]) if "team_ids" in changes else None
     _full_clean(rep, fields={"default_presence": "default_presence_id", "user": "username"})
@@ -268,6 +277,7 @@ def _representative_values(rep: Representative) -> dict:
         "default_presence_id": rep.default_presence_id,
         "timezone": rep.timezone,
         "external_id": rep.external_id,
+        "language": rep.language,
     }
 
 
@@ -283,6 +293,7 @@ def representative_create(
     team_ids: Iterable[int] = (),
     timezone: str = "UTC",
     external_id: str | None = None,
+    language: str | None = None,
 ) -> Representative:
     """A rep; `username` links an existing user (their console sign-in); D2 for the default."""
     rep = Representative()
@@ -297,6 +308,7 @@ def representative_create(
             "external_id": external_id,
             "username": username,
             "team_ids": list(team_ids),
+            **({"language": language} if language is not None else {}),
         },
     )
     rep.user = user
