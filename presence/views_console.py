@@ -42,6 +42,7 @@ from presence.selectors import (
     pickable_statuses,
     presence_texts,
     representative_presence_detail,
+    signed_out_by,
 )
 
 TEMPLATE = "presence/console.html"
@@ -127,6 +128,8 @@ def _console_context(rep: Representative, *, now: dt.datetime) -> dict:
         "offers": offers,
         "now": now,
         "zone": _zone(rep),
+        # S5 by a supervisor (issue 16): the console says who, and does not sign in again by itself.
+        "signed_out_by": "" if detail["signed_in"] else signed_out_by(representative=rep),
     }
 
 
