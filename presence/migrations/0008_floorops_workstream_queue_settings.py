@@ -5,24 +5,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('presence', '0004_natural_sort_names_and_inactive_text'),
+        ("presence", "0004_natural_sort_names_and_inactive_text"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='workstream',
-            name='service_level_seconds',
+            model_name="workstream",
+            name="service_level_seconds",
             field=models.PositiveIntegerField(default=20),
         ),
         migrations.AddField(
-            model_name='workstream',
-            name='timezone',
-            field=models.CharField(default=presence.models.capacity.default_workstream_timezone, max_length=64),
+            model_name="workstream",
+            name="timezone",
+            field=models.CharField(
+                default=presence.models.capacity.default_workstream_timezone, max_length=64
+            ),
         ),
         migrations.AddConstraint(
-            model_name='workstream',
-            constraint=models.CheckConstraint(condition=models.Q(('service_level_seconds__gte', 1)), name='workstream_service_level_gte_1'),
+            model_name="workstream",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("service_level_seconds__gte", 1)),
+                name="workstream_service_level_gte_1",
+            ),
         ),
     ]

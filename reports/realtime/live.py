@@ -47,7 +47,9 @@ def report_stream(request: HttpRequest) -> HttpResponse:
     page = request.GET.get("page", "")
     if page not in PAGES:
         return HttpResponse(
-            "page: one of agents, ongoing, agent, queues, wallboard.", status=400, content_type="text/plain"
+            "page: one of agents, ongoing, agent, queues, wallboard.",
+            status=400,
+            content_type="text/plain",
         )
     rep_id = None
     if page == "agent":

@@ -117,7 +117,8 @@ class WorkstreamIn(In):
         None, description="V2; null: never. Not given: the channel's default."
     )
     service_level_seconds: Int = Field(
-        20, description="Queues report: answered within this many seconds counts as in service level."
+        20,
+        description="Queues report: answered within this many seconds counts as in service level.",
     )
     timezone: Text | None = Field(
         None, description="The zone of the queue's day (IANA name); not given: the portal's."
