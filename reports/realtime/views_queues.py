@@ -80,10 +80,7 @@ def queues(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "rows": _rows(figures),
-        "totals": {
-            "waiting": sum(f.waiting for f in figures),
-            "may_take": max((f.may_take for f in figures), default=0),
-        },
+        "totals": {"waiting": sum(f.waiting for f in figures)},
         "now": now,
     }
     return _render(request, "reports/queues.html", "results", context, tz=tz)

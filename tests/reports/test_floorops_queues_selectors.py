@@ -133,3 +133,29 @@ def test_team_figures_count_signed_in_reps_by_base_status(qfloor, now):
     (mine,) = rows
     assert mine.signed_in == 3
     assert mine.by_base == {"busy": 2, "busy_dnd": 1}  # a, b (units left: P1 busy); c
+
+
+def test_k4_k6_an_end_of_day_blocking_profile_blocks_until_the_reps_midnight(qfloor, now):
+    """A closed conversation still counts against an end-of-day profile (K4): at its limit and
+    blocking, the rep may not take work (K6), in the selector as in the raw rows."""
+    from presence import services
+    from presence.models import ResetFrequency
+    from tests.factories import CapacityProfileFactory, RepresentativeProfileFactory
+
+    eod = CapacityProfileFactory(
+        name="EOD block", limit=1, blocking=True, reset_frequency=ResetFrequency.END_OF_DAY
+    )
+    qfloor.tokyo.capacity_profile = eod
+    qfloor.tokyo.save()
+    a = qfloor.reps["a"]
+    RepresentativeProfileFactory(representative=a, profile=eod)
+    c = services.conversation_create(workstream=qfloor.tokyo, now=now)
+    services.conversation_assign(conversation=c, representative=a, force=True, now=now)
+    services.conversation_close(conversation=c, now=now)
+    rep_ids = set(representatives_visible_to(user=qfloor.supervisor).values_list("pk", flat=True))
+    expected = expected_queues(rep_ids=rep_ids, now=now)
+    got = _by_ws(qfloor.supervisor, now)
+    assert got[qfloor.chat.pk].may_take == expected[qfloor.chat.pk]["may_take"] == 0
+    for ws_id, figures in got.items():
+        assert figures.may_take == expected[ws_id]["may_take"]
+        assert figures.free_units == expected[ws_id]["free_units"]

@@ -31,42 +31,39 @@ from collections import defaultdict
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from django.db import connection
 from django.db.models import (
     Avg,
-    Case,
     Count,
     DurationField,
     Exists,
     ExpressionWrapper,
     F,
-    IntegerField,
     Min,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
-    Sum,
-    Value,
-    When,
 )
-from django.db.models.functions import Coalesce, Greatest
 
 from presence.models import (
     BaseStatus,
+    CapacityProfile,
     Conversation,
     ConversationParticipant,
     ConversationState,
     Offer,
     OfferState,
     ParticipantRole,
+    PresenceStatus,
     Representative,
+    RepresentativePresence,
     RepresentativeProfile,
     ResetFrequency,
     Team,
     Workstream,
 )
 
-from .common import one_row_per_rep, signed_in_q, zone_named
+from .common import ONLINE_BASES, one_row_per_rep, signed_in_q, zone_named
 
 S = ConversationState
 
@@ -118,62 +115,58 @@ def rep_capacity_groups(
 ) -> dict[tuple[str, bool], tuple[int, int]]:
     """Signed-in reps of `representatives`, grouped by (base status, a blocking profile at its
     limit): (how many, their free units). 1 query; the capacity arithmetic of
-    presence.reads._capacity_rows (K1-K4) is done by the database."""
-    counts = Q(
-        capacity_profile__reset_frequency=ResetFrequency.IMMEDIATE, consumes_capacity=True
-    ) | Q(capacity_profile__reset_frequency=ResetFrequency.END_OF_DAY, end_of_day_until__gt=now)
-    items = (
-        Conversation.objects.filter(
-            counts,
-            representative_id=OuterRef("representative_id"),
-            capacity_profile_id=OuterRef("profile_id"),
+    presence.reads._capacity_rows (K1-K4) is done by the database, in hash joins over grouped
+    conversations (correlated subqueries per rep cost 10x more at 10,000 reps)."""
+    t = {
+        "rep": Representative._meta.db_table,
+        "presence": RepresentativePresence._meta.db_table,
+        "status": PresenceStatus._meta.db_table,
+        "conv": Conversation._meta.db_table,
+        "link": RepresentativeProfile._meta.db_table,
+        "profile": CapacityProfile._meta.db_table,
+    }
+    scope_sql, scope_params = one_row_per_rep(representatives).values("pk").query.sql_with_params()
+    online = ", ".join(["%s"] * len(ONLINE_BASES))
+    sql = f"""
+        WITH used AS (
+            SELECT representative_id, SUM(units) AS units
+            FROM {t["conv"]} WHERE consumes_capacity GROUP BY representative_id
+        ), items AS (
+            SELECT c.representative_id, c.capacity_profile_id, COUNT(*) AS n
+            FROM {t["conv"]} c JOIN {t["profile"]} p ON p.id = c.capacity_profile_id
+            WHERE (p.reset_frequency = %s AND c.consumes_capacity)
+               OR (p.reset_frequency = %s AND c.end_of_day_until > %s)
+            GROUP BY c.representative_id, c.capacity_profile_id
+        ), blocked AS (
+            SELECT DISTINCT l.representative_id
+            FROM {t["link"]} l
+            JOIN {t["profile"]} p ON p.id = l.profile_id
+            JOIN items i ON i.representative_id = l.representative_id
+                        AND i.capacity_profile_id = l.profile_id
+            WHERE p.blocking AND i.n >= COALESCE(l.limit_override, p."limit")
         )
-        .order_by()
-        .values("representative_id")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    blocked = (
-        RepresentativeProfile.objects.filter(
-            representative_id=OuterRef("pk"), profile__blocking=True
-        )
-        .annotate(
-            used=Coalesce(Subquery(items, output_field=IntegerField()), 0),
-            cap=Coalesce("limit_override", "profile__limit"),
-        )
-        .filter(used__gte=F("cap"))
-    )
-    units_used = (
-        Conversation.objects.filter(representative_id=OuterRef("pk"), consumes_capacity=True)
-        .order_by()
-        .values("representative_id")
-        .annotate(u=Sum("units"))
-        .values("u")
-    )
-    rows = (
-        one_row_per_rep(representatives)
-        .filter(signed_in_q())
-        .annotate(
-            base=F("presence__status__base_status"),
-            blocked=Exists(blocked),
-            free=Case(
-                When(
-                    capacity_units__gt=0,
-                    then=Greatest(
-                        F("capacity_units")
-                        - Coalesce(Subquery(units_used, output_field=IntegerField()), 0),
-                        Value(0),
-                    ),
-                ),
-                default=Value(0),
-                output_field=IntegerField(),
-            ),
-        )
-        .values("base", "blocked")
-        .annotate(n=Count("pk"), free_units=Sum("free"))
-        .order_by()
-    )
-    return {(r["base"], bool(r["blocked"])): (r["n"], r["free_units"] or 0) for r in rows}
+        SELECT s.base_status, b.representative_id IS NOT NULL AS is_blocked, COUNT(*),
+               SUM(CASE WHEN r.capacity_units > 0 AND r.capacity_units > COALESCE(u.units, 0)
+                        THEN r.capacity_units - COALESCE(u.units, 0) ELSE 0 END)
+        FROM {t["rep"]} r
+        JOIN {t["presence"]} pr ON pr.representative_id = r.id
+        JOIN {t["status"]} s ON s.id = pr.status_id
+        LEFT JOIN used u ON u.representative_id = r.id
+        LEFT JOIN blocked b ON b.representative_id = r.id
+        WHERE s.base_status IN ({online}) AND r.id IN ({scope_sql})
+        GROUP BY s.base_status, b.representative_id IS NOT NULL
+    """
+    params = [
+        ResetFrequency.IMMEDIATE,
+        ResetFrequency.END_OF_DAY,
+        connection.ops.adapt_datetimefield_value(now),
+        *ONLINE_BASES,
+        *scope_params,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return {(base, bool(blocked)): (n, int(free or 0)) for base, blocked, n, free in rows}
 
 
 def queue_figures(
