@@ -127,15 +127,23 @@ def rep_capacity_groups(
     }
     scope_sql, scope_params = one_row_per_rep(representatives).values("pk").query.sql_with_params()
     online = ", ".join(["%s"] * len(ONLINE_BASES))
+    # A supervisor's scope also narrows the conversations read (an admin's is every rep: no filter).
+    scoped = representatives.query.has_filters()
+
+    def in_scope(column: str) -> str:
+        return f"AND {column} IN ({scope_sql})" if scoped else ""
+
     sql = f"""
         WITH used AS (
             SELECT representative_id, SUM(units) AS units
-            FROM {t["conv"]} WHERE consumes_capacity GROUP BY representative_id
+            FROM {t["conv"]} WHERE consumes_capacity {in_scope("representative_id")}
+            GROUP BY representative_id
         ), items AS (
             SELECT c.representative_id, c.capacity_profile_id, COUNT(*) AS n
             FROM {t["conv"]} c JOIN {t["profile"]} p ON p.id = c.capacity_profile_id
-            WHERE (p.reset_frequency = %s AND c.consumes_capacity)
-               OR (p.reset_frequency = %s AND c.end_of_day_until > %s)
+            WHERE ((p.reset_frequency = %s AND c.consumes_capacity)
+               OR (p.reset_frequency = %s AND c.end_of_day_until > %s))
+               {in_scope("c.representative_id")}
             GROUP BY c.representative_id, c.capacity_profile_id
         ), blocked AS (
             SELECT DISTINCT l.representative_id
@@ -156,10 +164,13 @@ def rep_capacity_groups(
         WHERE s.base_status IN ({online}) AND r.id IN ({scope_sql})
         GROUP BY s.base_status, b.representative_id IS NOT NULL
     """
+    extra = list(scope_params) if scoped else []
     params = [
+        *extra,
         ResetFrequency.IMMEDIATE,
         ResetFrequency.END_OF_DAY,
         connection.ops.adapt_datetimefield_value(now),
+        *extra,
         *ONLINE_BASES,
         *scope_params,
     ]
