@@ -15,7 +15,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from portal.exceptions import Conflict
-from presence.models import Conversation, Representative
+from presence.models import BaseStatus, Conversation, Representative, RepresentativePresence
 
 from .audit import audit_log
 from .conversations import (
@@ -28,6 +28,20 @@ from .conversations import (
     _set_state,
     _take,
 )
+
+
+def _check_signed_in(representative: Representative) -> None:
+    """Even a forced move goes to a rep who is signed in (base status not offline)."""
+    signed_in = (
+        RepresentativePresence.objects.filter(pk=representative.pk)
+        .exclude(status__base_status=BaseStatus.OFFLINE)
+        .exists()
+    )
+    if not signed_in:
+        raise Conflict(
+            f"{representative.name} is not signed in; only a signed-in representative can take it.",
+            extra={"state": "signed_out"},
+        )
 
 
 def _audit(actor, action: str, conversation: Conversation, before: dict, now: dt.datetime, **after):
@@ -55,6 +69,7 @@ def conversation_assign_by_supervisor(
         conversation, now = _locked(conversation, now)
         target = _move(conversation, "assign")
         before = {"state": conversation.state, "representative_id": None}
+        _check_signed_in(representative)
         _check_may_receive(conversation, representative, force=force, now=now)
         _cancel_pending_offers(conversation, now)
         _set_state(conversation, target, now)
@@ -83,6 +98,7 @@ def conversation_transfer_by_supervisor(
                 "The conversation is already this representative's.",
                 extra={"state": conversation.state},
             )
+        _check_signed_in(representative)
         _check_may_receive(conversation, representative, force=force, now=now)
         before = {"state": conversation.state, "representative_id": conversation.representative_id}
         _set_state(conversation, target, now)

@@ -270,3 +270,15 @@ def test_a2_signing_out_a_rep_of_another_team_is_not_found(client, floor):
     assert client.post(reverse("reports:agent_sign_out", args=[rep.pk])).status_code == 404
     assert presence(rep).signed_in
     assert not AuditLogEntry.objects.filter(action="presence.sign_out").exists()
+
+
+def test_v4_even_a_forced_move_needs_a_signed_in_rep(client, floor):
+    client.force_login(floor.supervisor)
+    queued = floor.conversations["queued"]
+    for key in ("gone", "never"):  # signed out; never signed in
+        data = {"representative": floor.reps[key].pk, "force": "on"}
+        client.post(move_url(queued, "assign"), data)
+        client.post(move_url(floor.conversations["full_1"], "transfer"), data)
+    assert fresh(queued).state == S.OPEN
+    assert fresh(floor.conversations["full_1"]).representative_id == floor.reps["full"].pk
+    assert not AuditLogEntry.objects.filter(action__startswith="conversation.").exists()
