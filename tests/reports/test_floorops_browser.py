@@ -6,6 +6,7 @@ the move and sign-out confirmations, the wallboard's form and board)."""
 import pytest
 from django.utils import timezone
 
+from presence import services
 from tests.browser import BROWSER_TEST, OUT, sign_in
 from tests.portal.test_accessibility_browser import audit
 from tests.reports.realtime_helpers import build_floor
@@ -98,3 +99,44 @@ def test_the_new_pages_have_no_wcag21_aa_violation(browser, live_server, floor):
         audit(page, where, found)
     page.screenshot(path=str(OUT / "reports-wallboard-1280.png"), full_page=True)
     assert not found, f"{len(found)} axe-core violation(s):\n" + "\n".join(found)
+
+
+def test_s5_a_rep_signed_out_by_a_supervisor_is_told_who_and_stays_signed_out(
+    browser, live_server, floor
+):
+    """The console (polling here: the test server holds no stream) shows who signed the rep out,
+    and its next heartbeat, answered 404, does not sign the rep in again."""
+    from playwright.sync_api import expect
+
+    from presence.models import Client, RepresentativePresence
+    from tests.factories import UserFactory
+    from tests.presence.helpers import wait_for
+
+    rep = floor.reps["idle"]
+    rep.user = UserFactory(username="ada-console", groups=["Representatives"])
+    rep.save()
+    floor.supervisor.first_name, floor.supervisor.last_name = "Sam", "Super"
+    floor.supervisor.save()
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    sign_in(page, live_server, "ada-console")
+    page.goto(f"{live_server.url}/console/")
+    page.wait_for_selector("#console-connection[data-state=connected]", timeout=10_000)
+    wait_for(lambda: Client.objects.filter(representative=rep).exists(), seconds=10, what="connect")
+
+    services.representative_sign_out(representative=rep, actor=floor.supervisor, now=timezone.now())
+    expect(page.locator("[data-signed-out-by]")).to_contain_text(
+        "Sam Super signed you out of presence", timeout=10_000
+    )
+    # The next heartbeat (every 20 s) finds the client gone: the console stays signed out.
+    expect(page.locator("#console-connection")).to_contain_text(
+        "Signed out by a supervisor", timeout=30_000
+    )
+    page.wait_for_timeout(4_000)
+    assert not Client.objects.filter(representative=rep).exists()
+    assert not RepresentativePresence.objects.get(pk=rep.pk).signed_in
+    # Sign in again: the rep's own choice.
+    page.get_by_role("link", name="Sign in again").click()
+    page.wait_for_selector("#console-connection[data-state=connected]", timeout=10_000)
+    wait_for(lambda: Client.objects.filter(representative=rep).exists(), seconds=10, what="sign-in")
+    context.close()
