@@ -38,6 +38,9 @@ def test_a3_a_representative_gets_403_and_a_visitor_signs_in(client, qfloor, rep
         response = client.get(url)
         assert response.status_code == 403
         assert "presence.view_reports" in body(response)
+        partial = client.get(url, **HTMX, HTTP_HX_TRIGGER="queues-results")
+        assert partial.status_code == 403  # the live fragment too
+    assert client.post(reverse("reports:wallboard"), {"shift": "on"}).status_code == 403
 
 
 def test_the_queues_page_shows_every_queue_with_the_supervisors_figures(client, qfloor):
