@@ -62,6 +62,7 @@ from presence.models import (
     Team,
     Workstream,
 )
+from presence.reads import capacity_snapshots
 
 from .common import ONLINE_BASES, one_row_per_rep, signed_in_q, zone_named
 
@@ -347,8 +348,6 @@ def move_targets(
     """Who a supervisor may assign or transfer a conversation of `workstream` to: the signed-in
     reps of `representatives` (the viewer's scope, A2), by name, each saying whether V4 and K6
     allow it without force. 3 queries (the reps, their capacity: presence.reads)."""
-    from presence.reads import capacity_snapshots
-
     reps = one_row_per_rep(representatives).filter(signed_in_q())
     if exclude_id is not None:
         reps = reps.exclude(pk=exclude_id)
