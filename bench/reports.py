@@ -1,4 +1,5 @@
-"""Real-time reports at scale (R1 agents, R2 ongoing conversations): 10,000 reps.
+"""Real-time reports at scale (R1 agents, R2 ongoing conversations, the queues report and the
+wallboard of issue 16): 10,000 reps.
 
 For each page (the agents report's first page, the ongoing conversations report's first page,
 both as an admin who sees everyone), times the whole request through Django's test Client and
@@ -48,6 +49,8 @@ def populate(reps: int) -> None:
         BaseStatus,
         CapacityProfile,
         Conversation,
+        ConversationParticipant,
+        Offer,
         PresenceInterval,
         PresenceSource,
         PresenceStatus,
@@ -157,11 +160,12 @@ def populate(reps: int) -> None:
             if state in ("active", "wrap_up") and rng.random() < 0.02:
                 started = now - dt.timedelta(hours=5)  # stuck (V3)
             consumes = state in ("active", "wrap_up")
+            arrived = started - dt.timedelta(seconds=rng.randint(0, 90))  # speed of answer
             conversations.append(
                 Conversation(
                     workstream=ws, state=state, representative_id=rep_id,
                     consumes_capacity=consumes, units=ws.units_per_conversation if consumes else 0,
-                    capacity_profile=ws.capacity_profile, created_at=started,
+                    capacity_profile=ws.capacity_profile, created_at=arrived,
                     state_changed_at=started, last_activity_at=started,
                     activated_at=started, closed_at=started if state == "closed" else None,
                 )
@@ -175,14 +179,41 @@ def populate(reps: int) -> None:
             )
         )  # fmt: skip
     Conversation.objects.bulk_create(conversations, batch_size=BATCH)
+    # Issue 16, the queues report: each assigned conversation's first rep (its answer), and
+    # offers: accepted for a third of them, rejected or missed for another sixth.
+    participants, offers = [], []
+    for c in conversations:
+        if c.representative_id is None:
+            continue
+        participants.append(
+            ConversationParticipant(
+                conversation_id=c.pk, representative_id=c.representative_id,
+                role="primary", joined_at=c.activated_at,
+            )
+        )  # fmt: skip
+        roll = rng.random()
+        if roll < 0.5:
+            state = "accepted" if roll < 0.33 else rng.choice(["rejected", "missed"])
+            offers.append(
+                Offer(
+                    conversation_id=c.pk, representative_id=c.representative_id, state=state,
+                    created_at=c.created_at, expires_at=c.created_at + dt.timedelta(seconds=60),
+                    decided_at=c.activated_at,
+                )
+            )  # fmt: skip
+    ConversationParticipant.objects.bulk_create(participants, batch_size=BATCH)
+    Offer.objects.bulk_create(offers, batch_size=BATCH)
     admin, _ = User.objects.get_or_create(username="bench-admin")
     admin.groups.add(Group.objects.get(name="Portal admins"))
+    supervisor, _ = User.objects.get_or_create(username="bench-super")
+    supervisor.groups.add(Group.objects.get(name="Supervisors"))
+    teams[0].supervisors.add(supervisor)
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
     print(f"populated {reps} reps, {len(conversations)} conversations, {len(intervals)} intervals")
 
 
-def measure(url: str, *, repeat: int, htmx: bool = False) -> dict:
+def measure(url: str, *, repeat: int, htmx: bool = False, user: str = "bench-admin") -> dict:
     from django.contrib.auth.models import User
     from django.db import connection
     from django.test import Client
@@ -190,7 +221,7 @@ def measure(url: str, *, repeat: int, htmx: bool = False) -> dict:
 
     # htmx=True: the live region alone, as the page's polling asks for it every few seconds.
     client = Client(headers={"HX-Request": "true"} if htmx else None)
-    client.force_login(User.objects.get(username="bench-admin"))
+    client.force_login(User.objects.get(username=user))
     for _ in range(2):  # warm caches, connection, templates
         assert client.get(url).status_code == 200
     with CaptureQueriesContext(connection) as captured:
@@ -221,7 +252,9 @@ def measure(url: str, *, repeat: int, htmx: bool = False) -> dict:
     page_ms = statistics.median(page_times) * 1000
     sql_ms = statistics.median(sql_times) * 1000
     return {
-        "url": url + (" (htmx poll)" if htmx else ""),
+        "url": url
+        + (" (htmx poll)" if htmx else "")
+        + ("" if user == "bench-admin" else f" as {user}"),
         "queries": len(statements),
         "page_ms": page_ms,
         "sql_ms": sql_ms,
@@ -235,15 +268,17 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=REPS)
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--reseed", action="store_true")
+    parser.add_argument("--db", default=DB_NAME, help=f"database name (default {DB_NAME})")
     args = parser.parse_args()
-    setup_django(DB_NAME)
+    setup_django(args.db)
     from django.db.models import Max
     from django.utils import timezone
 
-    from presence.models import Conversation, Representative
+    from presence.models import Conversation, ConversationParticipant, Representative
 
     newest = Conversation.objects.aggregate(newest=Max("last_activity_at"))["newest"]
     stale = newest is None or timezone.now() - newest > STALE_AFTER
+    stale = stale or not ConversationParticipant.objects.exists()  # a floor from before issue 16
     if args.reseed or stale or Representative.objects.count() != args.reps:
         populate(args.reps)
     results = [
@@ -252,6 +287,12 @@ def main() -> None:
         measure("/reports/agents/?tab=with_work&sort=-units", repeat=args.repeat),
         measure("/reports/conversations/", repeat=args.repeat),
         measure("/reports/conversations/", repeat=args.repeat, htmx=True),
+        # Issue 16: the queues report and the wallboard (every queue, every team for the admin).
+        measure("/reports/queues/", repeat=args.repeat),
+        measure("/reports/queues/", repeat=args.repeat, htmx=True),
+        measure("/reports/queues/", repeat=args.repeat, user="bench-super"),
+        measure("/reports/wallboard/?show=1", repeat=args.repeat),
+        measure("/reports/wallboard/?show=1", repeat=args.repeat, user="bench-super"),
     ]
     print(
         f"\n{args.reps} reps, median of {args.repeat}; {platform.node()}, "

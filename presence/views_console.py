@@ -43,6 +43,7 @@ from presence.selectors import (
     pickable_statuses,
     presence_texts,
     representative_presence_detail,
+    signed_out_by,
 )
 
 TEMPLATE = "presence/console.html"
@@ -150,6 +151,8 @@ def _console_context(rep: Representative, *, now: dt.datetime) -> dict:
         "zone": _zone(rep),
         # "Busy for 12 min": time in the current status (console.js counts on from `since`).
         "status_for": duration((now - detail["since"]).total_seconds()),
+        # S5 by a supervisor (issue 16): the console says who, and does not sign in again by itself.
+        "signed_out_by": "" if detail["signed_in"] else signed_out_by(representative=rep),
     }
 
 

@@ -199,6 +199,8 @@ LIVE_RESYNC_SECONDS = env.int("LIVE_RESYNC_SECONDS", default=0 if REDIS_URL else
 # The pages' polling when their stream is down (and under WSGI, which holds no stream).
 CONSOLE_POLL_SECONDS = env.int("CONSOLE_POLL_SECONDS", default=3)
 REPORT_POLL_SECONDS = env.int("REPORT_POLL_SECONDS", default=0)  # 0: REPORT_REFRESH_SECONDS
+# Issue 16: a wall screen opened with "keep signed in for the shift" has a session of this length.
+WALLBOARD_SESSION_SECONDS = env.int("WALLBOARD_SESSION_SECONDS", default=12 * 3600)
 
 LOGGING = {
     "version": 1,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 
 from presence.models import BaseStatus, CapacityProfile, Channel, WrapUpPolicy
 
@@ -104,6 +105,23 @@ class WorkstreamForm(ServiceForm):
         help_text="A conversation in wrap-up this long is closed, releasing its capacity. "
         + SECONDS_HELP,
     )
+    service_level_seconds = forms.IntegerField(
+        min_value=1,
+        max_value=86400,
+        initial=20,
+        required=False,
+        label="Service level threshold (seconds)",
+        help_text="The queues report counts a conversation as answered within service level "
+        "when a representative took it within this many seconds of its arrival.",
+    )
+    timezone = forms.CharField(
+        max_length=64,
+        initial=settings.TIME_ZONE,
+        required=False,
+        label="Time zone",
+        help_text="The zone in which the queues report cuts this workstream's day "
+        "(an IANA name, e.g. Europe/Paris). Empty: the portal's.",
+    )
     service_fields = {"capacity_profile_id": "capacity_profile"}
 
     def __init__(self, *args, creating: bool = False, **kwargs):
@@ -124,6 +142,10 @@ class WorkstreamForm(ServiceForm):
         profile = data.pop("capacity_profile")
         data["capacity_profile_id"] = profile.pk if profile else None
         data["external_id"] = data["external_id"] or None
+        if data.get("service_level_seconds") is None:
+            data.pop("service_level_seconds", None)  # the default (20 s), or unchanged
+        if not (data.get("timezone") or "").strip():
+            data["timezone"] = settings.TIME_ZONE
         autoclose = (
             "autoclose_open_seconds",
             "autoclose_active_seconds",

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 
@@ -7,6 +8,10 @@ from .people import Representative
 
 def default_allowed_base_statuses() -> list[str]:
     return [BaseStatus.AVAILABLE, BaseStatus.BUSY]
+
+
+def default_workstream_timezone() -> str:
+    return settings.TIME_ZONE
 
 
 class CapacityProfile(models.Model):
@@ -85,6 +90,10 @@ class Workstream(models.Model):
     autoclose_active_seconds = models.PositiveIntegerField(null=True, blank=True)
     autoclose_wrap_up_seconds = models.PositiveIntegerField(null=True, blank=True)
     external_id = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    # Queues report (issue 16): service level = share answered within this many seconds, and the
+    # zone in which the queue's "today" is cut.
+    service_level_seconds = models.PositiveIntegerField(default=20)
+    timezone = models.CharField(max_length=64, default=default_workstream_timezone)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -120,6 +129,10 @@ class Workstream(models.Model):
             models.CheckConstraint(
                 condition=models.Q(offer_timeout_seconds__gte=1),
                 name="workstream_offer_timeout_gte_1",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(service_level_seconds__gte=1),
+                name="workstream_service_level_gte_1",
             ),
         ]
 

@@ -2,7 +2,7 @@
 written once (scope A2, pickable statuses, status usage, history windows, a rep's presence).
 Selectors never write."""
 
-from .history import intervals_overlapping
+from .history import intervals_overlapping, signed_out_by
 from .presence import presence_headline, presence_texts, representative_presence_detail
 from .scope import (
     console_offered,
@@ -23,6 +23,7 @@ __all__ = [
     "representative_for",
     "representative_presence_detail",
     "representatives_visible_to",
+    "signed_out_by",
     "status_usage",
     "statuses_with_usage",
     "teams_visible_to",

@@ -19,3 +19,19 @@ def intervals_overlapping(
         .filter(Q(end__isnull=True) | Q(end__gt=start))
         .order_by("start", "pk")
     )
+
+
+def signed_out_by(*, representative: Representative) -> str:
+    """S5, A4 (issue 16): the name of the person who signed the rep out, when the rep is signed out
+    now (the open interval's source is `sign_out`) and it was somebody else; else "". 1 query."""
+    interval = (
+        PresenceInterval.objects.filter(representative=representative, end__isnull=True)
+        .select_related("actor")
+        .first()
+    )
+    if interval is None or interval.source != "sign_out" or interval.actor is None:
+        return ""
+    actor = interval.actor
+    if representative.user_id and actor.pk == representative.user_id:
+        return ""
+    return actor.get_full_name() or actor.get_username()

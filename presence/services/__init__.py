@@ -34,6 +34,11 @@ from .conversations import (
     conversation_transfer,
     conversation_wait,
 )
+from .floor import (
+    conversation_assign_by_supervisor,
+    conversation_release_by_supervisor,
+    conversation_transfer_by_supervisor,
+)
 from .jobs import JOBS, presence_tick
 from .offers import offer_accept, offer_create, offer_reject
 from .presence import (
@@ -66,14 +71,17 @@ __all__ = [  # every name above, and nothing else (tests/portal/test_layers.py c
     "client_goodbye",
     "client_heartbeat",
     "conversation_assign",
+    "conversation_assign_by_supervisor",
     "conversation_close",
     "conversation_consult",
     "conversation_create",
     "conversation_end",
     "conversation_force_close",
     "conversation_release",
+    "conversation_release_by_supervisor",
     "conversation_revive",
     "conversation_transfer",
+    "conversation_transfer_by_supervisor",
     "conversation_wait",
     "end_of_rep_day",
     "JOBS",

@@ -30,7 +30,7 @@ from . import selectors
 
 log = logging.getLogger(__name__)
 VIEW = "presence.view_reports"
-PAGES = ("agents", "ongoing", "agent")
+PAGES = ("agents", "ongoing", "agent", "queues", "wallboard")  # the last two: issue 16
 
 
 def viewer_teams(user) -> list[int] | None:
@@ -47,7 +47,9 @@ def report_stream(request: HttpRequest) -> HttpResponse:
     page = request.GET.get("page", "")
     if page not in PAGES:
         return HttpResponse(
-            "page: one of agents, ongoing, agent.", status=400, content_type="text/plain"
+            "page: one of agents, ongoing, agent, queues, wallboard.",
+            status=400,
+            content_type="text/plain",
         )
     rep_id = None
     if page == "agent":
@@ -63,7 +65,9 @@ def report_stream(request: HttpRequest) -> HttpResponse:
     if not streams_supported(request):
         return no_stream()
     listener = ReportListener(
-        teams=viewer_teams(request.user), rep_id=rep_id, queue=page == "ongoing"
+        teams=viewer_teams(request.user),
+        rep_id=rep_id,
+        queue=page in ("ongoing", "queues", "wallboard"),
     )
     hello = {"page": page, "refresh_seconds": settings.REPORT_REFRESH_SECONDS}
     return stream_response(listen(listener, hello=hello))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import live, views
+from . import live, views, views_floor, views_queues
 
 # Included by reports/urls.py at "" in the "reports" namespace.
 urlpatterns = [
@@ -23,4 +23,18 @@ urlpatterns = [
         views.force_close,
         name="force_close",
     ),
+    # Issue 16: supervisor actions, queues, wallboard.
+    path(
+        "conversations/<int:conversation_id>/<str:action>/",
+        views_floor.conversation_move,
+        name="conversation_move",
+    ),
+    path(
+        "agents/<int:representative_id>/sign-out/",
+        views_floor.agent_sign_out,
+        name="agent_sign_out",
+    ),
+    path("queues/", views_queues.queues, name="queues"),
+    path("queues/<int:workstream_id>/", views_queues.queue_detail, name="queue_detail"),
+    path("wallboard/", views_queues.wallboard, name="wallboard"),
 ]

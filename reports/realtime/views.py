@@ -42,6 +42,7 @@ from .forms import SetPresenceForm
 from .live import shared_fragment
 from .tables import AgentTable, OngoingTable
 
+S = ConversationState
 VIEW = "presence.view_reports"
 MANAGE = "presence.manage_presence"
 FORCE_CLOSE = "presence.force_close_conversation"
@@ -187,6 +188,15 @@ def agent_detail(request: HttpRequest, representative_id: int) -> HttpResponse:
         "recent": selectors.representative_recent_time(representative=rep, now=now),
         "conversations": selectors.representative_conversations(representative=rep, now=now),
         "form": SetPresenceForm() if request.user.has_perm(MANAGE) else None,
+        # Issue 16: the oldest queued conversations, to assign to this rep (not live: a link list).
+        "queued": list(
+            conversations_visible_to(user=request.user)
+            .filter(state=S.OPEN)
+            .select_related("workstream")
+            .order_by("state_changed_at", "pk")[:10]
+        )
+        if request.user.has_perm(MANAGE)
+        else [],
         "now": now,
     }
     refusal = engine.presence_change_refusal(
@@ -251,6 +261,7 @@ def _ongoing_rows(conversations, *, now, tz, back: str) -> list[dict[str, Any]]:
     lookups cost more than its SQL (docs/performance.md). Times are in the viewer's zone `tz`."""
     detail_url, force_close_url = _id_url("reports:agent_detail"), _id_url("reports:force_close")
     next_here = f"?next={quote(back)}"  # where Force close returns to: this very view
+    move = _move_urls()  # issue 16: assign, transfer, release (views_floor)
     rows = []
     for c in conversations:
         changed, active = c.state_changed_at.astimezone(tz), c.last_activity_at.astimezone(tz)
@@ -269,9 +280,24 @@ def _ongoing_rows(conversations, *, now, tz, back: str) -> list[dict[str, Any]]:
                 "last_activity_time": clock(active, tz=tz, now=now),
                 "last_activity_ago": elapsed(active, now),
                 "force_close_url": force_close_url(c.pk) + next_here,
+                **{
+                    f"{action}_url": url(c.pk) + next_here
+                    for action, url in move.items()
+                    if c.state == (S.OPEN if action == "assign" else S.ACTIVE)
+                },
             }
         )
     return rows
+
+
+def _move_urls() -> dict[str, Callable[[int], str]]:
+    """The URL of each supervisor move of a conversation for any id (issue 16): reverse() once."""
+    sentinel = "2147483647"
+    urls = {}
+    for action in ("assign", "transfer", "release"):
+        pattern = reverse("reports:conversation_move", args=[int(sentinel), action])
+        urls[action] = lambda pk, pattern=pattern: pattern.replace(sentinel, str(pk))
+    return urls
 
 
 @require_permission(VIEW)

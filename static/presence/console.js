@@ -106,6 +106,7 @@
     return post(root.dataset.heartbeatUrl)
       .then(function (response) {
         if (signedOutOfPortal(response)) return;
+        if (response.status === 404 && signedOutBySomeoneElse()) return;
         if (response.status === 404) return connect(); // S4: timed out, connect again
         if (response.ok) show("connected", polling(), "polling");
         else show("lost", "Not connected: retrying");
@@ -143,7 +144,10 @@
       refresh(); // catch up on what happened while the stream was down
     });
     source.addEventListener("changed", refresh);
-    source.addEventListener("gone", function () { dropped(source); });
+    source.addEventListener("gone", function () {
+      if (signedOutBySomeoneElse()) { source.close(); stream = null; return; }
+      dropped(source);
+    });
     source.onerror = function () { dropped(source); };
   }
 
@@ -158,6 +162,15 @@
       retryDelay = Math.min(retryDelay * 2, 30000);
       retryTimer = window.setTimeout(openStream, wait);
     }
+  }
+
+  // S5 by a supervisor (issue 16): the status region says who signed the rep out; the console
+  // then stays signed out (no automatic sign-in again) until the rep follows "Sign in again".
+  function signedOutBySomeoneElse() {
+    if (!document.querySelector("[data-signed-out-by]")) return false;
+    end();
+    show("lost", "Signed out by a supervisor");
+    return true;
   }
 
   function end() {

@@ -70,6 +70,12 @@ PAGES: dict[str, tuple[tuple[str, ...], Callable[[Ids], list]]] = {
     "reports:force_close": (("supervisor",), lambda ids: [ids.conversation]),
     "reports:historical": (("supervisor", "admin"), lambda ids: []),
     "reports:historical_rep": (("supervisor",), lambda ids: [ids.rep]),
+    # Issue 16 (the wallboard's full-screen board, ?show=1, in tests/reports/test_floorops_browser.py)
+    "reports:conversation_move": (("supervisor",), lambda ids: [ids.conversation, "transfer"]),
+    "reports:agent_sign_out": (("supervisor",), lambda ids: [ids.rep]),
+    "reports:queues": (("supervisor", "admin"), lambda ids: []),
+    "reports:queue_detail": (("supervisor",), lambda ids: [ids.workstream]),
+    "reports:wallboard": (("supervisor",), lambda ids: []),
     "presence:config_home": (("admin",), lambda ids: []),
     "presence:config_statuses": (("admin",), lambda ids: []),
     "presence:config_status_create": (("admin",), lambda ids: []),

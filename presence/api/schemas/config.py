@@ -116,6 +116,13 @@ class WorkstreamIn(In):
     autoclose_wrap_up_seconds: Int | None = Field(
         None, description="V2; null: never. Not given: the channel's default."
     )
+    service_level_seconds: Int = Field(
+        20,
+        description="Queues report: answered within this many seconds counts as in service level.",
+    )
+    timezone: Text | None = Field(
+        None, description="The zone of the queue's day (IANA name); not given: the portal's."
+    )
 
 
 class WorkstreamPatch(In):
@@ -133,6 +140,8 @@ class WorkstreamPatch(In):
     autoclose_open_seconds: Int | None = None
     autoclose_active_seconds: Int | None = None
     autoclose_wrap_up_seconds: Int | None = None
+    service_level_seconds: Int = None
+    timezone: Text = None
 
 
 class WorkstreamOut(Schema):
@@ -151,6 +160,8 @@ class WorkstreamOut(Schema):
     autoclose_open_seconds: int | None
     autoclose_active_seconds: int | None
     autoclose_wrap_up_seconds: int | None
+    service_level_seconds: int
+    timezone: str
 
 
 class TeamIn(In):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 
 from portal.exceptions import ValidationFailed
@@ -57,6 +59,8 @@ WORKSTREAM_FIELDS = (
     "autoclose_open_seconds",
     "autoclose_active_seconds",
     "autoclose_wrap_up_seconds",
+    "service_level_seconds",
+    "timezone",
 )
 
 
@@ -68,6 +72,19 @@ def autoclose_defaults(channel: str) -> dict[str, int | None]:
         "autoclose_active_seconds": active_s,
         "autoclose_wrap_up_seconds": wrap_up_s,
     }
+
+
+def _zone_name(value) -> str:
+    """The queue's time zone (its "today" in the queues report): an IANA name such as Europe/Paris."""
+    if isinstance(value, str) and value.strip():
+        try:
+            ZoneInfo(value.strip())
+            return value.strip()
+        except (ValueError, KeyError, ZoneInfoNotFoundError):
+            pass
+    raise ValidationFailed(
+        f"timezone: {value!r} is not a known time zone (e.g. Europe/Paris).", field="timezone"
+    )
 
 
 def _validate_workstream(ws: Workstream) -> None:
@@ -113,6 +130,8 @@ def _validate_workstream(ws: Workstream) -> None:
     ):
         if getattr(ws, field) is not None:
             _integer(getattr(ws, field), field=field, low=1, high=MAX_INT)
+    _integer(ws.service_level_seconds, field="service_level_seconds", low=1, high=DAY)
+    ws.timezone = _zone_name(ws.timezone)
     _full_clean(ws, fields={"capacity_profile": "capacity_profile_id"})
     _unique_name(Workstream, ws.name, what="workstream", exclude_pk=ws.pk)
     _unique_external_id(Workstream, ws.external_id, exclude_pk=ws.pk)
@@ -136,6 +155,8 @@ def workstream_create(
     autoclose_open_seconds=UNSET,
     autoclose_active_seconds=UNSET,
     autoclose_wrap_up_seconds=UNSET,
+    service_level_seconds: int = 20,
+    timezone: str | None = None,
 ) -> Workstream:
     """A workstream; auto-close times not given take the channel's V2 defaults."""
     defaults = autoclose_defaults(channel)
@@ -160,6 +181,8 @@ def workstream_create(
         missed_makes_inactive=missed_makes_inactive,
         reject_makes_dnd=reject_makes_dnd,
         external_id=external_id,
+        service_level_seconds=service_level_seconds,
+        timezone=settings.TIME_ZONE if timezone is None else timezone,
         **{field: defaults[field] if value is UNSET else value for field, value in given.items()},
     )
     _validate_workstream(ws)

@@ -61,6 +61,17 @@ from .common import (
     zone_named,
 )
 from .ongoing import OngoingKpis, ongoing_conversations, ongoing_kpis
+from .queues import (
+    QueueFigures,
+    Target,
+    TeamFigures,
+    day_start_in,
+    move_targets,
+    queue_figures,
+    rep_capacity_groups,
+    team_figures,
+    waiting_conversations,
+)
 
 __all__ = [
     "ONGOING_STATES",
@@ -95,4 +106,13 @@ __all__ = [
     "stuck_q",
     "viewer_timezone",
     "zone_named",
+    "QueueFigures",
+    "Target",
+    "TeamFigures",
+    "day_start_in",
+    "move_targets",
+    "queue_figures",
+    "rep_capacity_groups",
+    "team_figures",
+    "waiting_conversations",
 ]

@@ -1,0 +1,126 @@
+"""A supervisor runs the floor (issue 16): assign an open conversation to a rep, transfer an
+active one to another rep (P9), release one to the queue; each audited (A4).
+
+V4 and K6 apply to the target rep (allowed base statuses, no blocking profile at its limit);
+`force=True` is a supervisor's forced assignment (K5, K6: capacity may go negative), recorded in
+the audit row. Scope (A2) is the caller's: the views look the conversation and the target up in
+the supervisor's scope before calling here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from portal.exceptions import Conflict
+from presence.models import BaseStatus, Conversation, Representative, RepresentativePresence
+
+from .audit import audit_log
+from .conversations import (
+    _cancel_pending_offers,
+    _check_may_receive,
+    _drop,
+    _locked,
+    _move,
+    _recalculate,
+    _set_state,
+    _take,
+)
+
+
+def _check_signed_in(representative: Representative) -> None:
+    """Even a forced move goes to a rep who is signed in (base status not offline)."""
+    signed_in = (
+        RepresentativePresence.objects.filter(pk=representative.pk)
+        .exclude(status__base_status=BaseStatus.OFFLINE)
+        .exists()
+    )
+    if not signed_in:
+        raise Conflict(
+            f"{representative.name} is not signed in; only a signed-in representative can take it.",
+            extra={"state": "signed_out"},
+        )
+
+
+def _audit(actor, action: str, conversation: Conversation, before: dict, now: dt.datetime, **after):
+    audit_log(
+        actor=actor,
+        action=action,
+        obj=conversation,
+        before=before,
+        after={"state": conversation.state, "representative_id": conversation.representative_id}
+        | after,
+        now=now,
+    )
+
+
+def conversation_assign_by_supervisor(
+    *,
+    conversation: Conversation,
+    representative: Representative,
+    actor: AbstractBaseUser,
+    force: bool = False,
+    now: dt.datetime,
+) -> Conversation:
+    """V1 open → active for `representative` (V4, K6 unless forced); audited."""
+    with transaction.atomic():
+        conversation, now = _locked(conversation, now)
+        target = _move(conversation, "assign")
+        before = {"state": conversation.state, "representative_id": None}
+        _check_signed_in(representative)
+        _check_may_receive(conversation, representative, force=force, now=now)
+        _cancel_pending_offers(conversation, now)
+        _set_state(conversation, target, now)
+        _take(conversation, representative, now)
+        conversation.save()
+        _recalculate([representative.pk], now)
+        _audit(actor, "conversation.assign", conversation, before, now, forced=force)
+    return conversation
+
+
+def conversation_transfer_by_supervisor(
+    *,
+    conversation: Conversation,
+    representative: Representative,
+    actor: AbstractBaseUser,
+    force: bool = False,
+    now: dt.datetime,
+) -> Conversation:
+    """P9: the first rep's capacity is released, the second's used (V4, K6 unless forced); both
+    recalculated; audited."""
+    with transaction.atomic():
+        conversation, now = _locked(conversation, now)
+        target = _move(conversation, "transfer")
+        if conversation.representative_id == representative.pk:
+            raise Conflict(
+                "The conversation is already this representative's.",
+                extra={"state": conversation.state},
+            )
+        _check_signed_in(representative)
+        _check_may_receive(conversation, representative, force=force, now=now)
+        before = {"state": conversation.state, "representative_id": conversation.representative_id}
+        _set_state(conversation, target, now)
+        first = _drop(conversation, now)
+        _take(conversation, representative, now)
+        conversation.save()
+        _recalculate([first, representative.pk], now)
+        _audit(actor, "conversation.transfer", conversation, before, now, forced=force)
+    return conversation
+
+
+def conversation_release_by_supervisor(
+    *, conversation: Conversation, actor: AbstractBaseUser, now: dt.datetime
+) -> Conversation:
+    """V1 active → open: back to the queue, the rep's capacity released and recalculated; audited."""
+    with transaction.atomic():
+        conversation, now = _locked(conversation, now)
+        target = _move(conversation, "release")
+        before = {"state": conversation.state, "representative_id": conversation.representative_id}
+        _set_state(conversation, target, now)
+        rep_id = _drop(conversation, now)
+        conversation.save()
+        _recalculate([rep_id], now)
+        _audit(actor, "conversation.release", conversation, before, now)
+    return conversation
