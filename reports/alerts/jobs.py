@@ -26,8 +26,8 @@ SUBJECT_COLUMNS = {
 }
 
 
-def _open_from_query(rule: AlertRule, subjects, *, now: dt.datetime) -> int:
-    """INSERT ... SELECT from the condition's query (one column, `sid`)."""
+def _open_from_query(rule: AlertRule, subjects) -> int:
+    """INSERT ... SELECT from the condition's query (columns `sid` and `started`)."""
     table = connection.ops.quote_name(AlertBreach._meta.db_table)
     column = SUBJECT_COLUMNS[rule.subject_type]
     fks = ["representative_id", "conversation_id", "workstream_id", "team_id"]
@@ -35,12 +35,11 @@ def _open_from_query(rule: AlertRule, subjects, *, now: dt.datetime) -> int:
     select_sql, select_params = subjects.query.sql_with_params()
     sql = (
         f"INSERT INTO {table} (rule_id, subject_type, subject_id, {', '.join(fks)}, started_at) "
-        f"SELECT %s, %s, s.sid, {', '.join(values)}, %s FROM ({select_sql}) s "
+        f"SELECT %s, %s, s.sid, {', '.join(values)}, s.started FROM ({select_sql}) s "
         "WHERE 1 = 1 ON CONFLICT DO NOTHING"  # WHERE: SQLite's parser needs it before ON CONFLICT
     )
-    started = connection.ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [rule.pk, rule.subject_type, started, *select_params])
+        cursor.execute(sql, [rule.pk, rule.subject_type, *select_params])
         return max(cursor.rowcount, 0)
 
 
@@ -81,7 +80,7 @@ def alert_rule_refresh(*, rule: AlertRule, now: dt.datetime) -> int:
             opened = _open_from_ids(rule, subjects, now=now)
             still = subjects
         else:
-            opened = _open_from_query(rule, subjects, now=now)
+            opened = _open_from_query(rule, subjects)
             still = subjects.values("sid")
         ending = AlertBreach.objects.filter(rule=rule, ended_at__isnull=True).exclude(
             subject_id__in=still

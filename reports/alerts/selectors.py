@@ -60,9 +60,16 @@ BANNER_LIMIT = 10
 # --- Conditions: which subjects are past a rule's threshold now --------------------------------
 
 
+def _after(field: str, delta: dt.timedelta) -> ExpressionWrapper:
+    return ExpressionWrapper(F(field) + Value(delta), output_field=DateTimeField())
+
+
 def subjects_in_breach(*, rule: AlertRule, now: dt.datetime) -> QuerySet | list[int]:
-    """The ids of the subjects past `rule` at `now`: a one-column query (`sid`) the job inserts
-    from, or a list of ids for the free-capacity kind (one figure per rule)."""
+    """The subjects past `rule` at `now`: a query of `sid` (the subject's id) and `started`
+    (when the threshold was passed: the status's start + N minutes, the last activity + the
+    stuck threshold, the oldest wait + N seconds; the service level and free capacity, figures
+    of the moment, `now`) the job inserts from, or a list of ids for the free-capacity kind (one
+    figure per rule)."""
     if rule.kind == AlertKind.REP_STATUS:
         return rep_status_subjects(rule=rule, now=now)
     if rule.kind == AlertKind.CONVERSATION_STUCK:
@@ -77,21 +84,29 @@ def subjects_in_breach(*, rule: AlertRule, now: dt.datetime) -> QuerySet | list[
 
 
 def rep_status_subjects(*, rule: AlertRule, now: dt.datetime) -> QuerySet:
-    held = RepresentativePresence.objects.filter(
-        since__lte=now - dt.timedelta(minutes=rule.threshold)
-    )
+    limit = dt.timedelta(minutes=rule.threshold)
+    held = RepresentativePresence.objects.filter(since__lte=now - limit)
     if rule.status_id:
         held = held.filter(status_id=rule.status_id)
     else:
         held = held.filter(status__base_status=rule.base_status)
-    return held.order_by().annotate(sid=F("representative_id")).values_list("sid")
+    return (
+        held.order_by()
+        .annotate(sid=F("representative_id"), started=_after("since", limit))
+        .values_list("sid", "started")
+    )
 
 
 def stuck_subjects(*, rule: AlertRule, now: dt.datetime) -> QuerySet:
     stuck = Conversation.objects.filter(stuck_q(now=now))
     if rule.workstream_id:
         stuck = stuck.filter(workstream_id=rule.workstream_id)
-    return stuck.order_by().annotate(sid=F("pk")).values_list("sid")
+    limit = dt.timedelta(seconds=settings.CONVERSATION_STUCK_AFTER_SECONDS)
+    return (
+        stuck.order_by()
+        .annotate(sid=F("pk"), started=_after("last_activity_at", limit))
+        .values_list("sid", "started")
+    )
 
 
 def _workstreams(rule: AlertRule) -> QuerySet[Workstream]:
@@ -100,11 +115,20 @@ def _workstreams(rule: AlertRule) -> QuerySet[Workstream]:
 
 
 def queue_wait_subjects(*, rule: AlertRule, now: dt.datetime) -> QuerySet:
-    waiting_long = Conversation.objects.filter(
-        state=ConversationState.OPEN,
-        state_changed_at__lte=now - dt.timedelta(seconds=rule.threshold),
-    ).values("workstream_id")
-    return _workstreams(rule).filter(pk__in=waiting_long).annotate(sid=F("pk")).values_list("sid")
+    limit = dt.timedelta(seconds=rule.threshold)
+    oldest = Subquery(
+        Conversation.objects.filter(workstream=OuterRef("pk"), state=ConversationState.OPEN)
+        .order_by("state_changed_at")
+        .values("state_changed_at")[:1],
+        output_field=DateTimeField(),
+    )
+    return (
+        _workstreams(rule)
+        .annotate(oldest_wait=oldest)
+        .filter(oldest_wait__lte=now - limit)
+        .annotate(sid=F("pk"), started=_after("oldest_wait", limit))
+        .values_list("sid", "started")
+    )
 
 
 def local_midnight(*, now: dt.datetime) -> dt.datetime:
@@ -158,7 +182,10 @@ def service_level_subjects(*, rule: AlertRule, now: dt.datetime) -> QuerySet:
         .values("workstream_id")
     )
     return (
-        Workstream.objects.order_by().filter(pk__in=under).annotate(sid=F("pk")).values_list("sid")
+        Workstream.objects.order_by()
+        .filter(pk__in=under)
+        .annotate(sid=F("pk"), started=Value(now, output_field=DateTimeField()))
+        .values_list("sid", "started")
     )
 
 

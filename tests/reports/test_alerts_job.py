@@ -160,7 +160,7 @@ def test_a_rep_in_do_not_disturb_past_the_threshold_opens_one_breach_until_they_
     assert (breach.subject_type, breach.representative_id, breach.started_at) == (
         "representative",
         ada.pk,
-        now,
+        now - 5 * M,  # when the threshold was passed: DND since 20 minutes, 15 minutes on
     )
     assert alerts_refresh(now=now + M) == 0  # idempotent: still one open breach
     assert AlertBreach.objects.filter(rule=dnd).count() == 1
