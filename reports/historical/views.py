@@ -33,6 +33,7 @@ from .tables import (
     query_string,
     rep_csv,
     rep_table,
+    trend_csv,
 )
 
 PERMISSION = "presence.view_reports"
@@ -42,7 +43,7 @@ SESSION_TZ = "reports_historical_tz"
 PER_PAGE = 50
 DAYS_PER_PAGE = 31
 HOUR_REPS_PER_PAGE = 4  # at most 4 x 25 hourly rows
-EXPORTS = ("reps", "days", "hours")
+EXPORTS = ("reps", "days", "hours", "trends")
 
 
 def _form(request: HttpRequest, **kwargs) -> HistoricalFilterForm:
@@ -243,6 +244,8 @@ def historical(request: HttpRequest) -> HttpResponse:
                 ),
             )
         )
+    if export == "trends":
+        return csv_response(f"{stem}-trends.csv", *trend_csv(series))
     # The charts and the table show the days of the per-day table's page (31 at most); the
     # totals are over every day.
     shown = {d["date"] for d in day_page.object_list}

@@ -226,3 +226,27 @@ def test_the_trends_keep_a_fixed_number_of_queries(
     with django_assert_max_num_queries(26):  # measured 26 for 3 and 20 reps (a team picked)
         response = client.get(f"{URL}?{WEEK}&team={team.pk}")
     assert _trend_row(response.content.decode(), "2026-03-27")[1] == str(n)
+
+
+def test_the_trends_export_through_the_one_csv_writer_equals_the_raw_rows(
+    client, world, supervisor_user
+):
+    from tests.reports.history_helpers import csv_rows
+
+    alice, bob, zoe, mine = world
+    client.force_login(supervisor_user)
+    rows = csv_rows(client.get(f"{URL}?{WEEK}&representative={alice.pk}&export=trends"))
+    assert rows[0][:3] == ["Series", "Date", "Conversations handled"]
+    series = {(r[0], r[1]): r for r in rows[1:]}
+    for label, reps in (("Alice", [alice]), ("All your representatives", [alice, bob])):
+        for day, f in by_hand(reps).items():
+            row = series[(label, day.isoformat())]
+            assert [int(row[2]), int(row[4]), int(row[5]), int(row[6])] == [
+                f["handled"],
+                f["offers"],
+                f["rejected"],
+                f["missed"],
+            ]
+        total = series[(label, "Total")]
+        assert int(total[2]) == sum(f["handled"] for f in by_hand(reps).values())
+    assert not any(r[0] == "Zoe" for r in rows)
