@@ -9,6 +9,7 @@ import datetime as dt
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
+from portal import live
 from portal.exceptions import Conflict, ValidationFailed
 from presence.models import BaseStatus
 from presence.services.audit import audit_log
@@ -173,5 +174,10 @@ def alert_acknowledge(
             after={"acknowledged_at": now.isoformat(), "acknowledged_by": actor.get_username()},
             now=now,
         )
+        # The other supervisors' banners say it is acknowledged at their next refresh.
+        rep_id = breach.representative_id or (
+            breach.conversation.representative_id if breach.conversation_id else None
+        )
+        live.publish(kind="presence", rep_ids=[rep_id], queue=not rep_id)
     breach.acknowledged_by, breach.acknowledged_at = actor, now
     return breach
