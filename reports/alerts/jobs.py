@@ -86,11 +86,8 @@ def alert_rule_refresh(*, rule: AlertRule, now: dt.datetime) -> int:
             subject_id__in=still
         )
         if opened or ending.exists():
-            touched = (
-                AlertBreach.objects.filter(rule=rule).filter(ended_at__isnull=True, started_at=now)
-                | ending
-            )
-            _announce(rule, touched)
+            # The rule's open breaches (those just opened among them, and those ending).
+            _announce(rule, AlertBreach.objects.filter(rule=rule, ended_at__isnull=True))
         closed = ending.update(ended_at=now)
     return opened + closed
 

@@ -389,3 +389,32 @@ def test_two_workers_running_the_job_at_once_open_each_breach_once():
     assert sum(counts) == 40 * 10  # each breach opened by exactly one of the two
     for r in rules:
         assert open_subjects(r) == {rep.pk for rep in reps}
+
+
+def test_an_opened_or_ended_breach_is_pushed_to_the_live_reports(
+    now, monkeypatch, django_capture_on_commit_callbacks
+):
+    from portal.live import bus
+
+    sent = []
+    monkeypatch.setattr(bus, "_send", lambda kind, reps, queue: sent.append((kind, reps, queue)))
+    ada = RepresentativeFactory()
+    services.client_connect(representative=ada, now=now - 30 * M)
+    services.presence_set_manual(representative=ada, status=builtin("dnd"), now=now - 20 * M)
+    rule(AlertKind.REP_STATUS, threshold=15, status=builtin("dnd"), now=now)
+    chat = WorkstreamFactory()
+    services.conversation_create(workstream=chat, now=now - 5 * M)
+    rule(AlertKind.QUEUE_WAIT, threshold=60, now=now)
+    with django_capture_on_commit_callbacks(execute=True):
+        alerts_refresh(now=now)
+    assert ("presence", {ada.pk}, False) in sent
+    assert ("presence", set(), True) in sent  # a queue's alert: every ongoing report
+    sent.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        alerts_refresh(now=now + M)  # nothing changed: nothing pushed
+    assert sent == []
+    services.presence_set_manual(representative=ada, status=builtin("available"), now=now + M)
+    sent.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        alerts_refresh(now=now + 2 * M)  # Ada's alert ends: her reports are told
+    assert sent == [("presence", {ada.pk}, False)]
