@@ -418,3 +418,20 @@ def test_an_opened_or_ended_breach_is_pushed_to_the_live_reports(
     with django_capture_on_commit_callbacks(execute=True):
         alerts_refresh(now=now + 2 * M)  # Ada's alert ends: her reports are told
     assert sent == [("presence", {ada.pk}, False)]
+
+
+def test_the_celery_task_runs_the_job_at_the_iso_time_it_is_given(now):
+    from portal.celery import beat_schedule
+    from reports.tasks import alerts_refresh_task
+
+    ada = RepresentativeFactory()
+    services.client_connect(representative=ada, now=now - 30 * M)
+    services.presence_set_manual(representative=ada, status=builtin("dnd"), now=now - 20 * M)
+    dnd = rule(AlertKind.REP_STATUS, threshold=15, status=builtin("dnd"), now=now)
+    assert alerts_refresh_task.name == "reports.alerts_refresh"
+    assert alerts_refresh_task((now - 10 * M).isoformat()) == 0  # 10 minutes in: not yet
+    assert alerts_refresh_task(now.isoformat()) == 1
+    assert open_subjects(dnd) == {ada.pk}
+    entry = beat_schedule()["reports.alerts_refresh"]
+    assert entry["task"] == "reports.alerts_refresh"
+    assert entry["schedule"] == float(settings.PRESENCE_TICK_EVERY_SECONDS)
