@@ -20,7 +20,7 @@ from portal.csv_export import csv_response
 from portal.exceptions import NotFound
 from portal.pages import render_page
 from portal.permissions import require_permission
-from presence.models import BaseStatus, BuiltinStatus, Representative
+from presence.models import BaseStatus, BuiltinStatus, PresenceStatus, Representative
 from presence.selectors import representative_for
 from reports.rollups import watermark
 
@@ -200,8 +200,20 @@ def historical(request: HttpRequest) -> HttpResponse:
 
     table = rep_table(report, rep_url_query=_rep_query(form))
     RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    # One rep picked out of a team: their trends are shown next to the team total's.
+    team_filters = team_reps = None
+    team_by_day: dict = {}
+    if filters.representative is not None:
+        team_filters = dataclasses.replace(filters, representative=None)
+        team_reps = selectors.representatives_for_report(
+            user=request.user, filters=team_filters, window=window
+        )
+        team_by_day = selectors.status_seconds_by_day(reps=team_reps, window=window, now=now)
+    team_only = {k[0] for v in team_by_day.values() for k in v} - set(report.status_names)
+    if team_only:  # statuses the team held and the filtered reps never did: one query
+        report.status_names.update(PresenceStatus.objects.in_bulk(list(team_only)))
     status_keys = {key: report.status_names.get(key[0]) for key in report.total.statuses}
-    for seconds in by_day.values():
+    for seconds in [*by_day.values(), *team_by_day.values()]:
         for key in seconds:
             status_keys.setdefault(key, report.status_names.get(key[0]))
     legend = _status_palette(status_keys)
@@ -230,11 +242,7 @@ def historical(request: HttpRequest) -> HttpResponse:
     # Trends: the filtered reps, and their team total when one rep is picked out of it.
     trend_days = selectors.conversation_figures_by_day(reps=reps, window=window, filters=filters)
     series = [(filters.representative.name if filters.representative else "Shown", trend_days)]
-    if filters.representative is not None:
-        team_filters = dataclasses.replace(filters, representative=None)
-        team_reps = selectors.representatives_for_report(
-            user=request.user, filters=team_filters, window=window
-        )
+    if team_reps is not None:
         team_name = f"Team {filters.team.name}" if filters.team else "All your representatives"
         series.append(
             (
@@ -265,6 +273,15 @@ def historical(request: HttpRequest) -> HttpResponse:
             [(d["date"].strftime("%a %d %b"), d["seconds"]) for d in day_page.object_list], legend
         ),
         "days": day_page.object_list,
+        "team_day_bars": _bars(
+            [
+                (d["date"].strftime("%a %d %b"), team_by_day.get(d["date"], {}))
+                for d in day_page.object_list
+            ],
+            legend,
+        )
+        if team_reps is not None
+        else [],
         "day_total": day_total,
         "hour_total": hour_total,
         "trend_series": [label for label, _ in series],

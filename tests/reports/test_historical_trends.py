@@ -218,9 +218,9 @@ def test_the_trends_keep_a_fixed_number_of_queries(
         offer(rep, chat, paris(27, 11), OfferState.ACCEPTED)
     rollups_refresh(now=paris(31, 12))
     client.force_login(admin_user)
-    # Measured 29 for 3 and for 20 reps: the page's queries with a team and a rep picked (the
-    # form checks both), the team's reps, and 2 for the team series.
-    with django_assert_max_num_queries(29):
+    # Measured 30 for 3 and for 20 reps: the page's queries with a team and a rep picked (the
+    # form checks both), the team's reps, 2 for the team's trends and 1 for its time in status.
+    with django_assert_max_num_queries(30):
         response = client.get(f"{URL}?{WEEK}&team={team.pk}&representative={reps[0].pk}")
     assert response.status_code == 200
     with django_assert_max_num_queries(26):  # measured 26 for 3 and 20 reps (a team picked)
@@ -250,3 +250,20 @@ def test_the_trends_export_through_the_one_csv_writer_equals_the_raw_rows(
         total = series[(label, "Total")]
         assert int(total[2]) == sum(f["handled"] for f in by_hand(reps).values())
     assert not any(r[0] == "Zoe" for r in rows)
+
+
+def test_r5_a_picked_rep_has_the_stacked_time_in_status_of_their_team_per_day(
+    client, world, supervisor_user
+):
+    alice, bob, zoe, mine = world
+    client.force_login(supervisor_user)
+    page = client.get(f"{URL}?{WEEK}&representative={alice.pk}").content.decode()
+    chart = re.search(
+        r'<figure class="stack-chart" id="chart-by-day-team">.*?</figure>', page, re.S
+    )
+    assert chart is not None
+    # Alice and Bob (never Zoe) Available all day: 48 h on a 24-hour day, 46 h on the 23-hour day.
+    assert "All your representatives, Sat 28 Mar: Available 48:00:00" in chart.group(0)
+    assert "All your representatives, Sun 29 Mar: Available 46:00:00" in chart.group(0)
+    page = client.get(f"{URL}?{WEEK}").content.decode()
+    assert 'id="chart-by-day-team"' not in page  # no rep picked: the report is the team
