@@ -103,7 +103,7 @@ def test_a_supervisor_sees_a_dnd_alert_appear_live_and_acknowledges_it(browser, 
     assert not audit_found, "\n".join(audit_found)
 
 
-def test_the_alerts_configuration_pages_have_no_wcag21_aa_violation(browser, live_server, floor):
+def test_the_alerts_pages_and_trends_have_no_wcag21_aa_violation(browser, live_server, floor):
     now = timezone.now()
     rule = AlertRule.objects.create(
         name="Queue waits", kind=AlertKind.QUEUE_WAIT, threshold=1, created_at=now, updated_at=now
@@ -118,8 +118,13 @@ def test_the_alerts_configuration_pages_have_no_wcag21_aa_violation(browser, liv
         reverse("alerts:config_edit", args=[rule.pk]),
         reverse("reports:alerts"),
         reverse("reports:ongoing"),
+        # The trends with one rep picked: their bars next to the team total's (issue 16, item 4).
+        reverse("reports:historical") + f"?representative={floor.reps['idle'].pk}",
     ):
         page.goto(live_server.url + path)
+        if "representative=" in path:
+            assert page.locator("#trends").count() == 1
+            assert page.locator("#chart-by-day-team").count() == 1
         audit(page, path, found)
     page.goto(live_server.url + reverse("alerts:config_create"))
     page.select_option("#id_kind", "service_level")
