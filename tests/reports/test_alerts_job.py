@@ -349,7 +349,7 @@ def test_the_job_reads_a_fixed_number_of_queries_whatever_the_number_of_reps(
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keeps the built-ins
 def test_two_workers_running_the_job_at_once_open_each_breach_once():
     """Two threads, two connections, the same `now`: ON CONFLICT DO NOTHING against the partial
     unique constraint; run many rounds so the inserts really overlap."""
