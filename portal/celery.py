@@ -65,6 +65,12 @@ def beat_schedule() -> dict:
         "schedule": 30.0,
         "options": {"expires": 30},
     }
+    # Alerts (issue 16): breaches opened and closed (periodic job "report_alerts").
+    schedule["reports.alerts_refresh"] = {
+        "task": "reports.alerts_refresh",
+        "schedule": float(tick),
+        "options": {"expires": tick},
+    }
     # Retention (REPORT_RETENTION_MONTHS): once a day, at a quiet hour.
     schedule["reports.rollups_purge"] = {
         "task": "reports.rollups_purge",

@@ -29,6 +29,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("", include("presence.urls")),
+    path("configure/alerts/", include("reports.alerts.urls_config")),
     path("reports/", include("reports.urls")),
     path("api/v1/", api.urls),
 ]

@@ -97,3 +97,144 @@ class RollupWatermark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.computed_until:%Y-%m-%d %H:%M:%S}"
+
+
+# --- Alerts (issue 16, item 3) ------------------------------------------------------------------
+
+
+class AlertKind(models.TextChoices):
+    """What an alert rule watches. `threshold` is read in the unit of its kind (ALERT_UNITS)."""
+
+    REP_STATUS = "rep_status", "Representative in a status too long"
+    CONVERSATION_STUCK = "conversation_stuck", "Conversation stuck"
+    QUEUE_WAIT = "queue_wait", "Longest wait in a queue too long"
+    SERVICE_LEVEL = "service_level", "Service level of a queue too low"
+    FREE_CAPACITY = "free_capacity", "Free capacity of signed-in representatives too low"
+
+
+# The unit of `AlertRule.threshold` per kind (none: the stuck threshold of V3 is a setting).
+ALERT_UNITS = {
+    AlertKind.REP_STATUS: "minutes",
+    AlertKind.CONVERSATION_STUCK: "",
+    AlertKind.QUEUE_WAIT: "seconds",
+    AlertKind.SERVICE_LEVEL: "%",
+    AlertKind.FREE_CAPACITY: "units",
+}
+
+
+class AlertSubject(models.TextChoices):
+    REPRESENTATIVE = "representative", "Representative"
+    CONVERSATION = "conversation", "Conversation"
+    WORKSTREAM = "workstream", "Queue"
+    TEAM = "team", "Team"
+    FLOOR = "floor", "Every team"
+
+
+ALERT_SUBJECTS = {
+    AlertKind.REP_STATUS: AlertSubject.REPRESENTATIVE,
+    AlertKind.CONVERSATION_STUCK: AlertSubject.CONVERSATION,
+    AlertKind.QUEUE_WAIT: AlertSubject.WORKSTREAM,
+    AlertKind.SERVICE_LEVEL: AlertSubject.WORKSTREAM,
+}
+
+
+class AlertRule(models.Model):
+    """A threshold an admin defines (/configure/alerts/). The periodic job `report_alerts`
+    (reports.alerts.jobs) opens a breach per subject past it and closes it when the condition
+    ends."""
+
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=24, choices=AlertKind.choices)
+    # REP_STATUS: one status, or every status of one base status.
+    status = models.ForeignKey(
+        PresenceStatus, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    base_status = models.CharField(max_length=16, choices=BaseStatus.choices, blank=True)
+    # QUEUE_WAIT, SERVICE_LEVEL, CONVERSATION_STUCK: one workstream, or every one (null).
+    workstream = models.ForeignKey(
+        "presence.Workstream", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    # FREE_CAPACITY: one team, or every team together (null).
+    team = models.ForeignKey(
+        "presence.Team", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    threshold = models.PositiveIntegerField(default=0)
+    # SERVICE_LEVEL: a conversation is answered in time within this many seconds.
+    answer_seconds = models.PositiveIntegerField(default=20)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(answer_seconds__gte=1), name="alert_rule_answer_seconds_min"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="service_level") | models.Q(threshold__lte=100),
+                name="alert_rule_service_level_percent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def unit(self) -> str:
+        return ALERT_UNITS.get(self.kind, "")
+
+    @property
+    def subject_type(self) -> str:
+        if self.kind == AlertKind.FREE_CAPACITY:
+            return AlertSubject.TEAM if self.team_id else AlertSubject.FLOOR
+        return ALERT_SUBJECTS[self.kind]
+
+
+class AlertBreach(models.Model):
+    """One subject past one rule's threshold, from `started_at` (when the job found it) to
+    `ended_at` (when it found the condition over; open while null). `subject_id` is the id of
+    the subject (0 for the whole floor); the FK of its kind is set too, for scope (A2) and
+    names. At most one open breach per rule and subject (the partial unique constraint: two
+    workers inserting the same breach at once insert it once, ON CONFLICT DO NOTHING)."""
+
+    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="breaches")
+    subject_type = models.CharField(max_length=16, choices=AlertSubject.choices)
+    subject_id = models.BigIntegerField()
+    representative = models.ForeignKey(
+        Representative, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    conversation = models.ForeignKey(
+        "presence.Conversation", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    workstream = models.ForeignKey(
+        "presence.Workstream", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    team = models.ForeignKey(
+        "presence.Team", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule", "subject_id"],
+                condition=models.Q(ended_at__isnull=True),
+                name="alert_breach_one_open_per_subject",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["representative"],
+                condition=models.Q(ended_at__isnull=True),
+                name="alert_breach_open_rep_idx",
+            ),
+            models.Index(fields=["started_at"], name="alert_breach_started_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id}/{self.subject_type}:{self.subject_id} @{self.started_at}"

@@ -8,6 +8,7 @@ import datetime as dt
 from celery import shared_task
 from django.utils import timezone
 
+from .alerts.jobs import alerts_refresh
 from .rollups import rollups_purge, rollups_refresh
 
 
@@ -25,3 +26,9 @@ def rollups_refresh_task(now: str | None = None) -> int:
 def rollups_purge_task(now: str | None = None) -> dict[str, int]:
     """R4 retention: delete rollups and intervals older than REPORT_RETENTION_MONTHS."""
     return rollups_purge(now=_now(now))
+
+
+@shared_task(name="reports.alerts_refresh")
+def alerts_refresh_task(now: str | None = None) -> int:
+    """Alerts: open and close breaches of every active rule at `now` (ISO 8601 with offset)."""
+    return alerts_refresh(now=_now(now))

@@ -234,3 +234,45 @@ def hour_csv(rows: Iterable[dict], tz) -> tuple[list[str], Iterator[list]]:
 
 def query_string(params: dict) -> str:
     return urlencode({k: v for k, v in params.items() if v not in (None, "")})
+
+
+def trend_csv(series: list[tuple[str, list]]) -> tuple[list[str], Iterator[list]]:
+    """Trends per day (issue 16): per series (the filtered reps, their team), every day's
+    conversation figures, then a total line per series."""
+    header = [
+        "Series",
+        "Date",
+        "Conversations handled",
+        "Average handle time (s)",
+        "Offers",
+        "Rejected offers",
+        "Timed-out offers",
+        "Rejected rate",
+        "Timed-out rate",
+    ]
+
+    def rate(value):
+        return "" if value is None else f"{value:.4f}"
+
+    def line(label, d, date):
+        return [
+            label,
+            date,
+            d.handled,
+            "" if d.average_handle_seconds is None else d.average_handle_seconds,
+            d.offers,
+            d.rejected,
+            d.missed,
+            rate(d.rejected_rate),
+            rate(d.missed_rate),
+        ]
+
+    def rows():
+        from .selectors import total_of
+
+        for label, days in series:
+            for d in days:
+                yield line(label, d, d.date.isoformat())
+            yield line(label, total_of(days), "Total")
+
+    return header, rows()

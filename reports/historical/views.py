@@ -6,6 +6,7 @@ the selectors. Bad filter values: a message on the form, no figures, never a 500
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from django.conf import settings
@@ -19,7 +20,7 @@ from portal.csv_export import csv_response
 from portal.exceptions import NotFound
 from portal.pages import render_page
 from portal.permissions import require_permission
-from presence.models import BaseStatus, BuiltinStatus, Representative
+from presence.models import BaseStatus, BuiltinStatus, PresenceStatus, Representative
 from presence.selectors import representative_for
 from reports.rollups import watermark
 
@@ -32,6 +33,7 @@ from .tables import (
     query_string,
     rep_csv,
     rep_table,
+    trend_csv,
 )
 
 PERMISSION = "presence.view_reports"
@@ -41,7 +43,7 @@ SESSION_TZ = "reports_historical_tz"
 PER_PAGE = 50
 DAYS_PER_PAGE = 31
 HOUR_REPS_PER_PAGE = 4  # at most 4 x 25 hourly rows
-EXPORTS = ("reps", "days", "hours")
+EXPORTS = ("reps", "days", "hours", "trends")
 
 
 def _form(request: HttpRequest, **kwargs) -> HistoricalFilterForm:
@@ -122,6 +124,52 @@ def _day_rows(by_day, window: selectors.Window) -> list[dict]:
     return rows
 
 
+def _day_total(days: list[dict]) -> dict:
+    """The team total row of the per-day table: every day of the window, not one page."""
+    total = {"statuses": {}, "signed_in": sum(d["signed_in"] for d in days)}
+    for base in selectors.BASES:
+        total[base] = sum(d[base] for d in days)
+    for d in days:
+        for status_id, seconds in d["statuses"].items():
+            total["statuses"][status_id] = total["statuses"].get(status_id, 0) + seconds
+    total["base_list"] = [total[base] for base in selectors.BASES]
+    return total
+
+
+TREND_METRICS = (
+    # (key, title, the DayFigures attribute, how its value is said)
+    ("handled", "Conversations handled", "handled", "count"),
+    ("aht", "Average handle time", "average_handle_seconds", "duration"),
+    ("rejected", "Offers rejected", "rejected_rate", "rate"),
+    ("missed", "Offers timed out", "missed_rate", "rate"),
+)
+
+
+def _trends(series: list[tuple[str, list]]) -> list[dict]:
+    """Bar charts per metric and day: each series' value, its share of the metric's largest
+    value, and the value as text next to the bar (colour and pattern are not the only signal)."""
+    charts = []
+    for key, title, attr, kind in TREND_METRICS:
+        values = [[getattr(day, attr) for day in days] for _, days in series]
+        largest = max((v for vs in values for v in vs if v), default=0) or 1
+        rows = []
+        for i, day in enumerate(series[0][1]):
+            bars = []
+            for j, (label, _) in enumerate(series):
+                value = values[j][i]
+                bars.append(
+                    {
+                        "series": label,
+                        "index": j,
+                        "value": value,
+                        "pct": 100 * (value or 0) / largest,
+                    }
+                )
+            rows.append({"date": day.date, "bars": bars})
+        charts.append({"key": key, "title": title, "kind": kind, "rows": rows})
+    return charts
+
+
 @require_permission(PERMISSION)
 @require_GET
 def historical(request: HttpRequest) -> HttpResponse:
@@ -152,8 +200,20 @@ def historical(request: HttpRequest) -> HttpResponse:
 
     table = rep_table(report, rep_url_query=_rep_query(form))
     RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    # One rep picked out of a team: their trends are shown next to the team total's.
+    team_filters = team_reps = None
+    team_by_day: dict = {}
+    if filters.representative is not None:
+        team_filters = dataclasses.replace(filters, representative=None)
+        team_reps = selectors.representatives_for_report(
+            user=request.user, filters=team_filters, window=window
+        )
+        team_by_day = selectors.status_seconds_by_day(reps=team_reps, window=window, now=now)
+    team_only = {k[0] for v in team_by_day.values() for k in v} - set(report.status_names)
+    if team_only:  # statuses the team held and the filtered reps never did: one query
+        report.status_names.update(PresenceStatus.objects.in_bulk(list(team_only)))
     status_keys = {key: report.status_names.get(key[0]) for key in report.total.statuses}
-    for seconds in by_day.values():
+    for seconds in [*by_day.values(), *team_by_day.values()]:
         for key in seconds:
             status_keys.setdefault(key, report.status_names.get(key[0]))
     legend = _status_palette(status_keys)
@@ -176,6 +236,32 @@ def historical(request: HttpRequest) -> HttpResponse:
         row["base_list"] = [row[b] for b in selectors.BASES]
     for day in day_page.object_list:
         day["status_list"] = [day["statuses"].get(s.pk, 0) for s in report.statuses]
+    day_total = _day_total(days)
+    day_total["status_list"] = [day_total["statuses"].get(s.pk, 0) for s in report.statuses]
+    hour_total = next((d for d in days if d["date"] == hour_day), None)
+    # Trends: the filtered reps, and their team total when one rep is picked out of it.
+    trend_days = selectors.conversation_figures_by_day(reps=reps, window=window, filters=filters)
+    series = [(filters.representative.name if filters.representative else "Shown", trend_days)]
+    if team_reps is not None:
+        team_name = f"Team {filters.team.name}" if filters.team else "All your representatives"
+        series.append(
+            (
+                team_name,
+                selectors.conversation_figures_by_day(
+                    reps=team_reps, window=window, filters=team_filters
+                ),
+            )
+        )
+    if export == "trends":
+        return csv_response(f"{stem}-trends.csv", *trend_csv(series))
+    # The charts and the table show the days of the per-day table's page (31 at most); the
+    # totals are over every day.
+    shown = {d["date"] for d in day_page.object_list}
+    page_series = [(label, [d for d in days_ if d.date in shown]) for label, days_ in series]
+    trend_table = [
+        {"date": day.date, "values": [days_[i] for _, days_ in page_series]}
+        for i, day in enumerate(page_series[0][1])
+    ]
     context |= {
         "filters": filters,
         "window": window,
@@ -187,6 +273,21 @@ def historical(request: HttpRequest) -> HttpResponse:
             [(d["date"].strftime("%a %d %b"), d["seconds"]) for d in day_page.object_list], legend
         ),
         "days": day_page.object_list,
+        "team_day_bars": _bars(
+            [
+                (d["date"].strftime("%a %d %b"), team_by_day.get(d["date"], {}))
+                for d in day_page.object_list
+            ],
+            legend,
+        )
+        if team_reps is not None
+        else [],
+        "day_total": day_total,
+        "hour_total": hour_total,
+        "trend_series": [label for label, _ in series],
+        "trend_charts": _trends(page_series),
+        "trend_table": trend_table,
+        "trend_totals": [selectors.total_of(days_) for _, days_ in series],
         "day_page": day_page,
         "hour_rows": hour_rows,
         "hour_page": hour_page,

@@ -95,6 +95,9 @@ PAGES: dict[str, tuple[tuple[str, ...], Callable[[Ids], list]]] = {
     "presence:config_users": (("admin",), lambda ids: []),
     "presence:config_tokens": (("admin",), lambda ids: []),
     "presence:config_audit": (("admin",), lambda ids: []),
+    "alerts:config_list": (("admin",), lambda ids: []),
+    "alerts:config_create": (("admin",), lambda ids: []),
+    "reports:alerts": (("supervisor", "admin"), lambda ids: []),
 }
 # URL patterns without a page of their own: each answers a form's POST with a redirect (or with
 # the page it came from, audited there), a script's request, or a file.
@@ -127,6 +130,12 @@ NOT_PAGES = {
     "presence:config_token_revoke",
     "reports:agent_set_presence",
     "reports:agent_reset_presence",
+    # Alerts (issue 16): pages of one rule or breach are audited in tests/reports/test_alerts_browser.py.
+    "alerts:config_edit",
+    "alerts:config_active",
+    "alerts:config_delete",
+    "reports:alert_acknowledge",
+    "reports:alerts_csv",
 }
 # Issue 15's people pages and actions: audited by tests/presence/config/test_people_browser.py.
 NOT_PAGES |= {

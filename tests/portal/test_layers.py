@@ -99,7 +99,8 @@ def test_beat_schedules_every_registered_job_the_rollups_as_a_reports_task():
     rollups = schedule["reports.rollups_refresh"]
     assert rollups["task"] == "reports.rollups_refresh"
     assert rollups["schedule"] == 30.0
-    assert set(by_job) | {"report_rollups"} == set(periodic.JOBS)
+    assert set(by_job) | {"report_rollups", "report_alerts"} == set(periodic.JOBS)
+    assert schedule["reports.alerts_refresh"]["task"] == "reports.alerts_refresh"
     assert "report_rollups" not in by_job
 
 

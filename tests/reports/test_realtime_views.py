@@ -138,8 +138,10 @@ def team_of(db):
 
 # Measured: agents 18, ongoing 9, drill-down 14, the same for 5 and 50 reps (session, user,
 # permissions, filter choices, KPIs, chart, one page of rows, capacity snapshots of that page in
-# 2 queries; the ongoing grid's paginator takes its row count from the KPI query).
-AGENTS_BOUND, ONGOING_BOUND, DETAIL_BOUND = 18, 9, 14
+# 2 queries; the ongoing grid's paginator takes its row count from the KPI query), plus the
+# alerts banner's count (issue 16; its rows and the badges only when an alert is open:
+# tests/reports/test_alerts_pages.py bounds that case).
+AGENTS_BOUND, ONGOING_BOUND, DETAIL_BOUND = 19, 10, 15
 
 
 @pytest.mark.parametrize("n", [5, 50])

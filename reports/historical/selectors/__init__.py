@@ -30,16 +30,19 @@ from .statuses import (
     status_seconds_by_rep,
 )
 from .timeline import clip, representative_timeline, timeline_by_day
+from .trends import DayFigures, conversation_figures_by_day, total_of
 from .windows import Window, day_number_to_date, epoch_to_local, local_midnight, report_window
 
 __all__ = [
     "BASES",
+    "DayFigures",
     "PLAIN_BUILTINS",
     "RepFigures",
     "RepReport",
     "Window",
     "clip",
     "conversation_figures",
+    "conversation_figures_by_day",
     "day_number_to_date",
     "epoch_to_local",
     "hourly_detail",
@@ -52,4 +55,5 @@ __all__ = [
     "status_seconds_by_day",
     "status_seconds_by_rep",
     "timeline_by_day",
+    "total_of",
 ]

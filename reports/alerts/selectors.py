@@ -1,0 +1,338 @@
+"""Alert reads: each rule's condition as a query of subject ids (the job's INSERT ... SELECT reads
+it), and the breaches a viewer may see (A2, in the query).
+
+Conditions, at `now`:
+
+- *rep in a status* (REP_STATUS): the rep's current status is the rule's status (or has its base
+  status) since at least `threshold` minutes (RepresentativePresence.since).
+- *conversation stuck* (V3): `active` or `wrap_up` with no activity for longer than
+  CONVERSATION_STUCK_AFTER_SECONDS, as the reports count it (reports.realtime.selectors.stuck_q).
+- *queue's longest wait* (QUEUE_WAIT): the workstream has an `open` conversation that has been
+  open (state_changed_at) for at least `threshold` seconds.
+- *service level* (SERVICE_LEVEL): of today's conversations of the workstream (created since the
+  portal's local midnight) that were answered (a first primary participant joined) or have
+  waited unanswered longer than `answer_seconds`, the share answered within `answer_seconds` is
+  under `threshold` %. No such conversation today: no breach.
+- *free capacity* (FREE_CAPACITY): the signed-in reps' capacity units minus the units they use,
+  as the agents report counts them (units total - used), of one team or of every rep, is under
+  `threshold`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import (
+    Count,
+    DateTimeField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+
+from presence.models import (
+    Conversation,
+    ConversationParticipant,
+    ConversationState,
+    ParticipantRole,
+    Representative,
+    RepresentativePresence,
+    Workstream,
+)
+from presence.selectors import representatives_visible_to, teams_visible_to
+from presence.selectors.scope import VIEW_ALL
+from reports.models import AlertBreach, AlertKind, AlertRule, AlertSubject
+from reports.realtime.selectors.common import WORK_STATES, signed_in_q, stuck_q
+
+BANNER_LIMIT = 10
+
+
+# --- Conditions: which subjects are past a rule's threshold now --------------------------------
+
+
+def _after(field: str, delta: dt.timedelta) -> ExpressionWrapper:
+    return ExpressionWrapper(F(field) + Value(delta), output_field=DateTimeField())
+
+
+def subjects_in_breach(*, rule: AlertRule, now: dt.datetime) -> QuerySet | list[int]:
+    """The subjects past `rule` at `now`: a query of `sid` (the subject's id) and `started`
+    (when the threshold was passed: the status's start + N minutes, the last activity + the
+    stuck threshold, the oldest wait + N seconds; the service level and free capacity, figures
+    of the moment, `now`) the job inserts from, or a list of ids for the free-capacity kind (one
+    figure per rule)."""
+    if rule.kind == AlertKind.REP_STATUS:
+        return rep_status_subjects(rule=rule, now=now)
+    if rule.kind == AlertKind.CONVERSATION_STUCK:
+        return stuck_subjects(rule=rule, now=now)
+    if rule.kind == AlertKind.QUEUE_WAIT:
+        return queue_wait_subjects(rule=rule, now=now)
+    if rule.kind == AlertKind.SERVICE_LEVEL:
+        return service_level_subjects(rule=rule, now=now)
+    if rule.kind == AlertKind.FREE_CAPACITY:
+        return [rule.team_id or 0] if free_units(team_id=rule.team_id) < rule.threshold else []
+    raise ValueError(rule.kind)
+
+
+def rep_status_subjects(*, rule: AlertRule, now: dt.datetime) -> QuerySet:
+    limit = dt.timedelta(minutes=rule.threshold)
+    held = RepresentativePresence.objects.filter(since__lte=now - limit)
+    if rule.status_id:
+        held = held.filter(status_id=rule.status_id)
+    else:
+        held = held.filter(status__base_status=rule.base_status)
+    return (
+        held.order_by()
+        .annotate(sid=F("representative_id"), started=_after("since", limit))
+        .values_list("sid", "started")
+    )
+
+
+def stuck_subjects(*, rule: AlertRule, now: dt.datetime) -> QuerySet:
+    stuck = Conversation.objects.filter(stuck_q(now=now))
+    if rule.workstream_id:
+        stuck = stuck.filter(workstream_id=rule.workstream_id)
+    limit = dt.timedelta(seconds=settings.CONVERSATION_STUCK_AFTER_SECONDS)
+    return (
+        stuck.order_by()
+        .annotate(sid=F("pk"), started=_after("last_activity_at", limit))
+        .values_list("sid", "started")
+    )
+
+
+def _workstreams(rule: AlertRule) -> QuerySet[Workstream]:
+    workstreams = Workstream.objects.order_by()
+    return workstreams.filter(pk=rule.workstream_id) if rule.workstream_id else workstreams
+
+
+def queue_wait_subjects(*, rule: AlertRule, now: dt.datetime) -> QuerySet:
+    limit = dt.timedelta(seconds=rule.threshold)
+    oldest = Subquery(
+        Conversation.objects.filter(workstream=OuterRef("pk"), state=ConversationState.OPEN)
+        .order_by("state_changed_at")
+        .values("state_changed_at")[:1],
+        output_field=DateTimeField(),
+    )
+    return (
+        _workstreams(rule)
+        .annotate(oldest_wait=oldest)
+        .filter(oldest_wait__lte=now - limit)
+        .annotate(sid=F("pk"), started=_after("oldest_wait", limit))
+        .values_list("sid", "started")
+    )
+
+
+def local_midnight(*, now: dt.datetime) -> dt.datetime:
+    """The start of today in the portal's time zone (settings.TIME_ZONE)."""
+    local = now.astimezone(ZoneInfo(settings.TIME_ZONE))
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _answered_at() -> Subquery:
+    return Subquery(
+        ConversationParticipant.objects.filter(
+            conversation=OuterRef("pk"), role=ParticipantRole.PRIMARY
+        )
+        .order_by("joined_at")
+        .values("joined_at")[:1],
+        output_field=DateTimeField(),
+    )
+
+
+def service_level_counts(*, rule: AlertRule, now: dt.datetime) -> QuerySet:
+    """Per workstream of the rule, today: `counted` (answered, or unanswered past the answer
+    threshold) and `in_time` (answered within it). One grouped query."""
+    limit = dt.timedelta(seconds=rule.answer_seconds)
+    deadline = ExpressionWrapper(F("created_at") + Value(limit), output_field=DateTimeField())
+    today = Conversation.objects.filter(
+        created_at__gte=local_midnight(now=now), created_at__lte=now
+    )
+    if rule.workstream_id:
+        today = today.filter(workstream_id=rule.workstream_id)
+    late_unanswered = Q(answered_at__isnull=True) & (
+        Q(created_at__lte=now - limit)
+        & (Q(closed_at__isnull=True) | Q(closed_at__gt=F("deadline")))
+    )
+    return (
+        today.order_by()
+        .annotate(answered_at=_answered_at(), deadline=deadline)
+        .values("workstream_id")
+        .annotate(
+            counted=Count("pk", filter=Q(answered_at__isnull=False) | late_unanswered),
+            in_time=Count("pk", filter=Q(answered_at__lte=F("deadline"))),
+        )
+    )
+
+
+def service_level_subjects(*, rule: AlertRule, now: dt.datetime) -> QuerySet:
+    under = (
+        service_level_counts(rule=rule, now=now)
+        # in_time / counted < threshold %, in integers
+        .annotate(margin=F("in_time") * 100 - F("counted") * rule.threshold)
+        .filter(counted__gt=0, margin__lt=0)
+        .values("workstream_id")
+    )
+    return (
+        Workstream.objects.order_by()
+        .filter(pk__in=under)
+        .annotate(sid=F("pk"), started=Value(now, output_field=DateTimeField()))
+        .values_list("sid", "started")
+    )
+
+
+def free_units(*, team_id: int | None) -> int:
+    """Capacity units of the signed-in reps (of the team, or all) minus the units they use, as
+    the agents report's KPI counts them (reports.realtime.selectors.agents_kpis): 2 queries."""
+    reps = Representative.objects.order_by()
+    if team_id:
+        reps = reps.filter(teams=team_id)
+    on_shift = reps.filter(signed_in_q())
+    total = on_shift.aggregate(n=Coalesce(Sum("capacity_units"), 0))["n"]
+    used = Conversation.objects.filter(
+        state__in=WORK_STATES,
+        consumes_capacity=True,
+        representative__capacity_units__gt=0,
+        representative__in=on_shift.values("pk"),
+    ).aggregate(n=Coalesce(Sum("units"), 0))["n"]
+    return total - used
+
+
+# --- What a viewer sees (A2) -------------------------------------------------------------------
+
+
+def breaches_visible_to(*, user: AbstractBaseUser) -> QuerySet[AlertBreach]:
+    """A2 in the query: admins every breach; a supervisor the breaches of their teams' reps, of
+    conversations they see (their reps' and unassigned ones), of every queue (a queue belongs to
+    no team, as on the ongoing report), and of their teams. A floor-wide figure is for those who
+    see every team."""
+    breaches = AlertBreach.objects.all()
+    if user.has_perm(VIEW_ALL):
+        return breaches
+    if not user.has_perm("presence.view_reports"):
+        return breaches.none()
+    reps = representatives_visible_to(user=user).order_by().values("pk")
+    teams = teams_visible_to(user=user).order_by().values("pk")
+    return breaches.filter(
+        Q(subject_type=AlertSubject.REPRESENTATIVE, representative__in=reps)
+        | Q(subject_type=AlertSubject.CONVERSATION, conversation__representative__in=reps)
+        | Q(subject_type=AlertSubject.CONVERSATION, conversation__representative__isnull=True)
+        | Q(subject_type=AlertSubject.WORKSTREAM)
+        | Q(subject_type=AlertSubject.TEAM, team__in=teams)
+    )
+
+
+def with_names(breaches: QuerySet[AlertBreach]) -> QuerySet[AlertBreach]:
+    return breaches.select_related(
+        "rule",
+        "rule__status",
+        "rule__workstream",
+        "rule__team",
+        "representative",
+        "conversation__representative",
+        "conversation__workstream",
+        "workstream",
+        "team",
+        "acknowledged_by",
+    )
+
+
+@dataclass(frozen=True)
+class Banner:
+    count: int
+    unacknowledged: int
+    breaches: list[AlertBreach]
+
+
+def open_alerts(*, user: AbstractBaseUser, representative: Representative | None = None) -> Banner:
+    """The open breaches `user` sees (of one rep, on their drill-down), newest first, at most
+    BANNER_LIMIT of them with names: 2 queries whatever the number of breaches."""
+    breaches = breaches_visible_to(user=user).filter(ended_at__isnull=True)
+    if representative is not None:
+        breaches = breaches.filter(
+            Q(representative=representative) | Q(conversation__representative=representative)
+        )
+    counts = breaches.aggregate(
+        n=Count("pk"), unacknowledged=Count("pk", filter=Q(acknowledged_at__isnull=True))
+    )
+    shown = []
+    if counts["n"]:
+        shown = list(with_names(breaches).order_by("-started_at", "-pk")[:BANNER_LIMIT])
+    return Banner(count=counts["n"], unacknowledged=counts["unacknowledged"], breaches=shown)
+
+
+def alerted_representatives(*, user: AbstractBaseUser, representative_ids) -> set[int]:
+    """Which of these reps (a page of the grid) have an open breach `user` sees: 1 query."""
+    return set(
+        breaches_visible_to(user=user)
+        .filter(
+            ended_at__isnull=True,
+            subject_type=AlertSubject.REPRESENTATIVE,
+            representative_id__in=list(representative_ids),
+        )
+        .values_list("representative_id", flat=True)
+    )
+
+
+def alerted_conversations(*, user: AbstractBaseUser, conversation_ids) -> set[int]:
+    """Which of these conversations have an open breach `user` sees: 1 query."""
+    return set(
+        breaches_visible_to(user=user)
+        .filter(
+            ended_at__isnull=True,
+            subject_type=AlertSubject.CONVERSATION,
+            conversation_id__in=list(conversation_ids),
+        )
+        .values_list("conversation_id", flat=True)
+    )
+
+
+# --- Words for people ------------------------------------------------------------------------
+
+
+def rule_condition(rule: AlertRule) -> str:
+    """What the rule watches, in a sentence without rule ids: "Do not disturb for 15 minutes or
+    longer"."""
+    if rule.kind == AlertKind.REP_STATUS:
+        if rule.status_id:
+            what = rule.status.presence_text
+        else:
+            what = f"any {rule.get_base_status_display()} status"
+        return f"A representative in {what} for {rule.threshold} minutes or longer"
+    where = f"queue {rule.workstream.name}" if rule.workstream_id else "any queue"
+    if rule.kind == AlertKind.CONVERSATION_STUCK:
+        hours = round(settings.CONVERSATION_STUCK_AFTER_SECONDS / 3600, 1)
+        return f"A conversation of {where} stuck (no activity for {hours:g} h)"
+    if rule.kind == AlertKind.QUEUE_WAIT:
+        return f"Longest wait in {where} of {rule.threshold} s or more"
+    if rule.kind == AlertKind.SERVICE_LEVEL:
+        return (
+            f"Service level today in {where} under {rule.threshold} % "
+            f"(answered within {rule.answer_seconds} s)"
+        )
+    who = f"team {rule.team.name}" if rule.team_id else "every team together"
+    return f"Free capacity of signed-in representatives of {who} under {rule.threshold} units"
+
+
+def breach_subject(breach: AlertBreach) -> str:
+    """Whom or what a breach is about, by name (needs with_names)."""
+    t = breach.subject_type
+    if t == AlertSubject.REPRESENTATIVE and breach.representative:
+        return breach.representative.name
+    if t == AlertSubject.CONVERSATION and breach.conversation:
+        c = breach.conversation
+        rep = f", {c.representative.name}" if c.representative else ""
+        return f"Conversation {c.pk} ({c.workstream.name}{rep})"
+    if t == AlertSubject.WORKSTREAM and breach.workstream:
+        return f"Queue {breach.workstream.name}"
+    if t == AlertSubject.TEAM and breach.team:
+        return f"Team {breach.team.name}"
+    return "Every team"
