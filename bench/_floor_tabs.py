@@ -76,6 +76,7 @@ class Recorder:
         self.errors: Counter = Counter()
         self.first_errors: list[str] = []
         self.requests = Counter()  # by kind, measured window only
+        self.console_kinds = Counter()  # the consoles' live fetches by `kinds`, measured window
         # The journal of 2xx API answers, for presence.simulator.check_invariants
         self.conversations: dict[int, tuple[str, int | None]] = {}
         self.offers: dict[int, str] = {}
@@ -289,6 +290,8 @@ class ConsoleTab(Tab):
         kinds, self.pending_kinds = self.pending_kinds, set()
         every = self.floor.settings.get("console_fetch") == "all"  # --console-fetch all
         value = "all" if every or not kinds or "all" in kinds else ",".join(sorted(kinds))
+        if self.floor.recorder.measuring:
+            self.floor.recorder.console_kinds[value] += 1
         return f"{self.PAGE}?{urlencode({'kinds': value})}"
 
     async def sign_in(self) -> bool:

@@ -301,6 +301,7 @@ def measure(stack: dict, people, *, mode: str, n: int, duration: float, config: 
         "requests_per_second": {
             kind: round(count / window, 1) for kind, count in sorted(recorder.requests.items())
         },
+        "console_fetches_by_kinds": dict(recorder.console_kinds.most_common()),
         "errors": dict(recorder.errors),
         "first_errors": recorder.first_errors[:10],
         "invariant_problems": len(problems),
