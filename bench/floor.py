@@ -345,7 +345,8 @@ def main() -> None:
         default="kinds",
         help="push: what a console's live fetch asks for: kinds (the regions the changed kinds "
         "touch, as console.js does) or all (every region on every change, as before); a comma "
-        "list (all,kinds,all,kinds) runs --reps once per entry on the same stack, for A/B ratios",
+        "list (all,kinds,all,kinds) runs --reps once per entry on the same stack, for A/B ratios "
+        "(exit 0 only when every run is held)",
     )
     parser.add_argument(
         "--profile",
