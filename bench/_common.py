@@ -139,10 +139,13 @@ def start_services(
     sys.exit(f"{server} did not answer /healthz within 60 s; see var/bench/{name}-web.log")
 
 
-def cpu_readings(groups: set[int], *, db_name: str, exclude: set[int]) -> dict[int, float]:
+def cpu_readings(
+    groups: set[int], *, db_name: str, exclude: set[int], owners: dict[int, int] | None = None
+) -> dict[int, float]:
     """CPU seconds (user + system, Linux /proc) of every process of the stack: the process groups
     in `groups` (web server, Celery worker and beat, ...), and the PostgreSQL backends of
-    `db_name` (their process title names it), but for `exclude` (the bench's own connection)."""
+    `db_name` (their process title names it), but for `exclude` (the bench's own connection).
+    `owners`, when given, gets each pid's process group (0 for a PostgreSQL backend)."""
     import contextlib
 
     readings = {}
@@ -151,13 +154,17 @@ def cpu_readings(groups: set[int], *, db_name: str, exclude: set[int]) -> dict[i
             continue
         with contextlib.suppress(OSError, ValueError, IndexError):
             pid = int(entry.name)
-            ours = os.getpgid(pid) in groups
+            group = os.getpgid(pid)
+            ours = group in groups
             if not ours:
+                group = 0
                 title = (entry / "cmdline").read_bytes().split(b"\0")[0].decode(errors="replace")
                 ours = title.startswith("postgres: ") and f" {db_name} " in title
             if ours:
                 fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
                 readings[pid] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+                if owners is not None:
+                    owners[pid] = group
     return readings
 
 
@@ -171,6 +178,8 @@ class CpuMeter:
         import threading
 
         self.groups = {proc.pid for proc in procs.values()}
+        self.names = {proc.pid: name for name, proc in procs.items()} | {0: "postgres"}
+        self.owners: dict[int, int] = {}
         self.db_name, self.exclude = db_name, exclude
         self.first = self._now()
         self.last = dict(self.first)
@@ -179,7 +188,9 @@ class CpuMeter:
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _now(self) -> dict[int, float]:
-        return cpu_readings(self.groups, db_name=self.db_name, exclude=self.exclude)
+        return cpu_readings(
+            self.groups, db_name=self.db_name, exclude=self.exclude, owners=self.owners
+        )
 
     def _read(self) -> None:
         for pid, seconds in self._now().items():
@@ -199,6 +210,15 @@ class CpuMeter:
         self.thread.join()
         self._read()
         return sum(self.last[pid] - self.first[pid] for pid in self.last)
+
+    def by_part(self) -> dict[str, float]:
+        """The CPU seconds of stop()'s total by part of the stack (web, worker, beat, redis,
+        postgres: the names of `procs`), after stop()."""
+        parts: dict[str, float] = {}
+        for pid in self.last:
+            name = self.names.get(self.owners.get(pid, 0), "other")
+            parts[name] = parts.get(name, 0.0) + self.last[pid] - self.first[pid]
+        return {name: round(seconds, 2) for name, seconds in sorted(parts.items())}
 
 
 def machine_note() -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import random
 import re
 import secrets
@@ -50,6 +51,18 @@ def grid_rows(html: str) -> dict[int, int]:
     return rows
 
 
+def changed_kinds(data: str) -> list[str] | None:
+    """The kinds of a `changed` event (console.js), or None for "all" (a resync, or no kinds)."""
+    try:
+        payload = json.loads(data or "{}")
+    except ValueError:
+        return None
+    kinds = payload.get("kinds") if isinstance(payload, dict) else None
+    if not kinds or payload.get("resync"):
+        return None
+    return [str(kind) for kind in kinds]
+
+
 class Recorder:
     """Everything a run saw. Latencies in seconds; a sample that never arrived is inf."""
 
@@ -63,6 +76,7 @@ class Recorder:
         self.errors: Counter = Counter()
         self.first_errors: list[str] = []
         self.requests = Counter()  # by kind, measured window only
+        self.console_kinds = Counter()  # the consoles' live fetches by `kinds`, measured window
         # The journal of 2xx API answers, for presence.simulator.check_invariants
         self.conversations: dict[int, tuple[str, int | None]] = {}
         self.offers: dict[int, str] = {}
@@ -170,15 +184,19 @@ class Tab:
             return None
         return answer
 
-    def refresh(self) -> None:
+    def refresh(self, kinds: list[str] | None = None) -> None:
         self.want.set()
+
+    def fetch_path(self) -> str:
+        """What the next live fetch asks for (called as it leaves)."""
+        return self.PAGE
 
     async def _fetcher(self) -> None:
         """One fetch at a time; a refresh asked meanwhile makes one more (htmx: queue last)."""
         while True:
             await self.want.wait()
             self.want.clear()
-            answer = await self.send(self.KIND, "GET", self.PAGE, htmx=True)
+            answer = await self.send(self.KIND, "GET", self.fetch_path(), htmx=True)
             if answer is not None:
                 self.saw(answer.text, time.monotonic())
                 self.ready.set()
@@ -199,7 +217,7 @@ class Tab:
                     await stream.body()
                     self.floor.recorder.error(f"{self.KIND} stream", f"GET {path} -> {status}")
                 else:
-                    async for name, _ in stream.events():
+                    async for name, data in stream.events():
                         if name == "hello":
                             self.floor.recorder.answered(
                                 f"{self.KIND} stream", time.perf_counter() - started
@@ -207,7 +225,7 @@ class Tab:
                             delay = 1.0
                             self.refresh()
                         elif name == "changed":
-                            self.refresh()
+                            self.refresh(changed_kinds(data))
                         elif name == "gone":
                             self.floor.recorder.error(f"{self.KIND} stream", "gone (timed out)")
                             break
@@ -258,6 +276,23 @@ class ConsoleTab(Tab):
         self.client_id = secrets.token_hex(16)
         self.expected: dict[int, tuple[float, asyncio.Event]] = {}  # offer -> answered, seen
         self.shown: set[int] = set()  # the offers the last fetch showed
+        self.pending_kinds: set[str] = (
+            set()
+        )  # changed since the last fetch left ("all": every region)
+
+    def refresh(self, kinds: list[str] | None = None) -> None:
+        self.pending_kinds.update(kinds or ["all"])
+        self.want.set()
+
+    def fetch_path(self) -> str:
+        """console.js: the fetch names the kinds that changed since the last one left (`kinds`),
+        and the server renders the regions they touch; "all" after a hello, a resync or a poll."""
+        kinds, self.pending_kinds = self.pending_kinds, set()
+        every = self.floor.settings.get("console_fetch") == "all"  # --console-fetch all
+        value = "all" if every or not kinds or "all" in kinds else ",".join(sorted(kinds))
+        if self.floor.recorder.measuring:
+            self.floor.recorder.console_kinds[value] += 1
+        return f"{self.PAGE}?{urlencode({'kinds': value})}"
 
     async def sign_in(self) -> bool:
         page = await self.send("console page", "GET", self.PAGE)
@@ -302,6 +337,8 @@ class ConsoleTab(Tab):
         return seen
 
     def saw(self, html: str, at: float) -> None:
+        if 'id="console-offers"' not in html:
+            return  # an answer without the offers region (only other kinds changed)
         self.shown = shown = {int(pk) for pk in OFFER.findall(html)}
         for offer_id in shown.intersection(self.expected):
             answered, seen = self.expected.pop(offer_id)

@@ -65,6 +65,7 @@ SIGN_IN_GRACE_SECONDS = 90  # beyond the ramp, for the last tabs' first renderin
 DRAIN_SECONDS = 30  # after the window: counting the reps still signed in, closing every tab
 ROLE = "portal_bench_floor"  # the server's database role, with a connection limit
 MODES = ("push", "poll")
+CONSOLE_FETCHES = ("kinds", "all")  # --console-fetch (bench/_floor_tabs.py, ConsoleTab)
 
 
 def _raise_file_limit() -> None:
@@ -171,6 +172,7 @@ async def _floor(stack: dict, people, *, mode: str, n: int, duration: float, con
         "sign_in_seconds": round(ramp, 1),
         "window_seconds": round(window, 1),
         "server_cpu_seconds": round(server_cpu, 2),
+        "server_cpu_seconds_by_part": meter.by_part(),
         "client_cpu_seconds": round(client_cpu, 2),
     }
 
@@ -265,6 +267,7 @@ def measure(stack: dict, people, *, mode: str, n: int, duration: float, config: 
     window = run["window_seconds"]
     row = {
         "mode": mode,
+        "console_fetch": config.get("console_fetch", "kinds"),
         "reps": n,
         "supervisors": math.ceil(n / 25),
         "duration": duration,
@@ -298,6 +301,7 @@ def measure(stack: dict, people, *, mode: str, n: int, duration: float, config: 
         "requests_per_second": {
             kind: round(count / window, 1) for kind, count in sorted(recorder.requests.items())
         },
+        "console_fetches_by_kinds": dict(recorder.console_kinds.most_common()),
         "errors": dict(recorder.errors),
         "first_errors": recorder.first_errors[:10],
         "invariant_problems": len(problems),
@@ -306,7 +310,7 @@ def measure(stack: dict, people, *, mode: str, n: int, duration: float, config: 
         "not_held_because": reasons,
     }
     print(
-        f"{mode:4} {n:5} reps: API p99 {row['api']['p99_ms']} ms, offer->console p99 "
+        f"{mode:4} {n:5} reps (console fetch {row['console_fetch']}): API p99 {row['api']['p99_ms']} ms, offer->console p99 "
         f"{row['offer_to_console']['p99_ms']} ms ({row['offer_to_console']['n']}), presence->grid "
         f"p99 {row['presence_to_grid']['p99_ms']} ms ({row['presence_to_grid']['n']}), server "
         f"{row['server_cpu_ms_per_rep_second']} ms CPU/rep/s ({row['server_cores_busy']} cores), "
@@ -314,6 +318,7 @@ def measure(stack: dict, people, *, mode: str, n: int, duration: float, config: 
         f"{'held' if held else 'NOT held: ' + '; '.join(reasons)}",
         flush=True,
     )
+    print(f"    server CPU s by part: {run['server_cpu_seconds_by_part']}", flush=True)
     for line in recorder.first_errors[:5] + problems[:5]:
         print(f"    {line}")
     return row
@@ -336,6 +341,14 @@ def main() -> None:
         help="PostgreSQL connections the server's role may hold (the PostgreSQL server is shared)",
     )
     parser.add_argument(
+        "--console-fetch",
+        default="kinds",
+        help="push: what a console's live fetch asks for: kinds (the regions the changed kinds "
+        "touch, as console.js does) or all (every region on every change, as before); a comma "
+        "list (all,kinds,all,kinds) runs --reps once per entry on the same stack, for A/B ratios "
+        "(exit 0 only when every run is held)",
+    )
+    parser.add_argument(
         "--profile",
         action="store_true",
         help="cProfile every thread of the web workers (bench/_floor_profile.py); slows them",
@@ -343,6 +356,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.reps is not None and args.reps < 1:
         parser.error("--reps: 1 or more")
+    fetches = args.console_fetch.split(",")
+    if not fetches or not set(fetches) <= set(CONSOLE_FETCHES):
+        parser.error(f"--console-fetch: a comma list of {', '.join(CONSOLE_FETCHES)}")
     duration = args.duration or (60.0 if args.reps else 30.0)
     modes = [args.mode] if args.mode else list(MODES)
     _raise_file_limit()
@@ -405,11 +421,19 @@ def main() -> None:
     try:
         for mode in modes:
             if args.reps:
-                row = measure(
-                    stack, people, mode=mode, n=args.reps, duration=duration, config=config
-                )
-                rows.append(row)
-                held[mode] = args.reps if row["held"] else None
+                # The poll baseline's console asks for every region (a poll knows of no kinds).
+                for fetch in fetches if mode == "push" else ["all"]:
+                    row = measure(
+                        stack,
+                        people,
+                        mode=mode,
+                        n=args.reps,
+                        duration=duration,
+                        config=config | {"console_fetch": fetch},
+                    )
+                    rows.append(row)
+                    ok = held.get(mode, args.reps) is not None and row["held"]
+                    held[mode] = args.reps if ok else None
                 continue
 
             # The first of two modes gets 65% of the budget, so that the baseline is measured.
@@ -420,7 +444,8 @@ def main() -> None:
                 cost = n * (1 + 1 / 25) / SIGN_IN_PER_SECOND + duration + 30
                 if time.monotonic() + cost > deadline:
                     return None
-                row = measure(stack, people, mode=mode, n=n, duration=duration, config=config)
+                run_config = config | {"console_fetch": fetches[0]}
+                row = measure(stack, people, mode=mode, n=n, duration=duration, config=run_config)
                 rows.append(row)
                 return row["held"]
 

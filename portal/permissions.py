@@ -37,6 +37,8 @@ def require_permission(perm: str) -> Callable:
                     next_url = htmx.current_url_abs_path or request.get_full_path()
                     return HttpResponseClientRedirect(redirect_to_login(next_url).url)
                 return redirect_to_login(request.get_full_path())
+            if not hasattr(request.user, "_perm_cache"):
+                load_permissions(request.user)  # one query, not ModelBackend's two
             if not request.user.has_perm(perm):
                 raise PermissionDenied(missing_permission_message(perm))
             return view(request, *args, **kwargs)

@@ -59,6 +59,15 @@ CONVERSATION_ACTIONS = {
     ConversationState.WAITING: (("close", "Close"),),
     ConversationState.WRAP_UP: (("close", "Finish wrap-up"),),
 }
+# What each kind of `changed` event (portal.live) can change on the page, so that the live fetch
+# renders those regions only. The status region's reason names the capacity in use (P10), so
+# conversations and capacity changes refresh it too.
+KIND_REGIONS = {
+    "presence": ("status",),
+    "offer": ("offers",),
+    "conversation": ("status", "capacity", "conversations"),
+    "capacity": ("status", "capacity"),
+}
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 DEACTIVATED = (
     "A portal admin deactivated your representative record: you are signed out of presence and "
@@ -111,49 +120,67 @@ class SetPresenceForm(forms.Form):
         ]
 
 
-def _console_context(rep: Representative, *, now: dt.datetime) -> dict:
-    """Everything the live regions show: P10 detail, capacity, conversations, pending offers."""
-    detail = representative_presence_detail(representative=rep, now=now)
-    status = detail["status"]
-    conversations = list(
-        Conversation.objects.filter(representative=rep, state__in=CONSOLE_STATES)
-        .select_related("workstream")
-        .order_by("state_changed_at", "pk")
-    )
-    offers = list(
-        Offer.objects.filter(representative=rep, state=OfferState.PENDING, expires_at__gt=now)
-        .select_related("conversation__workstream")
-        .order_by("expires_at", "pk")
-    )
-    for offer in offers:
-        offer.seconds_left = max(0, int((offer.expires_at - now).total_seconds()))
-    for conversation in conversations:
-        conversation.actions = CONVERSATION_ACTIONS.get(conversation.state, ())
-        # K3: a `minutes` wrap-up keeps the capacity until capacity_release_at: its countdown.
-        release_at = conversation.capacity_release_at
-        if conversation.consumes_capacity and release_at is not None and release_at > now:
-            left = int((release_at - now).total_seconds())
-            conversation.release_text = (
-                f"{left // 60} min {left % 60} s" if left >= 60 else f"{left} s"
-            )
-    capacity = detail["capacity"]
-    return {
-        "representative": rep,
-        "detail": detail,
-        "base_status_label": BaseStatus(status["base_status"]).label,
-        "source_label": PresenceSource(detail["source"]).label,
-        "capacity": capacity,
-        "units_configured": capacity["units_total"] > 0,
-        "units_full": capacity["units_total"] > 0 and capacity["units_available"] <= 0,
-        "conversations": conversations,
-        "offers": offers,
-        "now": now,
-        "zone": _zone(rep),
-        # "Busy for 12 min": time in the current status (console.js counts on from `since`).
-        "status_for": duration((now - detail["since"]).total_seconds()),
-        # S5 by a supervisor (issue 16): the console says who, and does not sign in again by itself.
-        "signed_out_by": "" if detail["signed_in"] else signed_out_by(representative=rep),
-    }
+def _console_context(
+    rep: Representative, *, now: dt.datetime, regions: tuple[str, ...] = LIVE_PARTIALS
+) -> dict:
+    """What the live `regions` show, and only that (a fetch for an offer reads no capacity): P10
+    detail and capacity (status, capacity), conversations, pending offers."""
+    context: dict = {"representative": rep, "now": now, "zone": _zone(rep)}
+    if "status" in regions or "capacity" in regions:
+        detail = representative_presence_detail(representative=rep, now=now)
+        capacity = detail["capacity"]
+        context |= {
+            "detail": detail,
+            "base_status_label": BaseStatus(detail["status"]["base_status"]).label,
+            "source_label": PresenceSource(detail["source"]).label,
+            "capacity": capacity,
+            "units_configured": capacity["units_total"] > 0,
+            "units_full": capacity["units_total"] > 0 and capacity["units_available"] <= 0,
+            # "Busy for 12 min": time in the current status (console.js counts on from `since`).
+            "status_for": duration((now - detail["since"]).total_seconds()),
+            # S5 by a supervisor (issue 16): the console says who, and does not sign in by itself.
+            "signed_out_by": "" if detail["signed_in"] else signed_out_by(representative=rep),
+        }
+    if "conversations" in regions:
+        conversations = list(
+            Conversation.objects.filter(representative=rep, state__in=CONSOLE_STATES)
+            .select_related("workstream")
+            .order_by("state_changed_at", "pk")
+        )
+        for conversation in conversations:
+            conversation.actions = CONVERSATION_ACTIONS.get(conversation.state, ())
+            # K3: a `minutes` wrap-up keeps the capacity until capacity_release_at: its countdown.
+            release_at = conversation.capacity_release_at
+            if conversation.consumes_capacity and release_at is not None and release_at > now:
+                left = int((release_at - now).total_seconds())
+                conversation.release_text = (
+                    f"{left // 60} min {left % 60} s" if left >= 60 else f"{left} s"
+                )
+        context["conversations"] = conversations
+    if "offers" in regions:
+        offers = list(
+            Offer.objects.filter(representative=rep, state=OfferState.PENDING, expires_at__gt=now)
+            .select_related("conversation__workstream")
+            .order_by("expires_at", "pk")
+        )
+        for offer in offers:
+            offer.seconds_left = max(0, int((offer.expires_at - now).total_seconds()))
+        context["offers"] = offers
+    return context
+
+
+def regions_of(kinds: str) -> tuple[str, ...]:
+    """The live regions a fetch for the `changed` kinds renders (`?kinds=offer,presence`, or
+    `all`), in page order; ValidationFailed naming the field for anything else."""
+    names = [name for name in kinds.split(",") if name]
+    if not names or not set(names) <= {*KIND_REGIONS, "all"}:
+        raise ValidationFailed(
+            f"kinds: a comma-separated list of {', '.join(KIND_REGIONS)}, or all.", field="kinds"
+        )
+    if "all" in names:
+        return LIVE_PARTIALS
+    wanted = {region for name in names for region in KIND_REGIONS[name]}
+    return tuple(region for region in LIVE_PARTIALS if region in wanted)
 
 
 # --- Responses --------------------------------------------------------------------------------
@@ -166,6 +193,21 @@ def _live_response(
     action, the messages (out of band). A poll leaves messages alone so that it never eats one."""
     context = _console_context(rep, now=timezone.now()) | {"oob": True}
     names = [*LIVE_PARTIALS, "messages"] if with_messages else LIVE_PARTIALS
+    return _render_regions(request, rep, names, context)
+
+
+def _regions_response(request: HttpRequest, rep: Representative, kinds: str) -> HttpResponse:
+    """The live fetch of the stream's page (`?kinds=`): the regions those kinds touch, every one
+    out of band (the fetch swaps nothing itself, `hx-swap="none"`), read and rendered alone."""
+    try:
+        regions = regions_of(kinds)
+    except ValidationFailed as error:
+        return HttpResponse(error.detail, status=400, content_type="text/plain; charset=utf-8")
+    context = _console_context(rep, now=timezone.now(), regions=regions)
+    return _render_regions(request, rep, regions, context | {"oob": True, "status_oob": True})
+
+
+def _render_regions(request: HttpRequest, rep: Representative, names, context) -> HttpResponse:
     with timezone.override(_zone(rep)):
         parts = [render_to_string(f"{TEMPLATE}#{name}", context, request) for name in names]
     return HttpResponse("".join(parts))
@@ -225,6 +267,8 @@ def console(request: HttpRequest) -> HttpResponse:
         }
         return render_page(request, TEMPLATE, context)
     if partial_wanted(request):
+        if "kinds" in request.GET:
+            return _regions_response(request, rep, request.GET["kinds"])
         return _live_response(request, rep, with_messages=False)
     context = _console_context(rep, now=timezone.now()) | {
         "form": SetPresenceForm(language=rep.language),

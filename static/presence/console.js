@@ -1,6 +1,6 @@
 // The console's client lifecycle (rules S1-S4) over one live stream per tab (issue 13):
 // opening the stream connects the client, the open stream keeps it alive, closing it (the tab
-// closes) is its goodbye. Each "changed" event fetches the live regions once (htmx).
+// closes) is its goodbye. Each "changed" event fetches the regions its kinds touch, once (htmx).
 // When the stream cannot open or drops, the page says "Reconnecting…", falls back to what it
 // did before (connect and heartbeat over HTTP, poll every few seconds) and tries the stream again
 // with backoff and jitter; once back, it fetches once to catch up. Offers count down locally.
@@ -69,8 +69,28 @@
     });
   }
 
-  function refresh() {
+  // What changed since the last fetch: the fetch asks for those regions only (`kinds`; "all"
+  // after a hello, a resync or a poll). Gathered until the fetch leaves, so a change that comes
+  // while one is on its way is in the queued one.
+  var pendingKinds = {};
+  var live = document.getElementById("console-live");
+
+  function refresh(kinds) {
+    (kinds || ["all"]).forEach(function (kind) { pendingKinds[kind] = true; });
     document.body.dispatchEvent(new CustomEvent("console-refresh"));
+  }
+
+  document.body.addEventListener("htmx:configRequest", function (event) {
+    if (event.detail.elt !== live) return;
+    var kinds = Object.keys(pendingKinds);
+    pendingKinds = {};
+    event.detail.parameters.kinds = !kinds.length || kinds.indexOf("all") >= 0 ? "all" : kinds.sort().join(",");
+  });
+
+  function changed(event) {
+    var data = {};
+    try { data = JSON.parse(event.data || "{}"); } catch (error) { data = {}; }
+    refresh(data.resync || !data.kinds || !data.kinds.length ? null : data.kinds);
   }
 
   function signedOutOfPortal(response) {
@@ -116,7 +136,7 @@
 
   function startFallback() {
     if (fallbackTimers.length || ended) return;
-    fallbackTimers = [window.setInterval(heartbeat, heartbeatEvery), window.setInterval(refresh, pollEvery)];
+    fallbackTimers = [window.setInterval(heartbeat, heartbeatEvery), window.setInterval(function () { refresh(); }, pollEvery)];
     connect();
   }
 
@@ -143,7 +163,7 @@
       show("connected", "Connected · live", "stream");
       refresh(); // catch up on what happened while the stream was down
     });
-    source.addEventListener("changed", refresh);
+    source.addEventListener("changed", changed);
     source.addEventListener("gone", function () {
       if (signedOutBySomeoneElse()) { source.close(); stream = null; return; }
       dropped(source);
