@@ -20,6 +20,8 @@ from presence.models import (
     Conversation,
     ConversationParticipant,
     ConversationState,
+    Event,
+    EventPurge,
     Offer,
     OfferState,
     PresenceSource,
@@ -351,6 +353,34 @@ def _recalculate_batch(rep_ids, now):
         )
 
 
+def events_purge(*, now: dt.datetime, batch_size: int = 10_000) -> int:
+    """Issue 14: events older than EVENTS_RETENTION_DAYS go, oldest first, by id ranges of
+    `batch_size` (each its own short transaction); the purge is recorded (EventPurge) so readers
+    asking for a purged id are told (the stream's `gap`). Idempotent."""
+    cutoff = now - dt.timedelta(days=settings.EVENTS_RETENTION_DAYS)
+    first_kept = (
+        Event.objects.filter(occurred_at__gte=cutoff).order_by("id").values_list("id", flat=True)
+    ).first()
+    if first_kept is None:
+        # Nothing recent: everything goes. Ids are given in commit order (services.events), so a
+        # transaction still writing gets an id above every committed one.
+        first_kept = (Event.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
+    through = first_kept - 1
+    start = (
+        Event.objects.filter(id__lte=through).order_by("id").values_list("id", flat=True).first()
+    )
+    if start is None:
+        return 0
+    deleted = 0
+    while start <= through:
+        end = min(start + batch_size - 1, through)
+        with transaction.atomic():
+            deleted += Event.objects.filter(id__gte=start, id__lte=end).delete()[0]
+        start = end + 1
+    EventPurge.objects.create(through_id=through, deleted=deleted, purged_at=now)
+    return deleted
+
+
 JOBS = {
     "offers_expire": offers_expire,
     "clients_timeout": clients_timeout,
@@ -360,6 +390,7 @@ JOBS = {
     "conversations_autoclose": conversations_autoclose,
     "conversations_flag_stuck": conversations_flag_stuck,
     "presence_safety_net": presence_safety_net,
+    "events_purge": events_purge,
 }
 
 
