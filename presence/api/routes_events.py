@@ -125,6 +125,8 @@ def events_stream(request: HttpRequest, query: Query[EventQuery]):
         return [_sse(event) for event in page], len(page) == STREAM_BATCH
 
     async def fetch() -> tuple[list[bytes], bool]:
+        listener.changed_reps.clear()  # the cursor says what is new, not the notices
+        listener.queue_changed = listener.resync = False
         return await in_thread(read)
 
     return stream_response(follow(listener, head=head, fetch=fetch))
