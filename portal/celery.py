@@ -57,6 +57,7 @@ def beat_schedule() -> dict:
         "conversations_autoclose": settings.CONVERSATION_AUTOCLOSE_EVERY_SECONDS,
         "conversations_flag_stuck": 60,
         "presence_safety_net": 60,
+        "events_purge": 3600,  # EVENTS_RETENTION_DAYS (docs/events.md)
     }
     schedule = {f"presence.{name}": _every(seconds, name) for name, seconds in timers.items()}
     # R4: reports lag live data by at most one minute (periodic job "report_rollups").

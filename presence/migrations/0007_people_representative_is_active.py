@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("presence", "0004_natural_sort_names_and_inactive_text"),
+        ("presence", "0006_events_admin_permissions"),
     ]
 
     operations = [

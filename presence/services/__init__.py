@@ -34,6 +34,7 @@ from .conversations import (
     conversation_transfer,
     conversation_wait,
 )
+from .events import event_record, event_record_many
 from .floor import (
     conversation_assign_by_supervisor,
     conversation_release_by_supervisor,
@@ -84,6 +85,8 @@ __all__ = [  # every name above, and nothing else (tests/portal/test_layers.py c
     "conversation_transfer_by_supervisor",
     "conversation_wait",
     "end_of_rep_day",
+    "event_record",
+    "event_record_many",
     "JOBS",
     "load_builtins",
     "offer_accept",

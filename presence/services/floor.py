@@ -19,14 +19,10 @@ from presence.models import BaseStatus, Conversation, Representative, Representa
 
 from .audit import audit_log
 from .conversations import (
-    _cancel_pending_offers,
     _check_may_receive,
-    _drop,
-    _locked,
-    _move,
-    _recalculate,
-    _set_state,
-    _take,
+    conversation_assign,
+    conversation_release,
+    conversation_transfer,
 )
 
 
@@ -44,12 +40,15 @@ def _check_signed_in(representative: Representative) -> None:
         )
 
 
-def _audit(actor, action: str, conversation: Conversation, before: dict, now: dt.datetime, **after):
+def _audit(actor, action: str, conversation: Conversation, now: dt.datetime, **after) -> None:
+    """The move as the conversation service made it: before (`_before_move`, set when it locked
+    the conversation) and after."""
+    state, rep_id = conversation._before_move
     audit_log(
         actor=actor,
         action=action,
         obj=conversation,
-        before=before,
+        before={"state": state, "representative_id": rep_id},
         after={"state": conversation.state, "representative_id": conversation.representative_id}
         | after,
         now=now,
@@ -66,17 +65,11 @@ def conversation_assign_by_supervisor(
 ) -> Conversation:
     """V1 open → active for `representative` (V4, K6 unless forced); audited."""
     with transaction.atomic():
-        conversation, now = _locked(conversation, now)
-        target = _move(conversation, "assign")
-        before = {"state": conversation.state, "representative_id": None}
         _check_signed_in(representative)
-        _check_may_receive(conversation, representative, force=force, now=now)
-        _cancel_pending_offers(conversation, now)
-        _set_state(conversation, target, now)
-        _take(conversation, representative, now)
-        conversation.save()
-        _recalculate([representative.pk], now)
-        _audit(actor, "conversation.assign", conversation, before, now, forced=force)
+        conversation = conversation_assign(
+            conversation=conversation, representative=representative, force=force, now=now
+        )
+        _audit(actor, "conversation.assign", conversation, now, forced=force)
     return conversation
 
 
@@ -91,22 +84,12 @@ def conversation_transfer_by_supervisor(
     """P9: the first rep's capacity is released, the second's used (V4, K6 unless forced); both
     recalculated; audited."""
     with transaction.atomic():
-        conversation, now = _locked(conversation, now)
-        target = _move(conversation, "transfer")
-        if conversation.representative_id == representative.pk:
-            raise Conflict(
-                "The conversation is already this representative's.",
-                extra={"state": conversation.state},
-            )
         _check_signed_in(representative)
         _check_may_receive(conversation, representative, force=force, now=now)
-        before = {"state": conversation.state, "representative_id": conversation.representative_id}
-        _set_state(conversation, target, now)
-        first = _drop(conversation, now)
-        _take(conversation, representative, now)
-        conversation.save()
-        _recalculate([first, representative.pk], now)
-        _audit(actor, "conversation.transfer", conversation, before, now, forced=force)
+        conversation = conversation_transfer(
+            conversation=conversation, representative=representative, now=now
+        )
+        _audit(actor, "conversation.transfer", conversation, now, forced=force)
     return conversation
 
 
@@ -115,12 +98,6 @@ def conversation_release_by_supervisor(
 ) -> Conversation:
     """V1 active → open: back to the queue, the rep's capacity released and recalculated; audited."""
     with transaction.atomic():
-        conversation, now = _locked(conversation, now)
-        target = _move(conversation, "release")
-        before = {"state": conversation.state, "representative_id": conversation.representative_id}
-        _set_state(conversation, target, now)
-        rep_id = _drop(conversation, now)
-        conversation.save()
-        _recalculate([rep_id], now)
-        _audit(actor, "conversation.release", conversation, before, now)
+        conversation = conversation_release(conversation=conversation, now=now)
+        _audit(actor, "conversation.release", conversation, now)
     return conversation
