@@ -207,3 +207,15 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# Webhooks (presence/services/webhooks.py, docs/events.md "Webhooks"). Endpoints resolving to a
+# private, loopback, link-local or reserved address are refused, at save and at each delivery,
+# unless WEBHOOKS_ALLOW_PRIVATE_ADDRESSES (single-box setups, tests).
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", default=False)
+WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=10.0)
+WEBHOOKS_RETRY_BASE_SECONDS = env.float("WEBHOOKS_RETRY_BASE_SECONDS", default=5.0)
+WEBHOOKS_RETRY_MAX_SECONDS = env.float("WEBHOOKS_RETRY_MAX_SECONDS", default=3600.0)
+WEBHOOKS_DISABLE_AFTER_SECONDS = env.int("WEBHOOKS_DISABLE_AFTER_SECONDS", default=86400)
+WEBHOOKS_DISPATCH_EVERY_SECONDS = env.float("WEBHOOKS_DISPATCH_EVERY_SECONDS", default=1.0)
+# Queue a dispatch as soon as events commit (else the beat timer alone sends them).
+WEBHOOKS_KICK = env.bool("WEBHOOKS_KICK", default=True)

@@ -25,3 +25,5 @@ WHITENOISE_USE_FINDERS = True
 CACHES = {**CACHES, "throttle": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
 # The production Content-Security-Policy, so every test (browser tests included) runs under it.
 CONTENT_SECURITY_POLICY = _CSP
+# Tests deliver webhooks to receivers on 127.0.0.1; the refusal tests turn this off.
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", default=True)
