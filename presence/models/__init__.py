@@ -16,6 +16,7 @@ from .conversations import Conversation, ConversationParticipant, Offer
 from .people import Representative, Team
 from .presence import Client, PresenceInterval, RepresentativePresence
 from .statuses import PresenceStatus, PresenceStatusTranslation, status_label
+from .webhooks import WebhookCursor, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "LIVE_CHANNELS",
@@ -44,4 +45,7 @@ __all__ = [
     "Workstream",
     "WrapUpPolicy",
     "status_label",
+    "WebhookCursor",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]
