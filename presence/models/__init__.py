@@ -13,6 +13,7 @@ from .choices import (
     WrapUpPolicy,
 )
 from .conversations import Conversation, ConversationParticipant, Offer
+from .events import Event, EventPurge
 from .people import Representative, Team
 from .presence import Client, PresenceInterval, RepresentativePresence
 from .statuses import PresenceStatus, PresenceStatusTranslation, status_label
@@ -30,6 +31,8 @@ __all__ = [
     "Conversation",
     "ConversationParticipant",
     "ConversationState",
+    "Event",
+    "EventPurge",
     "Offer",
     "OfferState",
     "ParticipantRole",

@@ -34,6 +34,7 @@ from .conversations import (
     conversation_transfer,
     conversation_wait,
 )
+from .events import event_record, event_record_many
 from .jobs import JOBS, presence_tick
 from .offers import offer_accept, offer_create, offer_reject
 from .presence import (
@@ -76,6 +77,8 @@ __all__ = [  # every name above, and nothing else (tests/portal/test_layers.py c
     "conversation_transfer",
     "conversation_wait",
     "end_of_rep_day",
+    "event_record",
+    "event_record_many",
     "JOBS",
     "load_builtins",
     "offer_accept",
