@@ -58,6 +58,7 @@ def beat_schedule() -> dict:
         "conversations_flag_stuck": 60,
         "presence_safety_net": 60,
     }
+    timers["webhooks_dispatch"] = settings.WEBHOOKS_DISPATCH_EVERY_SECONDS  # issue 14
     schedule = {f"presence.{name}": _every(seconds, name) for name, seconds in timers.items()}
     # R4: reports lag live data by at most one minute (periodic job "report_rollups").
     schedule["reports.rollups_refresh"] = {

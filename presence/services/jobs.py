@@ -30,6 +30,7 @@ from presence.models import (
 from presence.reads import capacity_levels, load_builtins
 
 from .transitions import transition
+from .webhooks import webhooks_dispatch
 
 S = ConversationState
 
@@ -319,6 +320,7 @@ JOBS = {
     "conversations_flag_stuck": conversations_flag_stuck,
     "presence_safety_net": presence_safety_net,
 }
+JOBS["webhooks_dispatch"] = webhooks_dispatch  # issue 14: queue the deliveries that are due
 
 
 def presence_tick(*, now: dt.datetime) -> dict[str, int]:

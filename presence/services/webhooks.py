@@ -36,7 +36,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max, Q, Subquery, Value
 from django.utils import timezone
 
 from portal.exceptions import ValidationFailed
@@ -338,9 +338,11 @@ def endpoint_deliver(
 
 def endpoints_due(*, now: dt.datetime) -> list[int]:
     """Active endpoints with events after their cursor and no retry waiting (one query)."""
-    top = Event.objects.aggregate(top=Max("id"))["top"] or 0
+    top = Event.objects.order_by().annotate(g=Value(1)).values("g").annotate(top=Max("id"))
     return list(
-        WebhookCursor.objects.filter(endpoint__active=True, last_event_id__lt=top)
+        WebhookCursor.objects.filter(
+            endpoint__active=True, last_event_id__lt=Subquery(top.values("top")[:1])
+        )
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
         .order_by("endpoint_id")
         .values_list("endpoint_id", flat=True)
