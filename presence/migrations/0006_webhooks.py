@@ -6,60 +6,99 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('presence', '0005_events_log'),
+        ("presence", "0005_events_log"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='WebhookEndpoint',
+            name="WebhookEndpoint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('url', models.URLField(max_length=2000)),
-                ('description', models.CharField(blank=True, max_length=200)),
-                ('event_types', models.JSONField(blank=True, default=list)),
-                ('active', models.BooleanField(default=True)),
-                ('secret', models.CharField(max_length=100)),
-                ('created_at', models.DateTimeField()),
-                ('disabled_reason', models.CharField(blank=True, max_length=500)),
-                ('disabled_at', models.DateTimeField(blank=True, null=True)),
-                ('failing_since', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('teams', models.ManyToManyField(blank=True, related_name='webhook_endpoints', to='presence.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("url", models.URLField(max_length=2000)),
+                ("description", models.CharField(blank=True, max_length=200)),
+                ("event_types", models.JSONField(blank=True, default=list)),
+                ("active", models.BooleanField(default=True)),
+                ("secret", models.CharField(max_length=100)),
+                ("created_at", models.DateTimeField()),
+                ("disabled_reason", models.CharField(blank=True, max_length=500)),
+                ("disabled_at", models.DateTimeField(blank=True, null=True)),
+                ("failing_since", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "teams",
+                    models.ManyToManyField(
+                        blank=True, related_name="webhook_endpoints", to="presence.team"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='WebhookCursor',
+            name="WebhookCursor",
             fields=[
-                ('endpoint', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='cursor', serialize=False, to='presence.webhookendpoint')),
-                ('last_event_id', models.BigIntegerField(default=0)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('next_attempt_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "endpoint",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="cursor",
+                        serialize=False,
+                        to="presence.webhookendpoint",
+                    ),
+                ),
+                ("last_event_id", models.BigIntegerField(default=0)),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("next_attempt_at", models.DateTimeField(blank=True, null=True)),
             ],
         ),
         migrations.CreateModel(
-            name='WebhookDelivery',
+            name="WebhookDelivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event_id', models.BigIntegerField()),
-                ('event_type', models.CharField(blank=True, max_length=64)),
-                ('attempt', models.PositiveIntegerField()),
-                ('status_code', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('latency_ms', models.PositiveIntegerField(default=0)),
-                ('error', models.CharField(blank=True, max_length=500)),
-                ('manual', models.BooleanField(default=False)),
-                ('at', models.DateTimeField()),
-                ('endpoint', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='presence.webhookendpoint')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("event_id", models.BigIntegerField()),
+                ("event_type", models.CharField(blank=True, max_length=64)),
+                ("attempt", models.PositiveIntegerField()),
+                ("status_code", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("latency_ms", models.PositiveIntegerField(default=0)),
+                ("error", models.CharField(blank=True, max_length=500)),
+                ("manual", models.BooleanField(default=False)),
+                ("at", models.DateTimeField()),
+                (
+                    "endpoint",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deliveries",
+                        to="presence.webhookendpoint",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'webhook deliveries',
-                'ordering': ['-at', '-id'],
-                'indexes': [models.Index(fields=['endpoint', '-at'], name='webhook_delivery_idx')],
+                "verbose_name_plural": "webhook deliveries",
+                "ordering": ["-at", "-id"],
+                "indexes": [models.Index(fields=["endpoint", "-at"], name="webhook_delivery_idx")],
             },
         ),
     ]

@@ -71,9 +71,9 @@ class WebhookDelivery(models.Model):
         verbose_name_plural = "webhook deliveries"
         indexes = [models.Index(fields=["endpoint", "-at"], name="webhook_delivery_idx")]
 
+    def __str__(self) -> str:
+        return f"{self.endpoint_id} event {self.event_id} #{self.attempt}"
+
     @property
     def ok(self) -> bool:
         return self.status_code is not None and 200 <= self.status_code < 300
-
-    def __str__(self) -> str:
-        return f"{self.endpoint_id} event {self.event_id} #{self.attempt}"

@@ -390,9 +390,7 @@ def _kick_now() -> None:
             _kick_state["last"] = clock
         from celery import current_app
 
-        current_app.send_task(
-            "presence.run_job", args=[DISPATCH_JOB], retry=False, expires=60
-        )
+        current_app.send_task("presence.run_job", args=[DISPATCH_JOB], retry=False, expires=60)
     except Exception:  # a lost kick costs a beat period of lag, never the change
         log.warning("webhooks: could not queue a dispatch", exc_info=True)
 

@@ -158,9 +158,7 @@ def webhook_update(
             setattr(endpoint, field, after[field])
         if enabling:
             endpoint.disabled_reason, endpoint.disabled_at, endpoint.failing_since = "", None, None
-            WebhookCursor.objects.filter(endpoint=endpoint).update(
-                attempts=0, next_attempt_at=None
-            )
+            WebhookCursor.objects.filter(endpoint=endpoint).update(attempts=0, next_attempt_at=None)
         _save(endpoint)
         if "team_ids" in new:
             endpoint.teams.set(after["team_ids"])
