@@ -46,7 +46,8 @@ def test_signature_matches_the_standard_webhooks_test_vector():
 
 def test_a_new_secret_is_whsec_and_32_random_bytes():
     one, two = hooks.new_secret(), hooks.new_secret()
-    assert one.startswith("whsec_") and one != two
+    assert one.startswith("whsec_")
+    assert one != two
     assert len(base64.b64decode(one.removeprefix("whsec_"))) == 32
 
 
@@ -126,11 +127,13 @@ def test_backoff_doubles_with_jitter_and_stops_growing_at_the_maximum(settings):
     settings.WEBHOOKS_RETRY_MAX_SECONDS = 3600
     highest = [hooks.retry_delay(n, rand=lambda: 1.0) for n in range(1, 12)]
     assert highest[:6] == [5, 10, 20, 40, 80, 160]
-    assert highest[-1] == 3600 and max(highest) == 3600
+    assert highest[-1] == 3600
+    assert max(highest) == 3600
     lowest = [hooks.retry_delay(n, rand=lambda: 0.0) for n in range(1, 12)]
     assert lowest == [h / 2 for h in highest]
     jittered = {hooks.retry_delay(3) for _ in range(50)}
-    assert len(jittered) > 1 and all(10 <= d <= 20 for d in jittered)
+    assert len(jittered) > 1
+    assert all(10 <= d <= 20 for d in jittered)
     # Retries for 24 hours take a few dozen attempts, not thousands.
     total, attempts = 0.0, 0
     while total < 86400:
@@ -176,7 +179,8 @@ def test_a_failing_endpoint_waits_its_backoff_then_gets_the_same_event_again(set
         first, second = record("presence.changed"), record("presence.changed")
         assert hooks.endpoint_deliver(endpoint_id=endpoint.pk, now=at(0)) == 0
         cursor = WebhookCursor.objects.get(pk=endpoint.pk)
-        assert cursor.last_event_id < first and cursor.attempts == 1
+        assert cursor.last_event_id < first
+        assert cursor.attempts == 1
         assert at(5) <= cursor.next_attempt_at <= at(10)
         endpoint.refresh_from_db()
         assert endpoint.failing_since == at(0)
@@ -211,18 +215,22 @@ def test_an_endpoint_failing_for_24_hours_is_disabled_and_the_audit_log_says_so(
         endpoint.refresh_from_db()
         assert not endpoint.active
         assert endpoint.disabled_at == T0 + dt.timedelta(hours=24)
-        assert "24 hours" in endpoint.disabled_reason and "503" in endpoint.disabled_reason
+        assert "24 hours" in endpoint.disabled_reason
+        assert "503" in endpoint.disabled_reason
         sent = len(receiver.all())
         # Disabled: nothing more is sent, nothing is due.
         assert hooks.endpoint_deliver(endpoint_id=endpoint.pk, now=T0 + dt.timedelta(days=2)) == 0
         assert hooks.endpoints_due(now=T0 + dt.timedelta(days=2)) == []
         assert len(receiver.all()) == sent == 3
     entry = AuditLogEntry.objects.get(action="webhook.disable")
-    assert entry.actor_name == "system" and entry.object_id == str(endpoint.pk)
+    assert entry.actor_name == "system"
+    assert entry.object_id == str(endpoint.pk)
     # Enabled again: retries start afresh from the same event.
     config.webhook_update(endpoint=endpoint, actor=None, now=T0 + dt.timedelta(days=2), active=True)
     endpoint.refresh_from_db()
-    assert endpoint.active and endpoint.disabled_reason == "" and endpoint.failing_since is None
+    assert endpoint.active
+    assert endpoint.disabled_reason == ""
+    assert endpoint.failing_since is None
     cursor = WebhookCursor.objects.get(pk=endpoint.pk)
     assert (cursor.attempts, cursor.next_attempt_at) == (0, None)
 
@@ -281,7 +289,9 @@ def test_send_again_sends_a_past_event_logs_and_audits_it(admin_user):
         endpoint = create(receiver.url)
         event = record("presence.changed")
         hooks.endpoint_deliver(endpoint_id=endpoint.pk, now=at(1))
-        delivery = hooks.webhook_resend(endpoint=endpoint, event_id=event, actor=admin_user, now=at(2))
+        delivery = hooks.webhook_resend(
+            endpoint=endpoint, event_id=event, actor=admin_user, now=at(2)
+        )
         assert [r["headers"]["webhook-id"] for r in receiver.ok()] == [str(event)] * 2
     assert (delivery.attempt, delivery.manual, delivery.status_code) == (2, True, 200)
     assert AuditLogEntry.objects.filter(action="webhook.resend", actor=admin_user).exists()
@@ -294,7 +304,9 @@ def test_configuration_changes_are_audited_without_the_secret(admin_user, team_a
     endpoint, secret = config.webhook_create(
         actor=admin_user, now=T0, url="http://127.0.0.1:9/a", team_ids=[team_a.pk]
     )
-    config.webhook_update(endpoint=endpoint, actor=admin_user, now=at(1), url="http://127.0.0.1:9/b")
+    config.webhook_update(
+        endpoint=endpoint, actor=admin_user, now=at(1), url="http://127.0.0.1:9/b"
+    )
     config.webhook_delete(endpoint=endpoint, actor=admin_user, now=at(2))
     entries = AuditLogEntry.objects.filter(object_type="webhookendpoint").order_by("created_at")
     assert [e.action for e in entries] == ["webhook.create", "webhook.update", "webhook.delete"]
@@ -302,7 +314,8 @@ def test_configuration_changes_are_audited_without_the_secret(admin_user, team_a
     assert entries[1].before == {"url": "http://127.0.0.1:9/a"}
     for entry in entries:
         assert secret not in str(entry.before) + str(entry.after)
-    assert not WebhookEndpoint.objects.exists() and not WebhookCursor.objects.exists()
+    assert not WebhookEndpoint.objects.exists()
+    assert not WebhookCursor.objects.exists()
 
 
 @pytest.mark.parametrize(
