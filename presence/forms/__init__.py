@@ -12,6 +12,7 @@ from .defaults import (
     parse_csv,
 )
 from .statuses import PresenceStatusForm, TranslationsForm
+from .webhooks import WebhookForm
 from .workstreams import WorkstreamForm
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "TeamMembersAddForm",
     "TokenCreateForm",
     "TranslationsForm",
+    "WebhookForm",
     "WorkstreamForm",
     "decode_csv",
     "parse_csv",
