@@ -26,8 +26,9 @@ def verify(secret: str, headers: dict, body: bytes) -> bool:
 
 
 class Receiver:
-    def __init__(self, answer=lambda request: 200, delay: float = 0.0):
+    def __init__(self, answer=lambda request: 200, delay=0.0):
         self.requests: list[dict] = []
+        self.arrived: list[str] = []  # webhook-id of every request, as it arrives
         self.answer = answer
         self.delay = delay
         self._lock = threading.Lock()
@@ -43,16 +44,22 @@ class Receiver:
                     "at": time.time(),
                     "path": self.path,
                 }
-                if receiver.delay:
-                    time.sleep(receiver.delay)
+                with receiver._lock:
+                    receiver.arrived.append(request["headers"].get("webhook-id", ""))
+                delay = receiver.delay(request) if callable(receiver.delay) else receiver.delay
+                if delay:
+                    time.sleep(delay)
                 status = receiver.answer(request)
                 request["status"] = status
                 with receiver._lock:
                     receiver.requests.append(request)
-                self.send_response(status)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Length", "2")
+                    self.end_headers()
+                    self.wfile.write(b"ok")
+                except OSError:  # the sender is gone (a killed worker)
+                    request["status"] = 0
 
             def log_message(self, *args):
                 pass
