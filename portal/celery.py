@@ -57,6 +57,7 @@ def beat_schedule() -> dict:
         "conversations_autoclose": settings.CONVERSATION_AUTOCLOSE_EVERY_SECONDS,
         "conversations_flag_stuck": 60,
         "presence_safety_net": 60,
+        "events_purge": 3600,  # EVENTS_RETENTION_DAYS (docs/events.md)
     }
     timers["webhooks_dispatch"] = settings.WEBHOOKS_DISPATCH_EVERY_SECONDS  # issue 14
     schedule = {f"presence.{name}": _every(seconds, name) for name, seconds in timers.items()}

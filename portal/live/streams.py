@@ -142,3 +142,36 @@ async def listen(
         hub.unregister(listener)
         if on_close is not None:
             run_in_background(on_close())
+
+
+async def follow(
+    listener: Listener,
+    *,
+    head: bytes,
+    fetch: Callable[[], Awaitable[tuple[list[bytes], bool]]],
+) -> AsyncIterator[bytes]:
+    """A catch-up stream (issue 14, the events stream): `head` first, then whatever `fetch`
+    returns (it keeps its own cursor; its flag: there may be more at once), again at each wake
+    of the listener. The listener is
+    registered before the first fetch, so what commits meanwhile wakes it: nothing is missed,
+    and between changes the stream costs nothing (the per-process keep-alive wakes it too, which
+    also catches up on changes whose notice was lost: a worker without Redis)."""
+    hub.register(listener)
+    try:
+        await _release_request_thread()
+        await hub.until_subscribed()
+        listener.greeted = True
+        yield f"retry: {RETRY_MS}\n".encode() + head
+        while True:
+            more = True
+            while more:
+                chunks, more = await fetch()
+                for chunk in chunks:
+                    yield chunk
+            await listener.wake.wait()
+            listener.wake.clear()
+            if listener.ping:
+                listener.ping = False
+                yield b": ping\n\n"
+    finally:
+        hub.unregister(listener)

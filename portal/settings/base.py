@@ -187,6 +187,8 @@ CONVERSATION_AUTOCLOSE_EVERY_SECONDS = env.int("CONVERSATION_AUTOCLOSE_EVERY_SEC
 PRESENCE_TICK_EVERY_SECONDS = env.int("PRESENCE_TICK_EVERY_SECONDS", default=10)
 REPORT_REFRESH_SECONDS = env.int("REPORT_REFRESH_SECONDS", default=5)
 REPORT_RETENTION_MONTHS = env.int("REPORT_RETENTION_MONTHS", default=24)
+# Issue 14: how long the event log keeps events (docs/events.md); purged every hour.
+EVENTS_RETENTION_DAYS = env.int("EVENTS_RETENTION_DAYS", default=7)
 
 # Live updates (portal/live, docs/architecture.md): each server process marks the console clients
 # with an open stream alive, and sends every stream a keep-alive, once per LIVE_TICK_SECONDS

@@ -2,6 +2,7 @@
 written once (scope A2, pickable statuses, status usage, history windows, a rep's presence).
 Selectors never write."""
 
+from .events import events_after, events_last_id, events_purged_through, events_visible_to
 from .history import intervals_overlapping
 from .presence import presence_headline, presence_texts, representative_presence_detail
 from .scope import (
@@ -16,6 +17,10 @@ from .statuses import pickable_statuses, status_usage, statuses_with_usage
 __all__ = [
     "console_offered",
     "conversations_visible_to",
+    "events_after",
+    "events_last_id",
+    "events_purged_through",
+    "events_visible_to",
     "intervals_overlapping",
     "pickable_statuses",
     "presence_headline",

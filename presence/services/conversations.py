@@ -32,6 +32,7 @@ from presence.reads import capacity_snapshot
 
 from .audit import audit_log
 from .capacity import end_of_rep_day
+from .events import conversation_events, event_record_many
 from .transitions import transition
 
 S = ConversationState
@@ -60,6 +61,7 @@ def _locked(conversation: Conversation, now: dt.datetime) -> tuple[Conversation,
         .get(pk=conversation.pk)
     )
     _announce(conversation)
+    conversation._before_move = (conversation.state, conversation.representative_id)
     return conversation, max(now, conversation.last_activity_at)
 
 
@@ -72,6 +74,23 @@ def _announce(conversation: Conversation) -> None:
         rep_ids=lambda: {before, conversation.representative_id},
         queue=lambda: before is None or conversation.representative_id is None,
     )
+
+
+def _record_move(conversation: Conversation, action: str, now: dt.datetime) -> None:
+    """Issue 14: the move's event, written last in the transaction (after the recalculation:
+    the event log's lock comes after every row lock, docs/events.md)."""
+    state, rep_id = getattr(conversation, "_before_move", (None, None))
+    moves = [
+        (
+            conversation.pk,
+            conversation.workstream_id,
+            state,
+            conversation.state,
+            rep_id,
+            conversation.representative_id,
+        )
+    ]
+    event_record_many(conversation_events(moves, action=action), now=now)
 
 
 def _move(conversation: Conversation, action: str) -> ConversationState:
@@ -176,14 +195,16 @@ def conversation_create(
         raise Conflict(
             f"A conversation with external_id {external_id!r} exists.", extra={"state": "exists"}
         )
-    conversation = Conversation.objects.create(
-        workstream=workstream,
-        external_id=external_id or None,
-        created_at=now,
-        state_changed_at=now,
-        last_activity_at=now,
-    )
-    live.publish(kind="conversation", queue=True)  # a new conversation waits in the queue
+    with transaction.atomic():
+        conversation = Conversation.objects.create(
+            workstream=workstream,
+            external_id=external_id or None,
+            created_at=now,
+            state_changed_at=now,
+            last_activity_at=now,
+        )
+        live.publish(kind="conversation", queue=True)  # a new conversation waits in the queue
+        _record_move(conversation, "create", now)
     return conversation
 
 
@@ -204,6 +225,7 @@ def conversation_assign(
         _take(conversation, representative, now)
         conversation.save()
         _recalculate([representative.pk], now)
+        _record_move(conversation, "assign", now)
     return conversation
 
 
@@ -222,6 +244,7 @@ def conversation_end(*, conversation: Conversation, now: dt.datetime) -> Convers
         conversation.save()
         if released:
             _recalculate([conversation.representative_id], now)
+        _record_move(conversation, "end", now)
     return conversation
 
 
@@ -238,6 +261,7 @@ def conversation_close(*, conversation: Conversation, now: dt.datetime) -> Conve
         conversation.save()
         if had_capacity:
             _recalculate([rep_id], now)
+        _record_move(conversation, "close", now)
     return conversation
 
 
@@ -249,6 +273,7 @@ def conversation_release(*, conversation: Conversation, now: dt.datetime) -> Con
         rep_id = _drop(conversation, now)
         conversation.save()
         _recalculate([rep_id], now)
+        _record_move(conversation, "release", now)
     return conversation
 
 
@@ -266,6 +291,7 @@ def conversation_wait(*, conversation: Conversation, now: dt.datetime) -> Conver
         rep_id = _drop(conversation, now, keep_end_of_day=True)
         conversation.save()
         _recalculate([rep_id], now)
+        _record_move(conversation, "wait", now)
     return conversation
 
 
@@ -284,6 +310,7 @@ def conversation_revive(*, conversation: Conversation, by: str, now: dt.datetime
         rep_id = conversation.representative_id
         conversation.save()
         _recalculate([rep_id], now)
+        _record_move(conversation, "revive", now)
     return conversation
 
 
@@ -303,6 +330,7 @@ def conversation_transfer(
         _take(conversation, representative, now)
         conversation.save()
         _recalculate([first, representative.pk], now)
+        _record_move(conversation, "transfer", now)
     return conversation
 
 
@@ -359,4 +387,5 @@ def conversation_force_close(
             after={"state": S.CLOSED},
             now=now,
         )
+        _record_move(conversation, "force_close", now)
     return conversation

@@ -28,6 +28,93 @@ _BATCH = 1000
 # (type, representative id or None, data)
 EventRow = tuple[str, int | None, dict]
 
+# The event types (docs/events.md lists their fields).
+PRESENCE_CHANGED = "presence.changed"
+CONVERSATION_CHANGED = "conversation.changed"
+OFFER_DECIDED = "offer.decided"
+CAPACITY_CHANGED = "capacity.changed"
+STATUS_UPDATED = "status.updated"
+TYPES = (PRESENCE_CHANGED, CONVERSATION_CHANGED, OFFER_DECIDED, CAPACITY_CHANGED, STATUS_UPDATED)
+
+
+def status_data(status) -> dict:
+    """A status (engine.StatusRef or PresenceStatus) as events carry it."""
+    return {
+        "id": status.id,
+        "name": status.name,
+        "presence_text": status.presence_text,
+        "base_status": status.base_status,
+    }
+
+
+def capacity_data(snapshot, *, cause: str) -> dict:
+    """A rep's capacity (engine.CapacitySnapshot) after a change, and what changed it."""
+    return {
+        "cause": cause,
+        "units_total": snapshot.units_total,
+        "units_used": snapshot.units_used,
+        "sessions": snapshot.sessions,
+        "profiles": [
+            {"id": p.profile_id, "name": p.name, "limit": p.limit, "used": p.used}
+            for p in snapshot.profiles
+        ],
+    }
+
+
+def conversation_data(
+    *,
+    conversation_id: int,
+    workstream_id: int,
+    from_state: str,
+    to_state: str,
+    from_rep: int | None,
+    to_rep: int | None,
+    action: str,
+) -> dict:
+    return {
+        "conversation_id": conversation_id,
+        "workstream_id": workstream_id,
+        "action": action,
+        "from_state": from_state,
+        "to_state": to_state,
+        "from_representative_id": from_rep,
+        "representative_id": to_rep,
+    }
+
+
+def offer_data(offer) -> dict:
+    return offer_row_data(offer.pk, offer.conversation_id, offer.state, offer.forced)
+
+
+def offer_row_data(offer_id: int, conversation_id: int, decision: str, forced: bool) -> dict:
+    return {
+        "offer_id": offer_id,
+        "conversation_id": conversation_id,
+        "decision": decision,
+        "forced": forced,
+    }
+
+
+def conversation_events(moves, *, action: str) -> list[EventRow]:
+    """One event per moved conversation, under its rep now (else the rep it left, else none);
+    `moves`: (id, workstream id, from state, to state, rep before, rep after)."""
+    return [
+        (
+            CONVERSATION_CHANGED,
+            after or before,
+            conversation_data(
+                conversation_id=pk,
+                workstream_id=ws,
+                from_state=old,
+                to_state=new,
+                from_rep=before,
+                to_rep=after,
+                action=action,
+            ),
+        )
+        for pk, ws, old, new, before, after in moves
+    ]
+
 
 def event_record(type: str, *, rep_id: int | None, data: dict, now: dt.datetime) -> None:
     """Write one event in the current transaction."""
@@ -44,7 +131,10 @@ def event_record_many(rows: Iterable[EventRow], *, now: dt.datetime) -> int:
     if connection.vendor != "postgresql":
         # SQLite has one writer at a time: ids are given in commit order already.
         Event.objects.bulk_create(
-            [Event(type=t, representative_id=r, data=d, occurred_at=now) for t, r, d in rows],
+            [
+                Event(type=t, representative_id=r, data=_plain(d), occurred_at=now)
+                for t, r, d in rows
+            ],
             batch_size=_BATCH,
         )
         return len(rows)
@@ -66,3 +156,8 @@ def event_record_many(rows: Iterable[EventRow], *, now: dt.datetime) -> int:
                 params,
             )
     return len(rows)
+
+
+def _plain(data: dict) -> dict:
+    """Times as ISO 8601 text, as the PostgreSQL path writes them."""
+    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))

@@ -20,6 +20,8 @@ from presence.models import (
     Conversation,
     ConversationParticipant,
     ConversationState,
+    Event,
+    EventPurge,
     Offer,
     OfferState,
     PresenceSource,
@@ -29,6 +31,14 @@ from presence.models import (
 )
 from presence.reads import capacity_levels, load_builtins
 
+from .events import (
+    CAPACITY_CHANGED,
+    OFFER_DECIDED,
+    capacity_data,
+    conversation_events,
+    event_record_many,
+    offer_row_data,
+)
 from .transitions import transition
 from .webhooks import webhooks_dispatch
 
@@ -42,7 +52,11 @@ def offers_expire(*, now: dt.datetime) -> int:
             Offer.objects.select_for_update(skip_locked=True)
             .filter(state=OfferState.PENDING, expires_at__lte=now)
             .values_list(
-                "pk", "representative_id", "conversation__workstream__missed_makes_inactive"
+                "pk",
+                "representative_id",
+                "conversation__workstream__missed_makes_inactive",
+                "conversation_id",
+                "forced",
             )
         )
         if not rows:
@@ -52,11 +66,18 @@ def offers_expire(*, now: dt.datetime) -> int:
         )
         live.publish(kind="offer", rep_ids=[r[1] for r in rows])
         switch = {}
-        for _, rep_id, on in rows:
+        for _, rep_id, on, _, _ in rows:
             switch[rep_id] = switch.get(rep_id, False) or on
         transition(
             rep_ids=switch,
             change=lambda rep_id: engine.Change(engine.Event.MISSED, switch_on=switch[rep_id]),
+            now=now,
+        )
+        event_record_many(
+            [
+                (OFFER_DECIDED, rep_id, offer_row_data(pk, conv, OfferState.MISSED, forced))
+                for pk, rep_id, _, conv, forced in rows
+            ],
             now=now,
         )
     return len(rows)
@@ -109,7 +130,7 @@ def grace_expire(*, now: dt.datetime) -> int:
                 representative_id__in=rep_ids, state=S.ACTIVE, workstream__channel__in=LIVE_CHANNELS
             )
             .order_by("pk")
-            .values_list("pk", "representative_id")
+            .values_list("pk", "representative_id", "workstream_id")
         )
         outcomes = transition(
             rep_ids=rep_ids, change=engine.Change(engine.Event.GRACE_EXPIRED), now=now
@@ -119,13 +140,19 @@ def grace_expire(*, now: dt.datetime) -> int:
             for rep_id, o in outcomes.items()
             if not o.decision.signed_in and o.decision.rule == "S4"
         }
-        released = [pk for pk, rep_id in conversations if rep_id in expired]
+        released = [pk for pk, rep_id, _ in conversations if rep_id in expired]
         _release_to_queue(released, now)
         live.publish(
             kind="conversation",
-            rep_ids=[rep_id for _, rep_id in conversations if rep_id in expired],
+            rep_ids=[rep_id for _, rep_id, _ in conversations if rep_id in expired],
             queue=bool(released),
         )
+        moves = [
+            (pk, ws, S.ACTIVE, S.OPEN, rep_id, None)
+            for pk, rep_id, ws in conversations
+            if rep_id in expired
+        ]
+        event_record_many(conversation_events(moves, action="grace_expired"), now=now)
     return len(expired)
 
 
@@ -166,9 +193,10 @@ def wrap_up_release(*, now: dt.datetime) -> int:
             consumes_capacity=False, capacity_release_at=None
         )
         live.publish(kind="capacity", rep_ids=[r[1] for r in rows])
-        transition(
+        outcomes = transition(
             rep_ids={r[1] for r in rows}, change=engine.Change(engine.Event.CONVERSATION), now=now
         )
+        _capacity_events(outcomes, cause="wrap_up", now=now)
     return len(rows)
 
 
@@ -184,12 +212,24 @@ def end_of_day_reset(*, now: dt.datetime) -> int:
             return 0
         Conversation.objects.filter(pk__in=[r[0] for r in rows]).update(end_of_day_until=None)
         live.publish(kind="capacity", rep_ids=[r[1] for r in rows])
-        transition(
+        outcomes = transition(
             rep_ids={r[1] for r in rows if r[1]},
             change=engine.Change(engine.Event.CONVERSATION),
             now=now,
         )
+        _capacity_events(outcomes, cause="end_of_day", now=now)
     return len(rows)
+
+
+def _capacity_events(outcomes, *, cause: str, now: dt.datetime) -> None:
+    """Issue 14: each rep's capacity after a change of it (written last in the transaction)."""
+    event_record_many(
+        [
+            (CAPACITY_CHANGED, rep_id, capacity_data(o.capacity, cause=cause))
+            for rep_id, o in outcomes.items()
+        ],
+        now=now,
+    )
 
 
 def conversations_autoclose(*, now: dt.datetime) -> int:
@@ -229,7 +269,9 @@ def conversations_autoclose(*, now: dt.datetime) -> int:
                     rep_ids=[r[1] for r in rows],
                     queue=any(r[1] is None for r in rows),
                 )
+                target = S.CLOSED
                 if state == S.ACTIVE and ws.channel == Channel.VOICE:
+                    target = S.WRAP_UP
                     _to_wrap_up(ws, ids, now)
                 else:
                     Conversation.objects.filter(pk__in=ids, state=state).update(
@@ -246,6 +288,8 @@ def conversations_autoclose(*, now: dt.datetime) -> int:
                     change=engine.Change(engine.Event.CONVERSATION),
                     now=now,
                 )
+                moves = [(pk, ws.pk, state, target, rep, rep) for pk, rep, _ in rows]
+                event_record_many(conversation_events(moves, action="autoclose"), now=now)
                 total += len(rows)
     return total
 
@@ -310,6 +354,34 @@ def _recalculate_batch(rep_ids, now):
         )
 
 
+def events_purge(*, now: dt.datetime, batch_size: int = 10_000) -> int:
+    """Issue 14: events older than EVENTS_RETENTION_DAYS go, oldest first, by id ranges of
+    `batch_size` (each its own short transaction); the purge is recorded (EventPurge) so readers
+    asking for a purged id are told (the stream's `gap`). Idempotent."""
+    cutoff = now - dt.timedelta(days=settings.EVENTS_RETENTION_DAYS)
+    first_kept = (
+        Event.objects.filter(occurred_at__gte=cutoff).order_by("id").values_list("id", flat=True)
+    ).first()
+    if first_kept is None:
+        # Nothing recent: everything goes. Ids are given in commit order (services.events), so a
+        # transaction still writing gets an id above every committed one.
+        first_kept = (Event.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
+    through = first_kept - 1
+    start = (
+        Event.objects.filter(id__lte=through).order_by("id").values_list("id", flat=True).first()
+    )
+    if start is None:
+        return 0
+    deleted = 0
+    while start <= through:
+        end = min(start + batch_size - 1, through)
+        with transaction.atomic():
+            deleted += Event.objects.filter(id__gte=start, id__lte=end).delete()[0]
+        start = end + 1
+    EventPurge.objects.create(through_id=through, deleted=deleted, purged_at=now)
+    return deleted
+
+
 JOBS = {
     "offers_expire": offers_expire,
     "clients_timeout": clients_timeout,
@@ -319,6 +391,7 @@ JOBS = {
     "conversations_autoclose": conversations_autoclose,
     "conversations_flag_stuck": conversations_flag_stuck,
     "presence_safety_net": presence_safety_net,
+    "events_purge": events_purge,
 }
 JOBS["webhooks_dispatch"] = webhooks_dispatch  # issue 14: queue the deliveries that are due
 

@@ -12,7 +12,17 @@ from portal.exceptions import Conflict
 from presence import engine
 from presence.models import Conversation, Offer, OfferState, Representative
 
-from .conversations import S, _check_may_receive, _locked, _move, _recalculate, _set_state, _take
+from .conversations import (
+    S,
+    _check_may_receive,
+    _locked,
+    _move,
+    _recalculate,
+    _record_move,
+    _set_state,
+    _take,
+)
+from .events import OFFER_DECIDED, event_record, offer_data
 from .transitions import transition
 
 
@@ -71,6 +81,8 @@ def offer_accept(*, offer: Offer, now: dt.datetime) -> Offer:
         offer.state, offer.decided_at = OfferState.ACCEPTED, now
         offer.save(update_fields=["state", "decided_at"])
         _recalculate([offer.representative_id], now)
+        _record_move(conversation, "offer_accept", now)
+        event_record(OFFER_DECIDED, rep_id=offer.representative_id, data=offer_data(offer), now=now)
     offer.conversation = conversation
     return offer
 
@@ -90,5 +102,6 @@ def offer_reject(*, offer: Offer, now: dt.datetime) -> Offer:
             ),
             now=now,
         )
+        event_record(OFFER_DECIDED, rep_id=offer.representative_id, data=offer_data(offer), now=now)
     offer.conversation = conversation
     return offer

@@ -14,6 +14,7 @@ from presence import engine
 from presence.models import Client, PresenceStatus, Representative, RepresentativePresence
 from presence.reads import Outcome, status_ref
 
+from .events import CAPACITY_CHANGED, capacity_data, event_record_many
 from .transitions import transition
 
 
@@ -210,6 +211,15 @@ def presence_recalculate(
         if event == engine.Event.CAPACITY_CHANGE:
             # The figures changed even when the presence does not (issue 13).
             live.publish(kind="capacity", rep_ids=rep_ids)
-        return transition(
+        outcomes = transition(
             rep_ids=rep_ids, change=engine.Change(event), now=now, skip_locked=skip_locked
         )
+        if event == engine.Event.CAPACITY_CHANGE:
+            event_record_many(
+                [
+                    (CAPACITY_CHANGED, rep_id, capacity_data(o.capacity, cause="configuration"))
+                    for rep_id, o in outcomes.items()
+                ],
+                now=now,
+            )
+        return outcomes

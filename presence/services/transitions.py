@@ -33,6 +33,7 @@ from presence.reads import (
 )
 
 from .audit import audit_bulk_create, audit_entry
+from .events import PRESENCE_CHANGED, event_record_many, status_data
 
 
 def ensure_presence_rows(*, rep_ids: Iterable[int], now: dt.datetime) -> None:
@@ -134,7 +135,7 @@ def transition(
 def _write(rows, decisions, refs, *, now, actor, audit_action, known) -> dict[int, dt.datetime]:
     """Presence rows, history (H1) and audit (A4) for every rep whose state changed, announced to the
     live streams after commit; returns each rep's `since` afterwards."""
-    closed, new_intervals, audits = [], [], []
+    closed, new_intervals, audits, events = [], [], [], []
     since = {row["pk"]: row["since"] for row in rows}
     groups = defaultdict(list)
     reps = {}
@@ -190,6 +191,24 @@ def _write(rows, decisions, refs, *, now, actor, audit_action, known) -> dict[in
         elif d.changed_presence:
             new["disconnected_at"] = at  # S4: the grace period starts now
         groups[tuple((name, new[name]) for name in _PRESENCE_FIELDS)].append(row["pk"])
+        events.append(
+            (
+                PRESENCE_CHANGED,
+                row["pk"],
+                {
+                    "status": status_data(d.status),
+                    "source": d.source,
+                    "reason": d.reason,
+                    "since": new["since"],
+                    "signed_in": d.signed_in,
+                    "previous": {
+                        "status": status_data(refs[row["status_id"]]),
+                        "source": row["source"],
+                        "since": row["since"],
+                    },
+                },
+            )
+        )
     if closed:
         # H1: close each open interval and open the next one in the same transaction.
         PresenceInterval.objects.filter(representative_id__in=closed, end__isnull=True).update(
@@ -202,6 +221,9 @@ def _write(rows, decisions, refs, *, now, actor, audit_action, known) -> dict[in
         RepresentativePresence.objects.filter(pk__in=pks).update(**dict(values), updated_at=now)
     if audits:
         audit_bulk_create(audits, batch_size=2000)
+    # Issue 14: the event log, last (it holds the log's lock until commit), one statement per
+    # 1,000 changes.
+    event_record_many(events, now=now)
     if groups:
         # Issue 13: the streams hear of it after commit, never of a change that rolled back.
         live.publish(kind="presence", rep_ids=[pk for pks in groups.values() for pk in pks])

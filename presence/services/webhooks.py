@@ -77,13 +77,16 @@ def headers_for(secret: str, msg_id: str, timestamp: int, body: bytes) -> dict[s
 
 
 def payload(event: Event) -> bytes:
-    """The body: the event as the events API shows it (type, timestamp, data)."""
+    """The body: the event as GET /api/v1/events shows it (id, type, representative_id,
+    occurred_at, data), plus `timestamp` (the same time: the Standard Webhooks payload field)."""
+    occurred = event.occurred_at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
     return json.dumps(
         {
             "id": event.id,
             "type": event.type,
-            "timestamp": event.occurred_at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
+            "timestamp": occurred,
             "representative_id": event.representative_id,
+            "occurred_at": occurred,
             "data": event.data,
         },
         cls=DjangoJSONEncoder,

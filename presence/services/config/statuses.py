@@ -10,6 +10,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models.deletion import ProtectedError
 
+from portal import live
 from portal.exceptions import Conflict, ValidationFailed
 from presence.models import (
     BaseStatus,
@@ -19,6 +20,7 @@ from presence.models import (
 from presence.selectors.statuses import status_usage
 
 from ..audit import audit_log
+from ..events import STATUS_UPDATED, event_record, status_data
 from ._checks import (
     _boolean,
     _check_known,
@@ -32,6 +34,8 @@ from ._checks import (
     _values,
 )
 
+# What a rep holding the status shows (issue 14: a change of these is an event).
+PRESENCE_FIELDS = frozenset({"name", "presence_text", "base_status"})
 STATUS_FIELDS = ("name", "presence_text", "description", "base_status", "user_can_set", "is_active")
 
 
@@ -103,15 +107,21 @@ def presence_status_update(
     old, new = _diff(before, _values(status, STATUS_FIELDS))
     if not new:
         return status
-    _save_audited(
-        status,
-        action="presence_status.update",
-        before=old,
-        after=new,
-        actor=actor,
-        now=now,
-        update_fields=[*new, "updated_at"],
-    )
+    with transaction.atomic():
+        _save_audited(
+            status,
+            action="presence_status.update",
+            before=old,
+            after=new,
+            actor=actor,
+            now=now,
+            update_fields=[*new, "updated_at"],
+        )
+        if PRESENCE_FIELDS.intersection(new):
+            # Issue 14: what reps holding the status show changed; the streams wake at commit.
+            data = {**status_data(status), "changed": sorted(PRESENCE_FIELDS.intersection(new))}
+            event_record(STATUS_UPDATED, rep_id=None, data=data, now=now)
+            live.publish(kind="presence", queue=True)
     return status
 
 

@@ -23,10 +23,10 @@ MAX_URL = 2000
 
 
 def known_event_types() -> tuple[str, ...] | None:
-    """The event log's types, when it names them (presence.services.events.EVENT_TYPES)."""
+    """The event log's types (presence.services.events.TYPES)."""
     from presence.services import events
 
-    return getattr(events, "EVENT_TYPES", None)
+    return getattr(events, "TYPES", None)
 
 
 def _url(value) -> str:
