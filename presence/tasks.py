@@ -28,7 +28,11 @@ def tick(now: str | None = None) -> dict[str, int]:
 
 
 @shared_task(name="presence.webhooks_deliver")
-def webhooks_deliver(endpoint_id: int) -> int:
+def webhooks_deliver(endpoint_id: int, again: bool = True) -> int:
     """Send an endpoint's pending events in order (docs/events.md "Webhooks"); safe to run twice
-    at once (the second finds the endpoint held and returns)."""
-    return webhooks.endpoint_deliver(endpoint_id=endpoint_id)
+    at once: the second finds the endpoint held, and looks once more a second later (an event
+    that committed as the first was finishing is not left for the beat)."""
+    delivered = webhooks.endpoint_deliver(endpoint_id=endpoint_id)
+    if not delivered and again and webhooks.endpoint_held(endpoint_id=endpoint_id):
+        webhooks_deliver.apply_async(args=[endpoint_id, False], countdown=1, expires=60)
+    return delivered

@@ -371,7 +371,7 @@ def webhooks_dispatch(*, now: dt.datetime) -> int:
 # --- The kick after a commit ---------------------------------------------------------------------
 
 _kick_lock = threading.Lock()
-_kick_state = {"last": 0.0, "active_checked": 0.0, "active": False}
+_kick_state = {"last": 0.0, "active_checked": 0.0, "active": False, "pending": False}
 KICK_EVERY_SECONDS = 0.1
 ACTIVE_CHECK_SECONDS = 5.0
 
@@ -384,13 +384,11 @@ def _any_active() -> bool:
     return _kick_state["active"]
 
 
-def _kick_now() -> None:
+def _kick_send() -> None:
+    with _kick_lock:
+        _kick_state["pending"] = False
+        _kick_state["last"] = time.monotonic()
     try:
-        with _kick_lock:
-            clock = time.monotonic()
-            if clock - _kick_state["last"] < KICK_EVERY_SECONDS or not _any_active():
-                return
-            _kick_state["last"] = clock
         from celery import current_app
 
         current_app.send_task("presence.run_job", args=[DISPATCH_JOB], retry=False, expires=60)
@@ -398,12 +396,45 @@ def _kick_now() -> None:
         log.warning("webhooks: could not queue a dispatch", exc_info=True)
 
 
+def _kick_now() -> None:
+    """At most one dispatch per KICK_EVERY_SECONDS: a kick that comes sooner is sent at the end
+    of the period (one timer at most), so the last commit of a burst is never left waiting for
+    the beat."""
+    try:
+        if not _any_active():
+            return
+    except Exception:
+        log.warning("webhooks: could not read whether an endpoint is active", exc_info=True)
+        return
+    with _kick_lock:
+        if _kick_state["pending"]:
+            return
+        wait = KICK_EVERY_SECONDS - (time.monotonic() - _kick_state["last"])
+        if wait > 0:
+            _kick_state["pending"] = True
+            timer = threading.Timer(wait, _kick_send)
+            timer.daemon = True
+            timer.start()
+            return
+        _kick_state["pending"] = True
+    _kick_send()
+
+
 def webhooks_kick() -> None:
     """After the current transaction commits (events were written), queue a dispatch at once, so
-    deliveries do not wait for the beat timer. At most one per KICK_EVERY_SECONDS per process;
-    nothing when no endpoint is active; a broker that is down only loses the kick."""
+    deliveries do not wait for the beat timer. Nothing when no endpoint is active (read at most
+    every ACTIVE_CHECK_SECONDS per process); a broker that is down only loses the kick."""
     if settings.WEBHOOKS_KICK:
         transaction.on_commit(_kick_now, robust=True)
+
+
+def endpoint_held(*, endpoint_id: int) -> bool:
+    """Whether another worker is sending to this (active) endpoint right now."""
+    with transaction.atomic():
+        rows = WebhookCursor.objects.filter(endpoint_id=endpoint_id, endpoint__active=True)
+        if not rows.exists():
+            return False
+        return rows.select_for_update(skip_locked=True, of=("self",)).first() is None
 
 
 def forget_active_endpoints() -> None:
