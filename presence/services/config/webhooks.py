@@ -159,7 +159,11 @@ def webhook_update(
         if enabling:
             endpoint.disabled_reason, endpoint.disabled_at, endpoint.failing_since = "", None, None
             WebhookCursor.objects.filter(endpoint=endpoint).update(attempts=0, next_attempt_at=None)
-        _save(endpoint)
+        fields = [f for f in ("url", "description", "event_types", "active") if f in new]
+        if enabling:
+            fields += ["disabled_reason", "disabled_at", "failing_since"]
+        if fields:  # only what changed: a worker may be writing failing_since at the same time
+            _save(endpoint, update_fields=fields)
         if "team_ids" in new:
             endpoint.teams.set(after["team_ids"])
         audit_log(
