@@ -2,7 +2,8 @@
 
 Single events and set-based jobs share it: a job passes many reps and gets a few statements,
 never one transaction per rep. Callers hold a transaction and lock conversations *before*
-calling this (lock order: conversations, then presence rows by rep id), so there are no deadlocks.
+calling this (lock order: conversations, then presence rows by rep id, then the event log's lock,
+taken by the events this writes last: docs/events.md), so there are no deadlocks.
 """
 
 from __future__ import annotations

@@ -119,3 +119,27 @@ def test_events_list_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(5):
         body = page(supervisor, limit=1000)
     assert len(body["events"]) == 30
+
+
+def test_events_stream_under_wsgi_answers_204(admin):
+    """Only the ASGI server holds streams (tests/presence/api/test_events_stream.py)."""
+    assert admin.get("/events/stream").status_code == 204
+
+
+@pytest.mark.parametrize("value", ["x", "-1", "1.5", "99999999999999999999"])
+def test_events_stream_bad_last_event_id_is_400_naming_it(admin, value):
+    admin.headers["Last-Event-ID"] = value
+    error(admin.get("/events/stream"), 400, "invalid", field="Last-Event-ID")
+
+
+def test_events_stream_bad_types_are_400(admin):
+    error(admin.get("/events/stream", types="nope"), 400, "invalid", field="types")
+
+
+def test_events_are_in_the_openapi(admin):
+    paths = admin.get("/openapi.json").json()["paths"]
+    assert {"/api/v1/events", "/api/v1/events/stream"} <= set(paths)
+    stream = paths["/api/v1/events/stream"]["get"]
+    assert "text/event-stream" in stream["responses"]["200"]["content"]
+    params = {p["name"] for p in paths["/api/v1/events"]["get"]["parameters"]}
+    assert params == {"after", "types", "limit"}
