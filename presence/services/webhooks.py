@@ -158,6 +158,20 @@ class Attempt:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
+def _connect(addresses: list[str], port: int, timeout: float) -> socket.socket:
+    """A connection to the first of the checked addresses that answers (IPv6 then IPv4, as the
+    resolver ordered them)."""
+    error: OSError | None = None
+    for address in addresses:
+        try:
+            return socket.create_connection((address, port), timeout=timeout)
+        except TimeoutError:
+            raise
+        except OSError as refused:
+            error = refused
+    raise error or OSError("no address to connect to")
+
+
 def post(url: str, *, body: bytes, headers: dict[str, str], timeout: float) -> Attempt:
     """POST `body` to `url` once: the host is resolved and checked now, and the connection goes to
     the address checked. Redirects are not followed (a 3xx is a failure). Never raises."""
@@ -175,7 +189,7 @@ def post(url: str, *, body: bytes, headers: dict[str, str], timeout: float) -> A
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     sock = None
     try:
-        sock = socket.create_connection((addresses[0], port), timeout=timeout)
+        sock = _connect(addresses, port, timeout)
         if scheme == "https":
             sock = ssl.create_default_context().wrap_socket(sock, server_hostname=host)
         conn = http.client.HTTPConnection(host, port, timeout=timeout)

@@ -337,3 +337,46 @@ def test_bad_input_names_the_field_and_writes_nothing(changes, field):
         config.webhook_update(endpoint=endpoint, actor=None, now=at(1), **changes)
     assert refused.value.field == field
     assert not AuditLogEntry.objects.filter(action="webhook.update").exists()
+
+
+# --- https ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tls_receiver(tmp_path):
+    """A receiver on https://localhost:<port> with a self-signed certificate for localhost."""
+    import shutil
+    import ssl
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl program")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    with Receiver() as receiver:
+        receiver.server.socket = context.wrap_socket(receiver.server.socket, server_side=True)
+        port = receiver.server.server_address[1]
+        receiver.url = f"https://localhost:{port}/hook"
+        yield receiver, cert
+
+
+def test_https_checks_the_certificate_against_the_host_name(tls_receiver, monkeypatch):
+    import ssl
+
+    receiver, cert = tls_receiver
+    endpoint, secret = config.webhook_create(actor=None, now=T0, url=receiver.url)
+    record("presence.changed")
+    assert hooks.endpoint_deliver(endpoint_id=endpoint.pk, now=at(1)) == 0  # not trusted
+    assert "CERTIFICATE_VERIFY_FAILED" in WebhookDelivery.objects.get().error
+    default = ssl.create_default_context
+    monkeypatch.setattr(ssl, "create_default_context", lambda: default(cafile=str(cert)))
+    WebhookCursor.objects.filter(pk=endpoint.pk).update(next_attempt_at=None)
+    assert hooks.endpoint_deliver(endpoint_id=endpoint.pk, now=at(2)) == 1  # trusted: sent
+    assert verify(secret, receiver.ok()[0]["headers"], receiver.ok()[0]["body"])
