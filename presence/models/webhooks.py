@@ -36,8 +36,8 @@ class WebhookEndpoint(models.Model):
 
 class WebhookCursor(models.Model):
     """Per endpoint: the last event delivered (acknowledged with a 2xx). One worker at a time
-    holds the row (SELECT ... FOR UPDATE SKIP LOCKED) while it sends the next event, so events
-    go out one at a time, in event order, and the cursor moves only after a 2xx."""
+    sends to the endpoint (an advisory lock, presence/services/webhooks.py), so events go out one
+    at a time, in event order, and the cursor moves only after a 2xx."""
 
     endpoint = models.OneToOneField(
         WebhookEndpoint, on_delete=models.CASCADE, primary_key=True, related_name="cursor"

@@ -1,11 +1,11 @@
 """Webhook delivery (issue 14, docs/events.md "Webhooks"): events of the event log, one endpoint
 at a time, in event order, signed per the Standard Webhooks specification.
 
-- Order and exclusivity: an endpoint's cursor row is held with SELECT ... FOR UPDATE SKIP LOCKED
-  while its next event is sent, so two workers never send to the same endpoint at once, and the
-  cursor moves past an event only after the endpoint answered 2xx, in the same transaction as
-  the attempt's log row. A worker killed mid-request leaves the cursor where it was (its
-  transaction rolls back): the event is sent again, with the same `webhook-id` (at least once).
+- Order and exclusivity: one worker at a time sends to an endpoint (a session advisory lock,
+  pg_try_advisory_lock, that a dying worker's connection lets go of), its events one by one in
+  id order (commit order), and the cursor moves past an event only after the endpoint answered
+  2xx, in the same transaction as the attempt's log row. A worker killed mid-request leaves the
+  cursor where it was: the event is sent again, with the same `webhook-id` (at least once).
 - Retries: exponential backoff with jitter (`retry_delay`); an endpoint failing for
   WEBHOOKS_DISABLE_AFTER_SECONDS (24 h) is disabled, with a reason on the page and an audit entry.
 - Addresses: the host is resolved at each attempt and every address checked (`check_address`),
@@ -16,6 +16,7 @@ at a time, in event order, signed per the Standard Webhooks specification.
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
@@ -35,7 +36,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Q, Subquery, Value
 from django.utils import timezone
 
@@ -277,44 +278,54 @@ def _disable(endpoint: WebhookEndpoint, *, reason: str, now: dt.datetime) -> Non
     log.warning("webhooks: endpoint %s disabled: %s", endpoint.pk, reason)
 
 
-def endpoint_deliver(
-    *, endpoint_id: int, now: dt.datetime | None = None, max_events: int = 500
-) -> int:
-    """Send the endpoint's pending events in order, one per transaction, until none is left, one
-    fails (its retry is scheduled), another worker holds the endpoint, or `max_events` went out.
-    How many were delivered. `now`: a fixed clock (tests); None: the real one, per attempt."""
-    delivered = 0
-    while delivered < max_events:
+# pg_try_advisory_lock(LOCK_CLASS, endpoint id): the one worker sending to an endpoint.
+LOCK_CLASS = 0x57484B53  # "WHKS"
+BATCH = 100
+
+
+@contextlib.contextmanager
+def _holding(endpoint_id: int):
+    """True while this process holds the endpoint (a session advisory lock on PostgreSQL: a
+    worker that dies lets go with its connection); False when another one does. SQLite (tests,
+    one process) has no such lock: always True."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_try_advisory_lock(%s, %s)", [LOCK_CLASS, endpoint_id])
+        held = cur.fetchone()[0]
+    try:
+        yield held
+    finally:
+        if held:
+            with contextlib.suppress(Exception), connection.cursor() as cur:
+                cur.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_CLASS, endpoint_id])
+
+
+def endpoint_held(*, endpoint_id: int) -> bool:
+    """Whether a worker is sending to this endpoint right now."""
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = %s"
+            " AND objid = %s AND objsubid = 2 AND granted)",
+            [LOCK_CLASS, endpoint_id],
+        )
+        return cur.fetchone()[0]
+
+
+def _record(
+    cursor: WebhookCursor,
+    endpoint: WebhookEndpoint,
+    event: Event,
+    attempt: Attempt,
+    moment: dt.datetime,
+) -> bool:
+    """The attempt's log row and the cursor's move (2xx) or retry (else), in one transaction.
+    False when the endpoint was deleted meanwhile."""
+    try:
         with transaction.atomic():
-            cursor = (
-                WebhookCursor.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("endpoint")
-                .filter(endpoint_id=endpoint_id, endpoint__active=True)
-                .first()
-            )
-            if cursor is None:
-                return delivered  # inactive, deleted, or another worker is sending to it
-            moment = _now(now)
-            if cursor.next_attempt_at is not None and cursor.next_attempt_at > moment:
-                return delivered
-            endpoint = cursor.endpoint
-            team_ids = list(endpoint.teams.values_list("pk", flat=True))
-            # Ids grow in commit order: every event up to `top` is committed, none will appear
-            # below it, so an endpoint with nothing to send among them can skip past them all.
-            top = Event.objects.aggregate(top=Max("id"))["top"] or 0
-            event = (
-                events_for(endpoint, team_ids)
-                .filter(id__gt=cursor.last_event_id, id__lte=top)
-                .order_by("id")
-                .first()
-            )
-            if event is None:
-                if top > cursor.last_event_id:
-                    cursor.last_event_id = top
-                    cursor.save(update_fields=["last_event_id"])
-                return delivered
-            attempt = _send(endpoint, event)
-            moment = _now(now)
             WebhookDelivery.objects.create(
                 endpoint=endpoint,
                 event_id=event.id,
@@ -326,22 +337,20 @@ def endpoint_deliver(
                 at=moment,
             )
             if attempt.ok:
-                cursor.last_event_id = event.id
-                cursor.attempts = 0
-                cursor.next_attempt_at = None
+                cursor.last_event_id, cursor.attempts, cursor.next_attempt_at = event.id, 0, None
                 cursor.save(update_fields=["last_event_id", "attempts", "next_attempt_at"])
                 if endpoint.failing_since is not None:
                     endpoint.failing_since = None
                     endpoint.save(update_fields=["failing_since"])
-                delivered += 1
-                continue
+                return True
             cursor.attempts += 1
             if endpoint.failing_since is None:
                 endpoint.failing_since = moment
                 endpoint.save(update_fields=["failing_since"])
-            failing = (moment - endpoint.failing_since).total_seconds()
-            cursor.next_attempt_at = moment + dt.timedelta(seconds=retry_delay(cursor.attempts))
+            delay = dt.timedelta(seconds=retry_delay(cursor.attempts))
+            cursor.next_attempt_at = moment + delay
             cursor.save(update_fields=["attempts", "next_attempt_at"])
+            failing = (moment - endpoint.failing_since).total_seconds()
             if failing >= settings.WEBHOOKS_DISABLE_AFTER_SECONDS:
                 hours = settings.WEBHOOKS_DISABLE_AFTER_SECONDS / 3600
                 _disable(
@@ -349,7 +358,58 @@ def endpoint_deliver(
                     reason=f"Every delivery failed for {hours:g} hours; the last: {attempt.error}",
                     now=moment,
                 )
-            return delivered
+    except IntegrityError:  # the endpoint was deleted while its event was on its way
+        return False
+    return True
+
+
+def endpoint_deliver(
+    *, endpoint_id: int, now: dt.datetime | None = None, max_events: int = 1000
+) -> int:
+    """Send the endpoint's pending events in order until none is left, one fails (its retry is
+    scheduled), another worker holds the endpoint, or `max_events` went out; how many were
+    delivered. One worker at a time (`_holding`); each attempt is recorded, and the cursor moved
+    after a 2xx, in a transaction of its own, so a worker killed mid-request moves nothing.
+    `now`: a fixed clock (tests); None: the real one, per attempt."""
+    delivered = 0
+    with _holding(endpoint_id) as held:
+        if not held:
+            return 0
+        while delivered < max_events:
+            cursor = (
+                WebhookCursor.objects.select_related("endpoint")
+                .filter(endpoint_id=endpoint_id, endpoint__active=True)
+                .first()
+            )
+            if cursor is None:
+                return delivered  # inactive or deleted
+            if cursor.next_attempt_at is not None and cursor.next_attempt_at > _now(now):
+                return delivered
+            endpoint = cursor.endpoint
+            team_ids = list(endpoint.teams.values_list("pk", flat=True))
+            # Ids grow in commit order: every event up to `top` is committed and none will
+            # appear below it, so an endpoint with nothing among them skips past them all.
+            top = Event.objects.aggregate(top=Max("id"))["top"] or 0
+            events = list(
+                events_for(endpoint, team_ids)
+                .filter(id__gt=cursor.last_event_id, id__lte=top)
+                .order_by("id")[: min(BATCH, max_events - delivered)]
+            )
+            if not events:
+                if top > cursor.last_event_id:
+                    WebhookCursor.objects.filter(
+                        pk=endpoint_id, last_event_id=cursor.last_event_id
+                    ).update(last_event_id=top)
+                return delivered
+            for event in events:
+                attempt = _send(endpoint, event)
+                if not _record(cursor, endpoint, event, attempt, _now(now)):
+                    return delivered
+                if not attempt.ok:
+                    return delivered
+                delivered += 1
+            if not WebhookEndpoint.objects.filter(pk=endpoint_id, active=True).exists():
+                return delivered
     return delivered
 
 
@@ -440,15 +500,6 @@ def webhooks_kick() -> None:
     every ACTIVE_CHECK_SECONDS per process); a broker that is down only loses the kick."""
     if settings.WEBHOOKS_KICK:
         transaction.on_commit(_kick_now, robust=True)
-
-
-def endpoint_held(*, endpoint_id: int) -> bool:
-    """Whether another worker is sending to this (active) endpoint right now."""
-    with transaction.atomic():
-        rows = WebhookCursor.objects.filter(endpoint_id=endpoint_id, endpoint__active=True)
-        if not rows.exists():
-            return False
-        return rows.select_for_update(skip_locked=True, of=("self",)).first() is None
 
 
 def forget_active_endpoints() -> None:
