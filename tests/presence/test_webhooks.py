@@ -380,3 +380,38 @@ def test_https_checks_the_certificate_against_the_host_name(tls_receiver, monkey
     WebhookCursor.objects.filter(pk=endpoint.pk).update(next_attempt_at=None)
     assert hooks.endpoint_deliver(endpoint_id=endpoint.pk, now=at(2)) == 1  # trusted: sent
     assert verify(secret, receiver.ok()[0]["headers"], receiver.ok()[0]["body"])
+
+
+@pytest.mark.postgres
+def test_two_workers_never_send_to_the_same_endpoint_at_once():
+    """While one worker holds an endpoint (its advisory lock), another sends nothing to it."""
+    import threading
+
+    from django.db import connections
+
+    with Receiver() as receiver:
+        endpoint = create(receiver.url)
+        record("presence.changed")
+        holding, release = threading.Event(), threading.Event()
+
+        def other_worker():
+            try:
+                with hooks._holding(endpoint.pk) as held:
+                    assert held
+                    holding.set()
+                    release.wait(10)
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=other_worker)
+        thread.start()
+        assert holding.wait(10)
+        try:
+            assert hooks.endpoint_held(endpoint_id=endpoint.pk)
+            assert hooks.endpoint_deliver(endpoint_id=endpoint.pk, now=at(1)) == 0
+            assert receiver.all() == []
+        finally:
+            release.set()
+            thread.join()
+        assert not hooks.endpoint_held(endpoint_id=endpoint.pk)
+        assert hooks.endpoint_deliver(endpoint_id=endpoint.pk, now=at(2)) == 1
