@@ -9,6 +9,8 @@ from ..models import (
     Client,
     Conversation,
     ConversationParticipant,
+    Event,
+    EventPurge,
     Offer,
     PresenceInterval,
     RepresentativePresence,
@@ -138,3 +140,22 @@ class AuditLogEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ("actor",)
     date_hierarchy = "created_at"
     show_full_result_count = False
+
+
+# --- Event log (issue 14, docs/events.md) -------------------------------------------------------
+
+
+@admin.register(Event)
+class EventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    # The rep by id: the log keeps the ids of reps deleted since (no constraint, it is history).
+    list_display = ("id", "type", "representative_id", "occurred_at")
+    list_filter = ("type",)
+    search_fields = ("=id", "=representative__id")
+    ordering = ("-id",)
+    show_full_result_count = False
+
+
+@admin.register(EventPurge)
+class EventPurgeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("purged_at", "through_id", "deleted")
+    ordering = ("-through_id",)

@@ -112,7 +112,9 @@ def events_stream(request: HttpRequest, query: Query[EventQuery]):
     scope = selectors.events_visible_to(user=user)
     listener = _listener(user)
     purged = selectors.events_purged_through()
-    head = f"event: hello\ndata: {json.dumps({'after': after})}\n\n".encode()
+    # `hello` carries the cursor as its SSE id: an EventSource that reconnects before any event
+    # came resumes from there (Last-Event-ID), not from the new now.
+    head = f"id: {after}\nevent: hello\ndata: {json.dumps({'after': after})}\n\n".encode()
     if after < purged:
         gap = {"after": after, "purged_through": purged}
         head += f"event: gap\ndata: {json.dumps(gap)}\n\n".encode()
@@ -125,6 +127,8 @@ def events_stream(request: HttpRequest, query: Query[EventQuery]):
         return [_sse(event) for event in page], len(page) == STREAM_BATCH
 
     async def fetch() -> tuple[list[bytes], bool]:
+        listener.changed_reps.clear()  # the cursor says what is new, not the notices
+        listener.queue_changed = listener.resync = False
         return await in_thread(read)
 
     return stream_response(follow(listener, head=head, fetch=fetch))

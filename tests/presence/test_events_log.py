@@ -301,3 +301,21 @@ def test_a_reader_paging_after_ids_during_concurrent_writes_misses_nothing():
     every = list(Event.objects.order_by("id").values_list("id", flat=True))
     assert len(every) > 60  # most sets change the presence
     assert seen == every
+
+
+def test_the_event_log_is_in_the_admin_read_only_even_for_a_deleted_rep(client):
+    from django.urls import reverse
+
+    from tests.factories import UserFactory
+
+    root = UserFactory(username="root", is_staff=True, is_superuser=True)
+
+    rep = signed_in(name="Gone soon")
+    event = Event.objects.get(representative_id=rep.pk)
+    Event.objects.filter(pk=event.pk).update(representative_id=rep.pk + 1000)  # a deleted rep
+    client.force_login(root)
+    response = client.get(reverse("admin:presence_event_changelist"))
+    assert response.status_code == 200
+    assert str(rep.pk + 1000) in response.content.decode()
+    assert client.get(reverse("admin:presence_event_add")).status_code == 403
+    assert client.get(reverse("admin:presence_eventpurge_changelist")).status_code == 200

@@ -117,7 +117,7 @@ def test_stream_resumes_after_last_event_id_exactly(server):
 
     again = TokenStream(server.url, "/api/v1/events/stream", token=token, last_event_id=k)
     try:
-        assert again.next()[1:] == ("hello", {"after": k})
+        assert again.next() == (k, "hello", {"after": k})  # the cursor, kept by EventSource
         assert [g[0] for g in again.take(4)] == later
         sent = time.monotonic()
         change(rep, 6)  # live: delivered as it commits
@@ -169,5 +169,34 @@ def test_stream_says_gap_when_asked_for_purged_events(server):
         assert stream.next()[1] == "hello"
         assert stream.next()[1:] == ("gap", {"after": 0, "purged_through": first})
         assert stream.next()[0] == last
+    finally:
+        stream.close()
+
+
+def test_stream_without_a_cursor_starts_from_now_and_filters_types(server):
+    admin = UserFactory(username="events-now", groups=["Portal admins"])
+    rep = RepresentativeFactory(name="Now")
+    s.client_connect(representative=rep, client_id="now-1", now=timezone.now())
+    last = Event.objects.order_by("-id").first().id
+    stream = TokenStream(
+        server.url, "/api/v1/events/stream?types=status.updated", token=token_of(admin)
+    )
+    try:
+        assert stream.next() == (last, "hello", {"after": last})
+        change(rep, 0)  # not of the type asked for
+        status = s.presence_status_create(
+            name="Coaching",
+            presence_text="Coaching",
+            base_status="away",
+            actor=None,
+            now=timezone.now(),
+        )
+        s.presence_status_update(status=status, actor=None, now=timezone.now(), name="Coached")
+        event_id, name, data = stream.next()
+        assert name == "status.updated"
+        assert data["representative_id"] is None
+        assert data["data"]["name"] == "Coached"
+        with pytest.raises(AssertionError):
+            stream.next(seconds=0.5)
     finally:
         stream.close()
