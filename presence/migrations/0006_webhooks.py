@@ -5,6 +5,24 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def portal_admins_get_webhook_permissions(apps, schema_editor):
+    """Portal admins hold every permission of the app (0002): the webhook models' too."""
+    from django.contrib.auth.management import create_permissions
+
+    config = apps.get_app_config("presence")
+    config.models_module = True
+    create_permissions(config, apps=apps, verbosity=0)
+    config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    perms = Permission.objects.filter(
+        content_type__app_label="presence",
+        content_type__model__in=["webhookendpoint", "webhookcursor", "webhookdelivery"],
+    )
+    for group in Group.objects.filter(name="Portal admins"):
+        group.permissions.add(*perms)
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("presence", "0005_events_log"),
@@ -101,4 +119,5 @@ class Migration(migrations.Migration):
                 "indexes": [models.Index(fields=["endpoint", "-at"], name="webhook_delivery_idx")],
             },
         ),
+        migrations.RunPython(portal_admins_get_webhook_permissions, migrations.RunPython.noop),
     ]

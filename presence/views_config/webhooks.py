@@ -55,7 +55,7 @@ def _form_page(request, form, endpoint, *, status=None) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def webhook_create(request: HttpRequest) -> HttpResponse:
     """The secret is shown once, in the answer to the POST (never stored in the session)."""
-    form = WebhookForm(request.POST or None, initial={"active": True})
+    form = WebhookForm(request.POST if request.method == "POST" else None, initial={"active": True})
     if request.method == "POST" and form.is_valid():
         try:
             endpoint, secret = services.webhook_create(
@@ -80,7 +80,7 @@ def webhook_edit(request: HttpRequest, endpoint_id: int) -> HttpResponse:
         "teams": list(endpoint.teams.values_list("pk", flat=True)),
         "active": endpoint.active,
     }
-    form = WebhookForm(request.POST or None, initial=initial)
+    form = WebhookForm(request.POST if request.method == "POST" else None, initial=initial)
 
     def run() -> tuple[str, str]:
         services.webhook_update(
