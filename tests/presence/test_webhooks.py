@@ -415,3 +415,47 @@ def test_two_workers_never_send_to_the_same_endpoint_at_once():
             thread.join()
         assert not hooks.endpoint_held(endpoint_id=endpoint.pk)
         assert hooks.endpoint_deliver(endpoint_id=endpoint.pk, now=at(2)) == 1
+
+
+# --- the kick after commit ------------------------------------------------------------------------
+
+
+def test_a_commit_that_writes_events_queues_one_dispatch_and_one_trailing_one(
+    settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    import time as clock
+
+    from celery import current_app
+
+    settings.WEBHOOKS_KICK = True
+    sent = []
+    monkeypatch.setattr(current_app, "send_task", lambda name, **kw: sent.append(name))
+    monkeypatch.setattr(hooks, "_kick_state", {**hooks._kick_state, "last": 0.0})
+    hooks.forget_active_endpoints()
+    with django_capture_on_commit_callbacks(execute=True):
+        record("presence.changed")  # no endpoint active: nothing queued
+    assert sent == []
+    create("http://127.0.0.1:9/a")
+    for _ in range(5):  # a burst: one now, one at the end of the period, none in between
+        with django_capture_on_commit_callbacks(execute=True):
+            record("presence.changed")
+    assert sent == ["presence.run_job"]
+    clock.sleep(hooks.KICK_EVERY_SECONDS * 3)
+    assert sent == ["presence.run_job"] * 2
+
+
+def test_a_kick_with_the_broker_down_never_fails_the_change(
+    settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from celery import current_app
+
+    def down(*args, **kwargs):
+        raise ConnectionRefusedError("broker down")
+
+    settings.WEBHOOKS_KICK = True
+    monkeypatch.setattr(current_app, "send_task", down)
+    monkeypatch.setattr(hooks, "_kick_state", {**hooks._kick_state, "last": 0.0})
+    create("http://127.0.0.1:9/a")
+    with django_capture_on_commit_callbacks(execute=True):
+        event = record("presence.changed")
+    assert Event.objects.filter(pk=event).exists()
