@@ -44,14 +44,14 @@ def _types(text: str) -> list[str] | None:
 @router.get("/events", response={200: EventPageOut, **ERRORS})
 def events(request: HttpRequest, query: Query[EventQuery]):
     """The next page of events after `after` (0: the oldest kept), oldest first, with the
-    `after` to ask for next. `gap` is true when events after `after` were purged (older than
+    `after` to ask for next (past the events of others too, when the page is not full). `gap` is true when events after `after` were purged (older than
     the retention, EVENTS_RETENTION_DAYS): the page starts at the oldest kept."""
     types = _types(query.types)
     scope = selectors.events_visible_to(user=access.user_of(request))
-    page = selectors.events_after(scope, after=query.after, types=types, limit=query.limit)
+    page, after, _ = selectors.events_page(scope, after=query.after, types=types, limit=query.limit)
     return {
         "events": page,
-        "after": page[-1].id if page else query.after,
+        "after": after,
         "gap": query.after < selectors.events_purged_through(),
     }
 
@@ -121,10 +121,10 @@ def events_stream(request: HttpRequest, query: Query[EventQuery]):
     cursor = [after]
 
     def read() -> tuple[list[bytes], bool]:
-        page = selectors.events_after(scope, after=cursor[0], types=types, limit=STREAM_BATCH)
-        if page:
-            cursor[0] = page[-1].id
-        return [_sse(event) for event in page], len(page) == STREAM_BATCH
+        page, cursor[0], more = selectors.events_page(
+            scope, after=cursor[0], types=types, limit=STREAM_BATCH
+        )
+        return [_sse(event) for event in page], more
 
     async def fetch() -> tuple[list[bytes], bool]:
         listener.changed_reps.clear()  # the cursor says what is new, not the notices

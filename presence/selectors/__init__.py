@@ -2,7 +2,13 @@
 written once (scope A2, pickable statuses, status usage, history windows, a rep's presence).
 Selectors never write."""
 
-from .events import events_after, events_last_id, events_purged_through, events_visible_to
+from .events import (
+    events_after,
+    events_last_id,
+    events_page,
+    events_purged_through,
+    events_visible_to,
+)
 from .history import intervals_overlapping
 from .presence import presence_headline, presence_texts, representative_presence_detail
 from .scope import (
@@ -19,6 +25,7 @@ __all__ = [
     "conversations_visible_to",
     "events_after",
     "events_last_id",
+    "events_page",
     "events_purged_through",
     "events_visible_to",
     "intervals_overlapping",

@@ -24,10 +24,18 @@ def events_visible_to(*, user: AbstractBaseUser) -> QuerySet[Event]:
 
 
 def events_after(
-    events: QuerySet[Event], *, after: int, types: list[str] | None, limit: int
+    events: QuerySet[Event],
+    *,
+    after: int,
+    types: list[str] | None,
+    limit: int,
+    through: int | None = None,
 ) -> list[Event]:
-    """The next `limit` events with an id above `after`, oldest first (ids are commit order)."""
+    """The next `limit` events with an id above `after` (and at most `through`), oldest first
+    (ids are commit order)."""
     events = events.filter(id__gt=after)
+    if through is not None:
+        events = events.filter(id__lte=through)
     if types:
         events = events.filter(type__in=types)
     return list(events.order_by("id")[:limit])
@@ -39,4 +47,18 @@ def events_purged_through() -> int:
 
 
 def events_last_id() -> int:
+    """The greatest committed id. Ids are commit order, so every event up to it has committed
+    already: a reader that found nothing for it up to here may move its cursor here (a scoped
+    or filtered reader then never scans the same events of others again)."""
     return Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def events_page(
+    events: QuerySet[Event], *, after: int, types: list[str] | None, limit: int
+) -> tuple[list[Event], int, bool]:
+    """The next page for a reader at `after`: (events, the cursor after them, more at once)."""
+    last = events_last_id()
+    page = events_after(events, after=after, types=types, limit=limit, through=last)
+    if len(page) == limit:
+        return page, page[-1].id, True
+    return page, max(after, last), False

@@ -319,3 +319,29 @@ def test_the_event_log_is_in_the_admin_read_only_even_for_a_deleted_rep(client):
     assert str(rep.pk + 1000) in response.content.decode()
     assert client.get(reverse("admin:presence_event_add")).status_code == 403
     assert client.get(reverse("admin:presence_eventpurge_changelist")).status_code == 200
+
+
+def test_periodic_jobs_write_their_moves_and_capacity_changes():
+    """K3 wrap-up minutes and V2 auto-close, from the jobs: bulk, set-based, with their events."""
+    rep = signed_in(capacity_units=1)
+    ws = WorkstreamFactory(wrap_up_policy="minutes", wrap_up_minutes=5)
+    conv = ConversationFactory(workstream=ws)
+    s.conversation_assign(conversation=conv, representative=rep, now=at(1))
+    s.conversation_end(conversation=conv, now=at(10))
+    start = Event.objects.order_by("-id").first().id
+    s.client_heartbeat(representative=rep, client_id=f"c{rep.pk}", now=at(300))
+    s.JOBS["wrap_up_release"](now=at(310))
+    capacity = Event.objects.get(id__gt=start, type="capacity.changed")
+    assert capacity.representative_id == rep.pk
+    assert capacity.data["cause"] == "wrap_up"
+    assert capacity.data["units_used"] == 0
+    assert types(id__gt=start) == ["presence.changed", "capacity.changed"]
+
+    chat = WorkstreamFactory(channel="chat", autoclose_open_seconds=1200)
+    idle = ConversationFactory(workstream=chat, created_at=at(0))
+    start = Event.objects.order_by("-id").first().id
+    s.JOBS["conversations_autoclose"](now=at(1300))
+    move = Event.objects.get(id__gt=start, type="conversation.changed", data__action="autoclose")
+    assert move.data["conversation_id"] == idle.pk
+    assert (move.data["from_state"], move.data["to_state"]) == ("open", "closed")
+    assert move.representative_id is None

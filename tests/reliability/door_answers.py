@@ -261,6 +261,9 @@ EXPECTED: dict[str, dict[str, tuple[int, int, int, int, int]]] = {
     "api:conversation_consult": {"POST": (401, 403, 404, 200, 200)},
     "api:conversation_force_close": {"POST": (401, 403, 404, 200, 200)},
     "api:api-root": {"GET": (404, 404, 404, 404, 404)},
+    # Issue 14: the event log, in each token's scope (a WSGI server holds no stream: 204).
+    "api:events": {"GET": (401, 200, 200, 200, 200)},
+    "api:events_stream": {"GET": (401, 204, 204, 204, 204)},
 }
 
 
@@ -380,6 +383,14 @@ ADMIN_MODELS: dict[str, dict[str, int]] = {
         "history": 200,
         "delete": 403,
         "change": 200,
+    },
+    "presence_event": {"changelist": 200, "add": 403, "history": 200, "delete": 403, "change": 200},
+    "presence_eventpurge": {
+        "changelist": 200,
+        "add": 403,
+        "history": 302,
+        "delete": 403,
+        "change": 302,
     },
     "presence_apitoken": {
         "changelist": 200,

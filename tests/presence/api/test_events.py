@@ -79,8 +79,11 @@ def test_a2_supervisor_sees_only_events_of_their_teams_reps(admin, supervisor, r
     seen = page(supervisor)["events"]
     assert seen
     assert {e["representative_id"] for e in seen} == {rep_a.pk}
-    # Paging past rep A's events shows none of rep B's either.
-    assert page(supervisor, after=seen[-1]["id"])["events"] == []
+    # Paging past rep A's events shows none of rep B's either, and moves past them.
+    rest = page(supervisor, after=seen[-1]["id"])
+    assert rest["events"] == []
+    assert rest["after"] == page(admin)["after"]  # the last event of the log, rep B's
+    assert rest["after"] > seen[-1]["id"]
 
 
 def test_a2_a_reps_token_sees_their_own_events_only(admin, as_rep, rep_a, rep_b):
@@ -112,7 +115,7 @@ def test_events_list_says_gap_when_the_asked_id_was_purged(admin, rep_a):
 def test_events_list_runs_a_fixed_number_of_queries(
     supervisor, team_a, django_assert_max_num_queries
 ):
-    """Token, permissions, the page, the purge horizon; whatever the number of events."""
+    """Token, permissions, the log's last id, the page, the purge horizon; whatever the count."""
     for i in range(30):
         rep = RepresentativeFactory(name=f"rep {i}", teams=[team_a])
         s.client_connect(representative=rep, client_id=f"client-{i}", now=at(0))
