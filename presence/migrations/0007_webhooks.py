@@ -25,7 +25,7 @@ def portal_admins_get_webhook_permissions(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("presence", "0005_events_log"),
+        ("presence", "0006_events_admin_permissions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
