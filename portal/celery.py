@@ -59,6 +59,7 @@ def beat_schedule() -> dict:
         "presence_safety_net": 60,
         "events_purge": 3600,  # EVENTS_RETENTION_DAYS (docs/events.md)
     }
+    timers["webhooks_dispatch"] = settings.WEBHOOKS_DISPATCH_EVERY_SECONDS  # issue 14
     schedule = {f"presence.{name}": _every(seconds, name) for name, seconds in timers.items()}
     # R4: reports lag live data by at most one minute (periodic job "report_rollups").
     schedule["reports.rollups_refresh"] = {

@@ -32,6 +32,11 @@ ACTION_LABELS = {
     "user.groups": "Roles changed",
     "workstream.create": "Workstream created",
     "workstream.update": "Workstream changed",
+    "webhook.create": "Webhook endpoint created",
+    "webhook.update": "Webhook endpoint changed",
+    "webhook.delete": "Webhook endpoint deleted",
+    "webhook.disable": "Webhook endpoint disabled after failing deliveries",
+    "webhook.resend": "Webhook event sent again",
 }
 VERBS = {"create": "created", "update": "changed", "delete": "deleted"}
 

@@ -8,7 +8,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from portal import periodic
-from presence.services import jobs
+from presence.services import jobs, webhooks
 
 
 def _now(now: str | None) -> dt.datetime:
@@ -25,3 +25,14 @@ def run_job(name: str, now: str | None = None) -> int:
 def tick(now: str | None = None) -> dict[str, int]:
     """Every periodic job once (what `manage.py presence_tick` runs)."""
     return jobs.presence_tick(now=_now(now))
+
+
+@shared_task(name="presence.webhooks_deliver")
+def webhooks_deliver(endpoint_id: int, again: bool = True) -> int:
+    """Send an endpoint's pending events in order (docs/events.md "Webhooks"); safe to run twice
+    at once: the second finds the endpoint held, and looks once more a second later (an event
+    that committed as the first was finishing is not left for the beat)."""
+    delivered = webhooks.endpoint_deliver(endpoint_id=endpoint_id)
+    if not delivered and again and webhooks.endpoint_held(endpoint_id=endpoint_id):
+        webhooks_deliver.apply_async(args=[endpoint_id, False], countdown=1, expires=60)
+    return delivered

@@ -8,6 +8,7 @@ from presence.views_config import (
     home,
     people,
     statuses,
+    webhooks,
     workstreams,
 )
 
@@ -135,4 +136,20 @@ urlpatterns = [
     ),
     # Audit log (A4)
     path("audit/", audit.audit_list, name="config_audit"),
+    # Webhooks (issue 14)
+    path("webhooks/", webhooks.webhook_list, name="config_webhooks"),
+    path("webhooks/new/", webhooks.webhook_create, name="config_webhook_create"),
+    path("webhooks/<int:endpoint_id>/", webhooks.webhook_edit, name="config_webhook_edit"),
+    path("webhooks/<int:endpoint_id>/log/", webhooks.webhook_log, name="config_webhook_log"),
+    path(
+        "webhooks/<int:endpoint_id>/enable/", webhooks.webhook_enable, name="config_webhook_enable"
+    ),
+    path(
+        "webhooks/<int:endpoint_id>/delete/", webhooks.webhook_delete, name="config_webhook_delete"
+    ),
+    path(
+        "webhooks/<int:endpoint_id>/events/<int:event_id>/send-again/",
+        webhooks.webhook_resend,
+        name="config_webhook_resend",
+    ),
 ]

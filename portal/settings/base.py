@@ -222,3 +222,15 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="portal@localhost")
 # A set-password link works once, for this long (Django's password-reset token).
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 86400)
+
+# Webhooks (presence/services/webhooks.py, docs/events.md "Webhooks"). Endpoints resolving to a
+# private, loopback, link-local or reserved address are refused, at save and at each delivery,
+# unless WEBHOOKS_ALLOW_PRIVATE_ADDRESSES (single-box setups, tests).
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", default=False)
+WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=10.0)
+WEBHOOKS_RETRY_BASE_SECONDS = env.float("WEBHOOKS_RETRY_BASE_SECONDS", default=5.0)
+WEBHOOKS_RETRY_MAX_SECONDS = env.float("WEBHOOKS_RETRY_MAX_SECONDS", default=3600.0)
+WEBHOOKS_DISABLE_AFTER_SECONDS = env.int("WEBHOOKS_DISABLE_AFTER_SECONDS", default=86400)
+WEBHOOKS_DISPATCH_EVERY_SECONDS = env.float("WEBHOOKS_DISPATCH_EVERY_SECONDS", default=10.0)
+# Queue a dispatch as soon as events commit (else the beat timer alone sends them).
+WEBHOOKS_KICK = env.bool("WEBHOOKS_KICK", default=True)

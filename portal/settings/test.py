@@ -25,3 +25,8 @@ WHITENOISE_USE_FINDERS = True
 CACHES = {**CACHES, "throttle": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
 # The production Content-Security-Policy, so every test (browser tests included) runs under it.
 CONTENT_SECURITY_POLICY = _CSP
+# Tests deliver webhooks to receivers on 127.0.0.1; the refusal tests turn this off.
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", default=True)
+# No dispatch queued after each commit in the test process (the fault tests' web processes
+# turn it on in their environment).
+WEBHOOKS_KICK = env.bool("WEBHOOKS_KICK", default=False)

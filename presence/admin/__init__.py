@@ -19,4 +19,4 @@ Everything that carries a rule is guarded here as well:
 Foreign keys to Representative and to users use autocomplete: there are 10,000+ reps.
 """
 
-from . import configuration, runtime  # noqa: F401  (each module registers its admins)
+from . import configuration, runtime, webhooks  # noqa: F401  (each module registers its admins)

@@ -56,7 +56,13 @@ from portal.middleware import (
 from portal.middleware import DETAIL as DATABASE_DOWN
 from presence.services import api_token_authenticate
 
-from . import routes_config, routes_conversations, routes_events, routes_presence
+from . import (
+    routes_config,
+    routes_conversations,
+    routes_events,
+    routes_presence,
+    routes_webhooks,
+)
 
 # Field names of the services that the API spells differently.
 FIELD_NAMES = {"reset_frequency": "reset"}
@@ -197,3 +203,4 @@ api.add_router("", routes_config.router)
 api.add_router("", routes_presence.router)
 api.add_router("", routes_conversations.router)
 api.add_router("", routes_events.router)
+api.add_router("", routes_webhooks.router)

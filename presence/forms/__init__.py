@@ -21,6 +21,7 @@ from .people import (
     time_zone_names,
 )
 from .statuses import PresenceStatusForm, TranslationsForm
+from .webhooks import WebhookForm
 from .workstreams import WorkstreamForm
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "TeamMembersAddForm",
     "TokenCreateForm",
     "TranslationsForm",
+    "WebhookForm",
     "WorkstreamForm",
     "decode_csv",
     "parse_csv",

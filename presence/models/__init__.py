@@ -17,6 +17,7 @@ from .events import Event, EventPurge
 from .people import Representative, Team
 from .presence import Client, PresenceInterval, RepresentativePresence
 from .statuses import PresenceStatus, PresenceStatusTranslation, status_label
+from .webhooks import WebhookCursor, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "LIVE_CHANNELS",
@@ -47,4 +48,7 @@ __all__ = [
     "Workstream",
     "WrapUpPolicy",
     "status_label",
+    "WebhookCursor",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

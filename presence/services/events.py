@@ -20,6 +20,8 @@ from django.db import connection, transaction
 
 from presence.models import Event
 
+from .webhooks import webhooks_kick
+
 # pg_advisory_xact_lock key of the event log ("events" in ASCII); nothing else uses it.
 EVENT_LOCK_KEY = 0x6576656E7473
 _BATCH = 1000
@@ -125,6 +127,7 @@ def event_record_many(rows: Iterable[EventRow], *, now: dt.datetime) -> int:
     if not rows:
         return 0
     assert transaction.get_connection().in_atomic_block, "events are written inside a transaction"
+    webhooks_kick()  # deliveries start once this commits (services/webhooks.py)
     if connection.vendor != "postgresql":
         # SQLite has one writer at a time: ids are given in commit order already.
         Event.objects.bulk_create(

@@ -40,6 +40,7 @@ from .events import (
     offer_row_data,
 )
 from .transitions import transition
+from .webhooks import webhooks_dispatch
 
 S = ConversationState
 
@@ -392,6 +393,7 @@ JOBS = {
     "presence_safety_net": presence_safety_net,
     "events_purge": events_purge,
 }
+JOBS["webhooks_dispatch"] = webhooks_dispatch  # issue 14: queue the deliveries that are due
 
 
 def presence_tick(*, now: dt.datetime) -> dict[str, int]:

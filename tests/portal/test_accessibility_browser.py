@@ -56,6 +56,7 @@ class Ids:
     profile: int
     workstream: int
     team: int
+    webhook: int = 0  # a disabled endpoint with a delivery log
 
 
 # Every GET page of the portal, by URL name: the roles that see it, and its path arguments.
@@ -98,6 +99,10 @@ PAGES: dict[str, tuple[tuple[str, ...], Callable[[Ids], list]]] = {
     "alerts:config_list": (("admin",), lambda ids: []),
     "alerts:config_create": (("admin",), lambda ids: []),
     "reports:alerts": (("supervisor", "admin"), lambda ids: []),
+    "presence:config_webhooks": (("admin",), lambda ids: []),
+    "presence:config_webhook_create": (("admin",), lambda ids: []),
+    "presence:config_webhook_edit": (("admin",), lambda ids: [ids.webhook]),
+    "presence:config_webhook_log": (("admin",), lambda ids: [ids.webhook]),
 }
 # URL patterns without a page of their own: each answers a form's POST with a redirect (or with
 # the page it came from, audited there), a script's request, or a file.
@@ -155,6 +160,9 @@ NOT_PAGES |= {
     "presence:console_conversation_action",
     "password_reset_confirm",
     "password_reset_complete",
+    "presence:config_webhook_enable",
+    "presence:config_webhook_delete",
+    "presence:config_webhook_resend",
 }
 # Pages reached other than by a plain GET of a pattern above.
 PROBES = {
@@ -214,7 +222,29 @@ def demo_world(db) -> Ids:
         profile=CapacityProfile.objects.order_by("pk")[0].pk,
         workstream=Workstream.objects.order_by("pk")[0].pk,
         team=Team.objects.filter(supervisors__username="supervisor").order_by("pk")[0].pk,
+        webhook=_disabled_webhook(now),
     )
+
+
+def _disabled_webhook(now) -> int:
+    """An endpoint disabled after failing, with a delivery log of both outcomes."""
+    from presence.models import Event, WebhookDelivery, WebhookEndpoint
+    from presence.services import config as config_services
+
+    endpoint = config_services.webhook_create(
+        actor=None, now=now, url="http://127.0.0.1:9/hook", description="WFM"
+    )[0]
+    event = Event.objects.order_by("-id").values_list("id", flat=True).first() or 1
+    WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(endpoint=endpoint, event_id=event, event_type="presence.changed",
+                        attempt=n, status_code=code, latency_ms=12, at=now,
+                        error="" if code == 200 else f"The endpoint answered HTTP {code}.")
+        for n, code in ((1, 200), (2, 500))
+    )  # fmt: skip
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+        active=False, disabled_at=now, disabled_reason="Every delivery failed for 24 hours."
+    )
+    return endpoint.pk
 
 
 # Beyond the WCAG tags: a role the element may not take (an <article> as a list item, finding 26).

@@ -170,6 +170,34 @@ EXPECTED: dict[str, dict[str, tuple[int, int, int, int, int]]] = {
         "POST": (302, 403, 403, 403, 302),
     },
     "presence:config_audit": {"GET": (302, 403, 403, 403, 200), "POST": (302, 403, 403, 403, 405)},
+    "presence:config_webhooks": {
+        "GET": (302, 403, 403, 403, 200),
+        "POST": (302, 403, 403, 403, 405),
+    },
+    "presence:config_webhook_create": {
+        "GET": (302, 403, 403, 403, 200),
+        "POST": (302, 403, 403, 403, 400),
+    },
+    "presence:config_webhook_edit": {
+        "GET": (302, 403, 403, 403, 200),
+        "POST": (302, 403, 403, 403, 400),
+    },
+    "presence:config_webhook_log": {
+        "GET": (302, 403, 403, 403, 200),
+        "POST": (302, 403, 403, 403, 405),
+    },
+    "presence:config_webhook_enable": {
+        "GET": (302, 403, 403, 403, 405),
+        "POST": (302, 403, 403, 403, 302),
+    },
+    "presence:config_webhook_delete": {
+        "GET": (302, 403, 403, 403, 405),
+        "POST": (302, 403, 403, 403, 302),
+    },
+    "presence:config_webhook_resend": {
+        "GET": (302, 403, 403, 403, 405),
+        "POST": (302, 403, 403, 403, 302),
+    },
     "reports:agents": {"POST": (302, 403, 405, 405, 405), "GET": (302, 403, 200, 200, 200)},
     "reports:agent_detail": {"GET": (302, 403, 404, 200, 200), "POST": (302, 403, 405, 405, 405)},
     "reports:agent_set_presence": {
@@ -199,6 +227,10 @@ EXPECTED: dict[str, dict[str, tuple[int, int, int, int, int]]] = {
     "api:workstream_update": {"PATCH": (401, 403, 403, 403, 200)},
     "api:teams": {"GET": (401, 403, 403, 403, 200)},
     "api:team_create": {"POST": (401, 403, 403, 403, 201)},
+    "api:webhooks": {"GET": (401, 403, 403, 403, 200)},
+    "api:webhook_create": {"POST": (401, 403, 403, 403, 201)},
+    "api:webhook_update": {"PATCH": (401, 403, 403, 403, 200)},
+    "api:webhook_delete": {"DELETE": (401, 403, 403, 403, 204)},
     "api:representatives": {"GET": (401, 200, 200, 200, 200)},
     "api:representative_create": {"POST": (401, 403, 403, 403, 201)},
     "api:representative_detail": {"GET": (401, 200, 404, 200, 200)},
@@ -324,6 +356,27 @@ ADMIN_MODELS: dict[str, dict[str, int]] = {
         "change": 200,
     },
     "presence_offer": {"changelist": 200, "add": 403, "history": 200, "delete": 403, "change": 200},
+    "presence_webhookendpoint": {  # the world has none: an unknown object goes to the list
+        "changelist": 200,
+        "add": 403,
+        "history": 302,
+        "delete": 403,
+        "change": 302,
+    },
+    "presence_webhookcursor": {  # the world has none: an unknown object goes to the list
+        "changelist": 200,
+        "add": 403,
+        "history": 302,
+        "delete": 403,
+        "change": 302,
+    },
+    "presence_webhookdelivery": {  # the world has none: an unknown object goes to the list
+        "changelist": 200,
+        "add": 403,
+        "history": 302,
+        "delete": 403,
+        "change": 302,
+    },
     "presence_auditlogentry": {
         "changelist": 200,
         "add": 403,

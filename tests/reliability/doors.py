@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from presence.api import api
+from tests.clock import T0
 from tests.reliability.door_answers import ADMIN_MODELS, ADMIN_SITE_PAGES, EXPECTED
 from tests.reliability.world import World
 
@@ -73,6 +74,8 @@ def _api_id(route: str, name: str, world: World) -> int:
         return world.profile.pk
     if route.startswith("api/v1/workstreams/"):
         return world.workstream.pk
+    if route.startswith("api/v1/webhooks/"):
+        return _webhook(world)
     if route.startswith("api/v1/offers/"):
         return world.offer.pk
     if route.startswith("api/v1/conversations/"):
@@ -125,7 +128,20 @@ def url_for(key: str, route: str, world: World) -> str:
     return "/" + path
 
 
+def _webhook(world: World) -> int:
+    """A webhook endpoint (made on first use: the admin's DELETE removes it)."""
+    from presence.models import WebhookEndpoint
+    from presence.services import config
+
+    endpoint = WebhookEndpoint.objects.order_by("pk").first()
+    if endpoint is None:
+        endpoint = config.webhook_create(actor=None, now=T0, url="http://127.0.0.1:9/matrix")[0]
+    return endpoint.pk
+
+
 PARAMS = {
+    "endpoint_id": _webhook,
+    "event_id": lambda w: 999_999,  # not in the log: "send again" says so, sends nothing
     "representative_id": lambda w: w.rep.pk,
     "conversation_id": lambda w: w.active.pk,
     "offer_id": lambda w: w.offer.pk,
@@ -168,6 +184,8 @@ API_BODIES = {
     "api:conversation_transfer": lambda w: {"representative_id": w.rep_a2.pk},
     "api:conversation_consult": lambda w: {"representative_id": w.rep_a2.pk},
     "api:conversation_revive": lambda w: {"by": "customer"},
+    "api:webhook_create": lambda w: {"url": "http://127.0.0.1:9/matrix-new"},
+    "api:webhook_update": lambda w: {"description": "changed"},
 }
 
 PAGE_BODIES = {

@@ -56,6 +56,7 @@ from .statuses import (
     presence_status_update,
     presence_status_uses,
 )
+from .webhooks import webhook_create, webhook_delete, webhook_update
 from .workstreams import autoclose_defaults, workstream_create, workstream_update
 
 __all__ = [
@@ -98,6 +99,9 @@ __all__ = [
     "team_create",
     "team_update",
     "user_groups_set",
+    "webhook_create",
+    "webhook_delete",
+    "webhook_update",
     "workstream_create",
     "workstream_update",
 ]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("presence", "0007_people_representative_is_active"),
+        ("presence", "0008_people_representative_is_active"),
     ]
 
     operations = [

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("presence", "0006_events_admin_permissions"),
+        ("presence", "0007_webhooks"),
     ]
 
     operations = [

@@ -1,0 +1,545 @@
+"""Webhook delivery (issue 14, docs/events.md "Webhooks"): events of the event log, one endpoint
+at a time, in event order, signed per the Standard Webhooks specification.
+
+- Order and exclusivity: one worker at a time sends to an endpoint (a session advisory lock,
+  pg_try_advisory_lock, that a dying worker's connection lets go of), its events one by one in
+  id order (commit order), and the cursor moves past an event only after the endpoint answered
+  2xx, in the same transaction as the attempt's log row. A worker killed mid-request leaves the
+  cursor where it was: the event is sent again, with the same `webhook-id` (at least once).
+- Retries: exponential backoff with jitter (`retry_delay`); an endpoint failing for
+  WEBHOOKS_DISABLE_AFTER_SECONDS (24 h) is disabled, with a reason on the page and an audit entry.
+- Addresses: the host is resolved at each attempt and every address checked (`check_address`),
+  then the request goes to the address that was checked, so a name that changes to a private
+  address after it was saved (DNS rebinding) is refused too.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import datetime as dt
+import hashlib
+import hmac
+import http.client
+import ipaddress
+import json
+import logging
+import random
+import secrets
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Max, Q, Subquery, Value
+from django.utils import timezone
+
+from portal.exceptions import ValidationFailed
+from presence.models import Event, WebhookCursor, WebhookDelivery, WebhookEndpoint
+
+from .audit import audit_log
+
+log = logging.getLogger(__name__)
+
+SECRET_PREFIX = "whsec_"
+USER_AGENT = "presence-portal-webhooks/1"
+DELIVER_TASK = "presence.webhooks_deliver"
+DISPATCH_JOB = "webhooks_dispatch"
+
+
+# --- Signing (Standard Webhooks) -----------------------------------------------------------------
+
+
+def new_secret() -> str:
+    """`whsec_` + base64 of 32 random bytes."""
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
+    """`v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">`, keyed with the base64-decoded part
+    of the secret after `whsec_`."""
+    key = base64.b64decode(secret.removeprefix(SECRET_PREFIX))
+    signed = f"{msg_id}.{timestamp}.".encode() + body
+    return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+
+
+def headers_for(secret: str, msg_id: str, timestamp: int, body: bytes) -> dict[str, str]:
+    return {
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": sign(secret, msg_id, timestamp, body),
+    }
+
+
+def payload(event: Event) -> bytes:
+    """The body: the event as GET /api/v1/events shows it (id, type, representative_id,
+    occurred_at, data), plus `timestamp` (the same time: the Standard Webhooks payload field)."""
+    occurred = event.occurred_at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+    return json.dumps(
+        {
+            "id": event.id,
+            "type": event.type,
+            "timestamp": occurred,
+            "representative_id": event.representative_id,
+            "occurred_at": occurred,
+            "data": event.data,
+        },
+        cls=DjangoJSONEncoder,
+        separators=(",", ":"),
+    ).encode()
+
+
+# --- Addresses (SSRF) ----------------------------------------------------------------------------
+
+
+def _address_allowed(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def check_url_syntax(url: str, *, field: str = "url") -> tuple[str, str, int]:
+    """(scheme, host, port) of an http or https URL, or ValidationFailed naming `field`."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise ValidationFailed(f"{field} is not a valid URL.", field=field) from None
+    if parts.scheme not in ("http", "https"):
+        raise ValidationFailed(f"{field} must start with http:// or https://.", field=field)
+    if not parts.hostname:
+        raise ValidationFailed(f"{field} must name a host.", field=field)
+    if any(c.isspace() for c in url):
+        raise ValidationFailed(f"{field} must not contain spaces.", field=field)
+    return parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80)
+
+
+def check_address(host: str, port: int, *, field: str = "url") -> list[str]:
+    """The addresses `host` resolves to, all public ones (unless WEBHOOKS_ALLOW_PRIVATE_ADDRESSES);
+    ValidationFailed naming `field` otherwise."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        raise ValidationFailed(
+            f"{field}: the host {host!r} cannot be resolved.", field=field
+        ) from None
+    addresses = list(dict.fromkeys(info[4][0] for info in infos))
+    if not addresses:
+        raise ValidationFailed(f"{field}: the host {host!r} has no address.", field=field)
+    if not settings.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES:
+        refused = [a for a in addresses if not _address_allowed(a)]
+        if refused:
+            raise ValidationFailed(
+                f"{field}: {host!r} resolves to a private, loopback, link-local or reserved "
+                f"address ({refused[0]}); webhooks are sent to public addresses only "
+                "(WEBHOOKS_ALLOW_PRIVATE_ADDRESSES=true allows others on a single-box setup).",
+                field=field,
+            )
+    return addresses
+
+
+# --- One HTTP attempt ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Attempt:
+    status_code: int | None
+    latency_ms: int
+    error: str
+
+    @property
+    def ok(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+def _connect(addresses: list[str], port: int, timeout: float) -> socket.socket:
+    """A connection to the first of the checked addresses that answers (IPv6 then IPv4, as the
+    resolver ordered them)."""
+    error: OSError | None = None
+    for address in addresses:
+        try:
+            return socket.create_connection((address, port), timeout=timeout)
+        except TimeoutError:
+            raise
+        except OSError as refused:
+            error = refused
+    raise error or OSError("no address to connect to")
+
+
+def post(url: str, *, body: bytes, headers: dict[str, str], timeout: float) -> Attempt:
+    """POST `body` to `url` once: the host is resolved and checked now, and the connection goes to
+    the address checked. Redirects are not followed (a 3xx is a failure). Never raises."""
+    started = time.monotonic()
+
+    def done(status: int | None, error: str = "") -> Attempt:
+        return Attempt(status, int((time.monotonic() - started) * 1000), error[:500])
+
+    try:
+        scheme, host, port = check_url_syntax(url)
+        addresses = check_address(host, port)
+    except ValidationFailed as refused:
+        return done(None, refused.detail)
+    parts = urlsplit(url)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    sock = None
+    try:
+        sock = _connect(addresses, port, timeout)
+        if scheme == "https":
+            sock = ssl.create_default_context().wrap_socket(sock, server_hostname=host)
+        conn = http.client.HTTPConnection(host, port, timeout=timeout)
+        conn.sock = sock  # the checked address: no second resolution (DNS rebinding)
+        conn.request(
+            "POST",
+            target,
+            body=body,
+            headers={
+                "Content-Type": "application/json",
+                "User-Agent": USER_AGENT,
+                **headers,
+            },
+        )
+        answer = conn.getresponse()
+        answer.read(65536)
+        status = answer.status
+        conn.close()
+    except TimeoutError:
+        return done(None, f"No answer within {timeout:g} s.")
+    except (OSError, http.client.HTTPException) as error:
+        return done(None, f"{type(error).__name__}: {error}" if str(error) else repr(error))
+    finally:
+        if sock is not None:
+            sock.close()
+    if 200 <= status < 300:
+        return done(status)
+    return done(status, f"The endpoint answered HTTP {status}.")
+
+
+# --- Retries -------------------------------------------------------------------------------------
+
+
+def retry_delay(attempt: int, *, rand: Callable[[], float] = random.random) -> float:
+    """Seconds before attempt `attempt + 1`, after `attempt` failures: base * 2^(attempt - 1),
+    at most WEBHOOKS_RETRY_MAX_SECONDS, times a jitter between 0.5 and 1."""
+    base = settings.WEBHOOKS_RETRY_BASE_SECONDS
+    delay = min(base * 2 ** min(max(attempt - 1, 0), 40), settings.WEBHOOKS_RETRY_MAX_SECONDS)
+    return delay * (0.5 + rand() / 2)
+
+
+# --- Which events an endpoint gets ---------------------------------------------------------------
+
+
+def events_for(endpoint: WebhookEndpoint, team_ids: list[int]):
+    """The events of the endpoint's types and teams (teams given: events of reps in them)."""
+    rows = Event.objects.all()
+    if endpoint.event_types:
+        rows = rows.filter(type__in=endpoint.event_types)
+    if team_ids:
+        rows = rows.filter(
+            Q(representative__teams__in=team_ids) & Q(representative__isnull=False)
+        ).distinct()
+    return rows
+
+
+def _now(now: dt.datetime | None) -> dt.datetime:
+    return now if now is not None else timezone.now()
+
+
+def _send(endpoint: WebhookEndpoint, event: Event) -> Attempt:
+    body = payload(event)
+    stamp = int(time.time())
+    return post(
+        endpoint.url,
+        body=body,
+        headers=headers_for(endpoint.secret, str(event.id), stamp, body),
+        timeout=settings.WEBHOOKS_TIMEOUT_SECONDS,
+    )
+
+
+def _disable(endpoint: WebhookEndpoint, *, reason: str, now: dt.datetime) -> None:
+    endpoint.active = False
+    endpoint.disabled_reason = reason[:500]
+    endpoint.disabled_at = now
+    endpoint.save(update_fields=["active", "disabled_reason", "disabled_at"])
+    audit_log(
+        actor=None,
+        action="webhook.disable",
+        obj=endpoint,
+        before={"active": True},
+        after={"active": False, "disabled_reason": endpoint.disabled_reason},
+        now=now,
+    )
+    log.warning("webhooks: endpoint %s disabled: %s", endpoint.pk, reason)
+
+
+# pg_try_advisory_lock(LOCK_CLASS, endpoint id): the one worker sending to an endpoint.
+LOCK_CLASS = 0x57484B53  # "WHKS"
+BATCH = 100
+
+
+@contextlib.contextmanager
+def _holding(endpoint_id: int):
+    """True while this process holds the endpoint (a session advisory lock on PostgreSQL: a
+    worker that dies lets go with its connection); False when another one does. SQLite (tests,
+    one process) has no such lock: always True."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_try_advisory_lock(%s, %s)", [LOCK_CLASS, endpoint_id])
+        held = cur.fetchone()[0]
+    try:
+        yield held
+    finally:
+        if held:
+            with contextlib.suppress(Exception), connection.cursor() as cur:
+                cur.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_CLASS, endpoint_id])
+
+
+def endpoint_held(*, endpoint_id: int) -> bool:
+    """Whether a worker is sending to this endpoint right now."""
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = %s"
+            " AND objid = %s AND objsubid = 2 AND granted)",
+            [LOCK_CLASS, endpoint_id],
+        )
+        return cur.fetchone()[0]
+
+
+def _record(
+    cursor: WebhookCursor,
+    endpoint: WebhookEndpoint,
+    event: Event,
+    attempt: Attempt,
+    moment: dt.datetime,
+) -> bool:
+    """The attempt's log row and the cursor's move (2xx) or retry (else), in one transaction.
+    False when the endpoint was deleted meanwhile."""
+    try:
+        with transaction.atomic():
+            WebhookDelivery.objects.create(
+                endpoint=endpoint,
+                event_id=event.id,
+                event_type=event.type,
+                attempt=cursor.attempts + 1,
+                status_code=attempt.status_code,
+                latency_ms=attempt.latency_ms,
+                error=attempt.error,
+                at=moment,
+            )
+            if attempt.ok:
+                cursor.last_event_id, cursor.attempts, cursor.next_attempt_at = event.id, 0, None
+                cursor.save(update_fields=["last_event_id", "attempts", "next_attempt_at"])
+                if endpoint.failing_since is not None:
+                    endpoint.failing_since = None
+                    endpoint.save(update_fields=["failing_since"])
+                return True
+            cursor.attempts += 1
+            if endpoint.failing_since is None:
+                endpoint.failing_since = moment
+                endpoint.save(update_fields=["failing_since"])
+            delay = dt.timedelta(seconds=retry_delay(cursor.attempts))
+            cursor.next_attempt_at = moment + delay
+            cursor.save(update_fields=["attempts", "next_attempt_at"])
+            failing = (moment - endpoint.failing_since).total_seconds()
+            if failing >= settings.WEBHOOKS_DISABLE_AFTER_SECONDS:
+                hours = settings.WEBHOOKS_DISABLE_AFTER_SECONDS / 3600
+                _disable(
+                    endpoint,
+                    reason=f"Every delivery failed for {hours:g} hours; the last: {attempt.error}",
+                    now=moment,
+                )
+    except IntegrityError:  # the endpoint was deleted while its event was on its way
+        return False
+    return True
+
+
+def endpoint_deliver(
+    *, endpoint_id: int, now: dt.datetime | None = None, max_events: int = 1000
+) -> int:
+    """Send the endpoint's pending events in order until none is left, one fails (its retry is
+    scheduled), another worker holds the endpoint, or `max_events` went out; how many were
+    delivered. One worker at a time (`_holding`); each attempt is recorded, and the cursor moved
+    after a 2xx, in a transaction of its own, so a worker killed mid-request moves nothing.
+    `now`: a fixed clock (tests); None: the real one, per attempt."""
+    delivered = 0
+    with _holding(endpoint_id) as held:
+        if not held:
+            return 0
+        while delivered < max_events:
+            cursor = (
+                WebhookCursor.objects.select_related("endpoint")
+                .filter(endpoint_id=endpoint_id, endpoint__active=True)
+                .first()
+            )
+            if cursor is None:
+                return delivered  # inactive or deleted
+            if cursor.next_attempt_at is not None and cursor.next_attempt_at > _now(now):
+                return delivered
+            endpoint = cursor.endpoint
+            team_ids = list(endpoint.teams.values_list("pk", flat=True))
+            # Ids grow in commit order: every event up to `top` is committed and none will
+            # appear below it, so an endpoint with nothing among them skips past them all.
+            top = Event.objects.aggregate(top=Max("id"))["top"] or 0
+            events = list(
+                events_for(endpoint, team_ids)
+                .filter(id__gt=cursor.last_event_id, id__lte=top)
+                .order_by("id")[: min(BATCH, max_events - delivered)]
+            )
+            if not events:
+                if top > cursor.last_event_id:
+                    WebhookCursor.objects.filter(
+                        pk=endpoint_id, last_event_id=cursor.last_event_id
+                    ).update(last_event_id=top)
+                return delivered
+            for event in events:
+                attempt = _send(endpoint, event)
+                if not _record(cursor, endpoint, event, attempt, _now(now)):
+                    return delivered
+                if not attempt.ok:
+                    return delivered
+                delivered += 1
+            if not WebhookEndpoint.objects.filter(pk=endpoint_id, active=True).exists():
+                return delivered
+    return delivered
+
+
+def endpoints_due(*, now: dt.datetime) -> list[int]:
+    """Active endpoints with events after their cursor and no retry waiting (one query)."""
+    top = Event.objects.order_by().annotate(g=Value(1)).values("g").annotate(top=Max("id"))
+    return list(
+        WebhookCursor.objects.filter(
+            endpoint__active=True, last_event_id__lt=Subquery(top.values("top")[:1])
+        )
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .order_by("endpoint_id")
+        .values_list("endpoint_id", flat=True)
+    )
+
+
+def _enqueue(endpoint_id: int) -> bool:
+    from celery import current_app
+
+    try:
+        current_app.send_task(DELIVER_TASK, args=[endpoint_id], retry=False, expires=300)
+    except Exception:  # a broker that is down: the events wait in the log
+        log.warning("webhooks: could not queue the delivery to endpoint %s", endpoint_id)
+        return False
+    return True
+
+
+def webhooks_dispatch(*, now: dt.datetime) -> int:
+    """Periodic job: queue one delivery task per endpoint that has events due. How many."""
+    return sum(_enqueue(endpoint_id) for endpoint_id in endpoints_due(now=now))
+
+
+# --- The kick after a commit ---------------------------------------------------------------------
+
+_kick_lock = threading.Lock()
+_kick_state = {"last": 0.0, "active_checked": 0.0, "active": False, "pending": False}
+KICK_EVERY_SECONDS = 0.1
+ACTIVE_CHECK_SECONDS = 5.0
+
+
+def _any_active() -> bool:
+    clock = time.monotonic()
+    if clock - _kick_state["active_checked"] > ACTIVE_CHECK_SECONDS:
+        _kick_state["active"] = WebhookEndpoint.objects.filter(active=True).exists()
+        _kick_state["active_checked"] = clock
+    return _kick_state["active"]
+
+
+def _kick_send() -> None:
+    with _kick_lock:
+        _kick_state["pending"] = False
+        _kick_state["last"] = time.monotonic()
+    try:
+        from celery import current_app
+
+        current_app.send_task("presence.run_job", args=[DISPATCH_JOB], retry=False, expires=60)
+    except Exception:  # a lost kick costs a beat period of lag, never the change
+        log.warning("webhooks: could not queue a dispatch", exc_info=True)
+
+
+def _kick_now() -> None:
+    """At most one dispatch per KICK_EVERY_SECONDS: a kick that comes sooner is sent at the end
+    of the period (one timer at most), so the last commit of a burst is never left waiting for
+    the beat."""
+    try:
+        if not _any_active():
+            return
+    except Exception:
+        log.warning("webhooks: could not read whether an endpoint is active", exc_info=True)
+        return
+    with _kick_lock:
+        if _kick_state["pending"]:
+            return
+        wait = KICK_EVERY_SECONDS - (time.monotonic() - _kick_state["last"])
+        if wait > 0:
+            _kick_state["pending"] = True
+            timer = threading.Timer(wait, _kick_send)
+            timer.daemon = True
+            timer.start()
+            return
+        _kick_state["pending"] = True
+    _kick_send()
+
+
+def webhooks_kick() -> None:
+    """After the current transaction commits (events were written), queue a dispatch at once, so
+    deliveries do not wait for the beat timer. Nothing when no endpoint is active (read at most
+    every ACTIVE_CHECK_SECONDS per process); a broker that is down only loses the kick."""
+    if settings.WEBHOOKS_KICK:
+        transaction.on_commit(_kick_now, robust=True)
+
+
+def forget_active_endpoints() -> None:
+    """A change of endpoints: the next kick reads again whether any is active."""
+    _kick_state["active_checked"] = 0.0
+
+
+# --- "Send again" --------------------------------------------------------------------------------
+
+
+def webhook_resend(*, endpoint: WebhookEndpoint, event_id: int, actor, now: dt.datetime):
+    """Send one event again now, outside the cursor (the delivery log's "send again"); the attempt
+    is logged and audited. ValidationFailed when the event is no longer in the log."""
+    event = Event.objects.filter(pk=event_id).first()
+    if event is None:
+        raise ValidationFailed(
+            f"Event {event_id} is no longer in the event log (past retention); it cannot be "
+            "sent again.",
+            field="event_id",
+        )
+    attempt = _send(endpoint, event)
+    with transaction.atomic():
+        previous = WebhookDelivery.objects.filter(endpoint=endpoint, event_id=event_id).count()
+        delivery = WebhookDelivery.objects.create(
+            endpoint=endpoint,
+            event_id=event.id,
+            event_type=event.type,
+            attempt=previous + 1,
+            status_code=attempt.status_code,
+            latency_ms=attempt.latency_ms,
+            error=attempt.error,
+            manual=True,
+            at=now,
+        )
+        audit_log(
+            actor=actor,
+            action="webhook.resend",
+            obj=endpoint,
+            before=None,
+            after={"event_id": event.id, "status_code": attempt.status_code},
+            now=now,
+        )
+    return delivery
