@@ -200,14 +200,22 @@ class Banner:
     breaches: list[AlertBreach]
 
 
-def open_alerts(*, user: AbstractBaseUser, representative: Representative | None = None) -> Banner:
-    """The open breaches `user` sees (of one rep, on their drill-down), newest first, at most
-    BANNER_LIMIT of them with names: 2 queries whatever the number of breaches."""
+def open_alerts(
+    *,
+    user: AbstractBaseUser,
+    representative: Representative | None = None,
+    within: Q | None = None,
+) -> Banner:
+    """The open breaches `user` sees (of one rep, on their drill-down; narrowed further by
+    `within`, e.g. wallboard_q), newest first, at most BANNER_LIMIT of them with names: 2
+    queries whatever the number of breaches."""
     breaches = breaches_visible_to(user=user).filter(ended_at__isnull=True)
     if representative is not None:
         breaches = breaches.filter(
             Q(representative=representative) | Q(conversation__representative=representative)
         )
+    if within is not None:
+        breaches = breaches.filter(within)
     counts = breaches.aggregate(
         n=Count("pk"), unacknowledged=Count("pk", filter=Q(acknowledged_at__isnull=True))
     )
@@ -215,6 +223,30 @@ def open_alerts(*, user: AbstractBaseUser, representative: Representative | None
     if counts["n"]:
         shown = list(with_names(breaches).order_by("-started_at", "-pk")[:BANNER_LIMIT])
     return Banner(count=counts["n"], unacknowledged=counts["unacknowledged"], breaches=shown)
+
+
+def wallboard_q(*, workstream_ids: list[int] | None, team_ids: list[int] | None) -> Q:
+    """The breaches of a wallboard's chosen queues and teams (None: every one; the viewer's scope
+    is breaches_visible_to's, A2): a queue's own alerts and its conversations' (stuck), the
+    representatives of the teams and their conversations, the teams' own; the whole-floor
+    capacity alert only on a board of every team. A sub-select per narrowing, no join that
+    would repeat a breach."""
+    queue = Q(subject_type=AlertSubject.WORKSTREAM)
+    queue_conversation = Q(subject_type=AlertSubject.CONVERSATION)
+    if workstream_ids is not None:
+        queue &= Q(workstream_id__in=workstream_ids)
+        queue_conversation &= Q(conversation__workstream_id__in=workstream_ids)
+    rep = Q(subject_type=AlertSubject.REPRESENTATIVE)
+    rep_conversation = Q(subject_type=AlertSubject.CONVERSATION)
+    team = Q(subject_type=AlertSubject.TEAM)
+    floor = Q(subject_type=AlertSubject.FLOOR)
+    if team_ids is not None:
+        members = Representative.objects.filter(teams__in=team_ids).order_by().values("pk")
+        rep &= Q(representative__in=members)
+        rep_conversation &= Q(conversation__representative__in=members)
+        team &= Q(team_id__in=team_ids)
+        floor = Q(pk__in=[])
+    return queue | queue_conversation | rep | rep_conversation | team | floor
 
 
 def alerted_representatives(*, user: AbstractBaseUser, representative_ids) -> set[int]:

@@ -23,6 +23,8 @@ from portal.pages import render_page
 from portal.permissions import require_permission
 from presence.models import Workstream
 from presence.selectors import representatives_visible_to, teams_visible_to
+from reports.alerts import selectors as alert_selectors
+from reports.alerts.views import banner_context
 
 from . import selectors
 from .formatting import elapsed
@@ -177,9 +179,20 @@ def wallboard(request: HttpRequest) -> HttpResponse:
     team_rows = selectors.team_figures(
         teams=teams.filter(pk__in=chosen_teams) if chosen_teams else teams
     )
+    # The active alerts of these queues and teams, in the viewer's scope (A2): 2 queries.
+    banner = alert_selectors.open_alerts(
+        user=user,
+        within=alert_selectors.wallboard_q(
+            workstream_ids=chosen_ws or None,
+            team_ids=[t.team.pk for t in team_rows] if chosen_teams else None,
+        ),
+    )
     context = {
         "rows": _rows(figures),
         "team_rows": team_rows,
+        "alerts": banner_context(
+            request=request, banner=banner, now=now, tz=tz, acknowledge=False
+        ),
         "now": now,
     }
     return _render(request, "reports/wallboard.html", "live", context, tz=tz)
