@@ -249,6 +249,31 @@ def wallboard_q(*, workstream_ids: list[int] | None, team_ids: list[int] | None)
     return queue | queue_conversation | rep | rep_conversation | team | floor
 
 
+def queue_alerts_q(*, workstream_ids: list[int] | None = None) -> Q:
+    """A queue's own breaches (longest wait, service level), of these workstreams or every one:
+    the queues page's banner (with open_alerts)."""
+    q = Q(subject_type=AlertSubject.WORKSTREAM)
+    return q if workstream_ids is None else q & Q(workstream_id__in=workstream_ids)
+
+
+def alerted_workstreams(*, user: AbstractBaseUser, workstream_ids) -> dict[int, set[str]]:
+    """Which of these workstreams have an open breach `user` sees, and of which kinds (the badges
+    on the queues page's longest wait and service level): 1 query."""
+    kinds: dict[int, set[str]] = {}
+    for ws_id, kind in (
+        breaches_visible_to(user=user)
+        .filter(
+            queue_alerts_q(workstream_ids=list(workstream_ids)),
+            ended_at__isnull=True,
+        )
+        .order_by()
+        .values_list("workstream_id", "rule__kind")
+        .distinct()
+    ):
+        kinds.setdefault(ws_id, set()).add(kind)
+    return kinds
+
+
 def alerted_representatives(*, user: AbstractBaseUser, representative_ids) -> set[int]:
     """Which of these reps (a page of the grid) have an open breach `user` sees: 1 query."""
     return set(

@@ -1,6 +1,7 @@
 """The wallboard with active alerts in a real Chromium: an alert appears on the board by itself
 when the periodic job opens it (no reload), in the supervisor's scope only, and axe-core finds no
-WCAG 2.1 A/AA violation on the board with alerts (desktop and phone width, light and dark)."""
+WCAG 2.1 A/AA violation on the board with alerts, nor on the queues page and a queue's
+drill-down with their alerts banner and badges (desktop and phone width, light and dark)."""
 
 from __future__ import annotations
 
@@ -90,4 +91,13 @@ def test_the_wallboard_shows_its_alerts_live_and_has_no_wcag21_aa_violation(
     found: list[str] = []
     audit(page, "wallboard with alerts", found)
     page.screenshot(path=str(OUT / "reports-wallboard-alerts-1280.png"), full_page=True)
+    # The queues page and the queue's drill-down with the queue's alert: banner and badge.
+    for where, path in (
+        ("queues with alerts", "/reports/queues/"),
+        ("queue drill-down with alerts", f"/reports/queues/{floor.chat.pk}/"),
+    ):
+        page.goto(live_server.url + path)
+        expect(page.locator("#alerts-banner")).to_contain_text("Queue waits")
+        expect(page.locator("[data-alert-badge]").first).to_be_visible()
+        audit(page, where, found)
     assert not found, f"{len(found)} axe-core violation(s):\n" + "\n".join(found)
