@@ -63,3 +63,24 @@ def test_v1_queue_wait_alert_compares_the_longest_wait_of_the_queues_page(now):
         assert open_subjects(wait) == over == expected_queue_wait(wait, now=now)
     breach = AlertBreach.objects.get(rule__threshold=60, workstream=qfloor.chat)
     assert breach.started_at == now - 240 * dt.timedelta(seconds=1)  # waiting since 300 s
+
+
+def test_the_service_level_alert_takes_no_threshold_of_its_own(client, admin_user, now):
+    """The "answered within" seconds are the workstream's (its configuration page), named in the
+    rule's condition; the form has no field for them."""
+    from django.urls import reverse
+
+    from reports.alerts.selectors import rule_condition
+    from tests.factories import WorkstreamFactory
+
+    chat = WorkstreamFactory(name="Chat", service_level_seconds=45)
+    one = rule(AlertKind.SERVICE_LEVEL, threshold=80, workstream=chat, now=now)
+    every = rule(AlertKind.SERVICE_LEVEL, threshold=80, now=now)
+    assert (
+        rule_condition(one) == "Service level today in queue Chat under 80 % (answered within 45 s)"
+    )
+    assert "each queue's service level threshold" in rule_condition(every)
+    client.force_login(admin_user)
+    form = client.get(reverse("alerts:config_create")).content.decode()
+    assert 'name="answer_seconds"' not in form
+    assert "Answered within" not in form
