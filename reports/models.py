@@ -159,17 +159,12 @@ class AlertRule(models.Model):
         "presence.Team", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     threshold = models.PositiveIntegerField(default=0)
-    # SERVICE_LEVEL: a conversation is answered in time within this many seconds.
-    answer_seconds = models.PositiveIntegerField(default=20)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
     class Meta:
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(answer_seconds__gte=1), name="alert_rule_answer_seconds_min"
-            ),
             models.CheckConstraint(
                 condition=~models.Q(kind="service_level") | models.Q(threshold__lte=100),
                 name="alert_rule_service_level_percent",

@@ -46,15 +46,9 @@ class AlertRuleForm(ServiceForm):
         min_value=0,
         max_value=10_000_000,
         initial=15,
-        help_text="Minutes in the status; seconds of longest wait; service level in %; "
-        "free capacity units. Stuck conversations use the portal's stuck threshold.",
-    )
-    answer_seconds = forms.IntegerField(
-        min_value=1,
-        max_value=86_400,
-        initial=20,
-        label="Answered within (seconds)",
-        help_text="Service level: a conversation answered within this time counts as in time.",
+        help_text="Minutes in the status; seconds of longest wait; service level in % (answered "
+        "within each queue's own service level threshold, as on the queues report); free "
+        "capacity units. Stuck conversations use the portal's stuck threshold.",
     )
     is_active = forms.BooleanField(
         required=False, initial=True, label="Active", help_text="Inactive alerts find nothing."
@@ -63,8 +57,6 @@ class AlertRuleForm(ServiceForm):
     def changes(self) -> dict:
         data = dict(self.cleaned_data)
         data["base_status"] = data.get("base_status") or ""
-        if data.get("answer_seconds") is None:
-            data["answer_seconds"] = 20
         return data
 
     @staticmethod
@@ -77,7 +69,6 @@ class AlertRuleForm(ServiceForm):
             "workstream": rule.workstream_id,
             "team": rule.team_id,
             "threshold": rule.threshold,
-            "answer_seconds": rule.answer_seconds,
             "is_active": rule.is_active,
         }
 

@@ -7,12 +7,13 @@ Conditions, at `now`:
   status) since at least `threshold` minutes (RepresentativePresence.since).
 - *conversation stuck* (V3): `active` or `wrap_up` with no activity for longer than
   CONVERSATION_STUCK_AFTER_SECONDS, as the reports count it (reports.realtime.selectors.stuck_q).
-- *queue's longest wait* (QUEUE_WAIT): the workstream has an `open` conversation that has been
-  open (state_changed_at) for at least `threshold` seconds.
-- *service level* (SERVICE_LEVEL): of today's conversations of the workstream (created since the
-  portal's local midnight) that were answered (a first primary participant joined) or have
-  waited unanswered longer than `answer_seconds`, the share answered within `answer_seconds` is
-  under `threshold` %. No such conversation today: no breach.
+- *queue's longest wait* (QUEUE_WAIT): the longest wait the queues page shows (now minus the
+  earliest `state_changed_at` of the workstream's `open` conversations) is at least `threshold`
+  seconds.
+- *service level* (SERVICE_LEVEL): the service level today the queues page shows (of the
+  conversations answered today, from midnight in the workstream's own time zone, the share
+  answered within the workstream's `service_level_seconds`) is under `threshold` %. None
+  answered today: no breach. Both read reports.realtime.selectors.queues: one definition.
 - *free capacity* (FREE_CAPACITY): the signed-in reps' capacity units minus the units they use,
   as the agents report counts them (units total - used), of one team or of every rep, is under
   `threshold`.
@@ -22,7 +23,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -31,10 +31,8 @@ from django.db.models import (
     DateTimeField,
     ExpressionWrapper,
     F,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
 )
@@ -42,9 +40,6 @@ from django.db.models.functions import Coalesce
 
 from presence.models import (
     Conversation,
-    ConversationParticipant,
-    ConversationState,
-    ParticipantRole,
     Representative,
     RepresentativePresence,
     Workstream,
@@ -53,6 +48,7 @@ from presence.selectors import representatives_visible_to, teams_visible_to
 from presence.selectors.scope import VIEW_ALL
 from reports.models import AlertBreach, AlertKind, AlertRule, AlertSubject
 from reports.realtime.selectors.common import WORK_STATES, signed_in_q, stuck_q
+from reports.realtime.selectors.queues import answer_counts, waiting_counts
 
 BANNER_LIMIT = 10
 
@@ -67,9 +63,9 @@ def _after(field: str, delta: dt.timedelta) -> ExpressionWrapper:
 def subjects_in_breach(*, rule: AlertRule, now: dt.datetime) -> QuerySet | list[int]:
     """The subjects past `rule` at `now`: a query of `sid` (the subject's id) and `started`
     (when the threshold was passed: the status's start + N minutes, the last activity + the
-    stuck threshold, the oldest wait + N seconds; the service level and free capacity, figures
-    of the moment, `now`) the job inserts from, or a list of ids for the free-capacity kind (one
-    figure per rule)."""
+    stuck threshold, the oldest wait + N seconds) the job inserts from, or a list of ids for the
+    service-level and free-capacity kinds (figures of the moment, computed from one grouped
+    query; their breaches start `now`)."""
     if rule.kind == AlertKind.REP_STATUS:
         return rep_status_subjects(rule=rule, now=now)
     if rule.kind == AlertKind.CONVERSATION_STUCK:
@@ -115,78 +111,30 @@ def _workstreams(rule: AlertRule) -> QuerySet[Workstream]:
 
 
 def queue_wait_subjects(*, rule: AlertRule, now: dt.datetime) -> QuerySet:
+    """The queues page's longest wait (reports.realtime.selectors.queues.waiting_counts: open
+    conversations, the earliest `state_changed_at`) at `threshold` seconds or more."""
     limit = dt.timedelta(seconds=rule.threshold)
-    oldest = Subquery(
-        Conversation.objects.filter(workstream=OuterRef("pk"), state=ConversationState.OPEN)
-        .order_by("state_changed_at")
-        .values("state_changed_at")[:1],
-        output_field=DateTimeField(),
-    )
+    ids = [rule.workstream_id] if rule.workstream_id else None
     return (
-        _workstreams(rule)
-        .annotate(oldest_wait=oldest)
-        .filter(oldest_wait__lte=now - limit)
-        .annotate(sid=F("pk"), started=_after("oldest_wait", limit))
+        waiting_counts(ids)
+        .filter(oldest__lte=now - limit)
+        .annotate(sid=F("workstream_id"), started=_after("oldest", limit))
         .values_list("sid", "started")
     )
 
 
-def local_midnight(*, now: dt.datetime) -> dt.datetime:
-    """The start of today in the portal's time zone (settings.TIME_ZONE)."""
-    local = now.astimezone(ZoneInfo(settings.TIME_ZONE))
-    return local.replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-def _answered_at() -> Subquery:
-    return Subquery(
-        ConversationParticipant.objects.filter(
-            conversation=OuterRef("pk"), role=ParticipantRole.PRIMARY
-        )
-        .order_by("joined_at")
-        .values("joined_at")[:1],
-        output_field=DateTimeField(),
-    )
-
-
-def service_level_counts(*, rule: AlertRule, now: dt.datetime) -> QuerySet:
-    """Per workstream of the rule, today: `counted` (answered, or unanswered past the answer
-    threshold) and `in_time` (answered within it). One grouped query."""
-    limit = dt.timedelta(seconds=rule.answer_seconds)
-    deadline = ExpressionWrapper(F("created_at") + Value(limit), output_field=DateTimeField())
-    today = Conversation.objects.filter(
-        created_at__gte=local_midnight(now=now), created_at__lte=now
-    )
-    if rule.workstream_id:
-        today = today.filter(workstream_id=rule.workstream_id)
-    late_unanswered = Q(answered_at__isnull=True) & (
-        Q(created_at__lte=now - limit)
-        & (Q(closed_at__isnull=True) | Q(closed_at__gt=F("deadline")))
-    )
-    return (
-        today.order_by()
-        .annotate(answered_at=_answered_at(), deadline=deadline)
-        .values("workstream_id")
-        .annotate(
-            counted=Count("pk", filter=Q(answered_at__isnull=False) | late_unanswered),
-            in_time=Count("pk", filter=Q(answered_at__lte=F("deadline"))),
-        )
-    )
-
-
-def service_level_subjects(*, rule: AlertRule, now: dt.datetime) -> QuerySet:
-    under = (
-        service_level_counts(rule=rule, now=now)
-        # in_time / counted < threshold %, in integers
-        .annotate(margin=F("in_time") * 100 - F("counted") * rule.threshold)
-        .filter(counted__gt=0, margin__lt=0)
-        .values("workstream_id")
-    )
-    return (
-        Workstream.objects.order_by()
-        .filter(pk__in=under)
-        .annotate(sid=F("pk"), started=Value(now, output_field=DateTimeField()))
-        .values_list("sid", "started")
-    )
+def service_level_subjects(*, rule: AlertRule, now: dt.datetime) -> list[int]:
+    """The workstreams whose service level today, as the queues page shows it
+    (reports.realtime.selectors.queues.answer_counts: answered today in the workstream's own
+    time zone, within its `service_level_seconds`), is under `threshold` %. None answered today:
+    no figure, no breach. 2 queries (the workstreams, one grouped count)."""
+    workstreams = list(_workstreams(rule))
+    under = []
+    for ws_id, a in answer_counts(workstreams, now=now).items():
+        # within / answered < threshold %, in integers
+        if a["n"] and a["within"] * 100 < a["n"] * rule.threshold:
+            under.append(ws_id)
+    return sorted(under)
 
 
 def free_units(*, team_id: int | None) -> int:
@@ -252,14 +200,22 @@ class Banner:
     breaches: list[AlertBreach]
 
 
-def open_alerts(*, user: AbstractBaseUser, representative: Representative | None = None) -> Banner:
-    """The open breaches `user` sees (of one rep, on their drill-down), newest first, at most
-    BANNER_LIMIT of them with names: 2 queries whatever the number of breaches."""
+def open_alerts(
+    *,
+    user: AbstractBaseUser,
+    representative: Representative | None = None,
+    within: Q | None = None,
+) -> Banner:
+    """The open breaches `user` sees (of one rep, on their drill-down; narrowed further by
+    `within`, e.g. wallboard_q), newest first, at most BANNER_LIMIT of them with names: 2
+    queries whatever the number of breaches."""
     breaches = breaches_visible_to(user=user).filter(ended_at__isnull=True)
     if representative is not None:
         breaches = breaches.filter(
             Q(representative=representative) | Q(conversation__representative=representative)
         )
+    if within is not None:
+        breaches = breaches.filter(within)
     counts = breaches.aggregate(
         n=Count("pk"), unacknowledged=Count("pk", filter=Q(acknowledged_at__isnull=True))
     )
@@ -267,6 +223,55 @@ def open_alerts(*, user: AbstractBaseUser, representative: Representative | None
     if counts["n"]:
         shown = list(with_names(breaches).order_by("-started_at", "-pk")[:BANNER_LIMIT])
     return Banner(count=counts["n"], unacknowledged=counts["unacknowledged"], breaches=shown)
+
+
+def wallboard_q(*, workstream_ids: list[int] | None, team_ids: list[int] | None) -> Q:
+    """The breaches of a wallboard's chosen queues and teams (None: every one; the viewer's scope
+    is breaches_visible_to's, A2): a queue's own alerts and its conversations' (stuck), the
+    representatives of the teams and their conversations, the teams' own; the whole-floor
+    capacity alert only on a board of every team. A sub-select per narrowing, no join that
+    would repeat a breach."""
+    queue = Q(subject_type=AlertSubject.WORKSTREAM)
+    queue_conversation = Q(subject_type=AlertSubject.CONVERSATION)
+    if workstream_ids is not None:
+        queue &= Q(workstream_id__in=workstream_ids)
+        queue_conversation &= Q(conversation__workstream_id__in=workstream_ids)
+    rep = Q(subject_type=AlertSubject.REPRESENTATIVE)
+    rep_conversation = Q(subject_type=AlertSubject.CONVERSATION)
+    team = Q(subject_type=AlertSubject.TEAM)
+    floor = Q(subject_type=AlertSubject.FLOOR)
+    if team_ids is not None:
+        members = Representative.objects.filter(teams__in=team_ids).order_by().values("pk")
+        rep &= Q(representative__in=members)
+        rep_conversation &= Q(conversation__representative__in=members)
+        team &= Q(team_id__in=team_ids)
+        floor = Q(pk__in=[])
+    return queue | queue_conversation | rep | rep_conversation | team | floor
+
+
+def queue_alerts_q(*, workstream_ids: list[int] | None = None) -> Q:
+    """A queue's own breaches (longest wait, service level), of these workstreams or every one:
+    the queues page's banner (with open_alerts)."""
+    q = Q(subject_type=AlertSubject.WORKSTREAM)
+    return q if workstream_ids is None else q & Q(workstream_id__in=workstream_ids)
+
+
+def alerted_workstreams(*, user: AbstractBaseUser, workstream_ids) -> dict[int, set[str]]:
+    """Which of these workstreams have an open breach `user` sees, and of which kinds (the badges
+    on the queues page's longest wait and service level): 1 query."""
+    kinds: dict[int, set[str]] = {}
+    for ws_id, kind in (
+        breaches_visible_to(user=user)
+        .filter(
+            queue_alerts_q(workstream_ids=list(workstream_ids)),
+            ended_at__isnull=True,
+        )
+        .order_by()
+        .values_list("workstream_id", "rule__kind")
+        .distinct()
+    ):
+        kinds.setdefault(ws_id, set()).add(kind)
+    return kinds
 
 
 def alerted_representatives(*, user: AbstractBaseUser, representative_ids) -> set[int]:
@@ -314,10 +319,11 @@ def rule_condition(rule: AlertRule) -> str:
     if rule.kind == AlertKind.QUEUE_WAIT:
         return f"Longest wait in {where} of {rule.threshold} s or more"
     if rule.kind == AlertKind.SERVICE_LEVEL:
-        return (
-            f"Service level today in {where} under {rule.threshold} % "
-            f"(answered within {rule.answer_seconds} s)"
-        )
+        if rule.workstream_id:
+            within = f"answered within {rule.workstream.service_level_seconds} s"
+        else:
+            within = "answered within each queue's service level threshold"
+        return f"Service level today in {where} under {rule.threshold} % ({within})"
     who = f"team {rule.team.name}" if rule.team_id else "every team together"
     return f"Free capacity of signed-in representatives of {who} under {rule.threshold} units"
 

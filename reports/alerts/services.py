@@ -23,7 +23,6 @@ RULE_FIELDS = (
     "workstream",
     "team",
     "threshold",
-    "answer_seconds",
     "is_active",
 )
 
@@ -37,7 +36,6 @@ def _snapshot(rule: AlertRule) -> dict:
         "workstream": rule.workstream_id,
         "team": rule.team_id,
         "threshold": rule.threshold,
-        "answer_seconds": rule.answer_seconds,
         "is_active": rule.is_active,
     }
 
@@ -70,11 +68,8 @@ def _validate(rule: AlertRule) -> None:
         )
     if kind in (AlertKind.QUEUE_WAIT,) and rule.threshold < 1:
         raise ValidationFailed("Threshold: at least 1 second.", field="threshold")
-    if kind == AlertKind.SERVICE_LEVEL:
-        if not 1 <= rule.threshold <= 100:
-            raise ValidationFailed("Threshold: a percentage from 1 to 100.", field="threshold")
-        if rule.answer_seconds is None or rule.answer_seconds < 1:
-            raise ValidationFailed("Answered within: at least 1 second.", field="answer_seconds")
+    if kind == AlertKind.SERVICE_LEVEL and not 1 <= rule.threshold <= 100:
+        raise ValidationFailed("Threshold: a percentage from 1 to 100.", field="threshold")
     if rule.workstream_id and kind not in (
         AlertKind.QUEUE_WAIT,
         AlertKind.SERVICE_LEVEL,

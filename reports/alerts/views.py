@@ -35,10 +35,18 @@ def _ack_url(pk: int, back: str) -> str:
     return reverse("reports:alert_acknowledge", args=[pk]) + f"?next={quote(back)}"
 
 
-def banner_context(*, request: HttpRequest, banner: selectors.Banner, now: dt.datetime, tz) -> dict:
-    """What the banner include (reports/_alerts_banner.html) shows, as text: no query."""
+def banner_context(
+    *,
+    request: HttpRequest,
+    banner: selectors.Banner,
+    now: dt.datetime,
+    tz,
+    acknowledge: bool = True,
+) -> dict:
+    """What the banner include (reports/_alerts_banner.html) shows, as text: no query.
+    `acknowledge=False` (the wallboard: no controls): no acknowledge links."""
     back = request.get_full_path()
-    can_ack = request.user.has_perm(ACKNOWLEDGE)
+    can_ack = acknowledge and request.user.has_perm(ACKNOWLEDGE)
     rows = []
     for b in banner.breaches:
         rows.append(

@@ -51,7 +51,6 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("threshold", models.PositiveIntegerField(default=0)),
-                ("answer_seconds", models.PositiveIntegerField(default=20)),
                 ("is_active", models.BooleanField(default=True)),
                 ("created_at", models.DateTimeField()),
                 ("updated_at", models.DateTimeField()),
@@ -172,12 +171,6 @@ class Migration(migrations.Migration):
                     ),
                 ),
             ],
-        ),
-        migrations.AddConstraint(
-            model_name="alertrule",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("answer_seconds__gte", 1)), name="alert_rule_answer_seconds_min"
-            ),
         ),
         migrations.AddConstraint(
             model_name="alertrule",

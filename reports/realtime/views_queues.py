@@ -23,6 +23,9 @@ from portal.pages import render_page
 from portal.permissions import require_permission
 from presence.models import Workstream
 from presence.selectors import representatives_visible_to, teams_visible_to
+from reports.alerts import selectors as alert_selectors
+from reports.alerts.views import banner_context
+from reports.models import AlertKind
 
 from . import selectors
 from .formatting import elapsed
@@ -46,10 +49,13 @@ def _seconds_text(seconds: float | None) -> str:
     return f"{hours} h {m:02d} min"
 
 
-def _rows(figures) -> list[dict]:
+def _rows(figures, alerted: dict[int, set[str]] | None = None) -> list[dict]:
+    """`alerted`: the kinds of open alert per workstream (alert_selectors.alerted_workstreams)."""
     detail = reverse("reports:queue_detail", args=[2147483647])
+    alerted = alerted or {}
     rows = []
     for f in figures:
+        kinds = alerted.get(f.workstream.pk, set())
         sl = f.service_level_percent
         rows.append(
             {
@@ -63,6 +69,8 @@ def _rows(figures) -> list[dict]:
                 "service_level": "—" if sl is None else f"{sl:g} %",
                 "threshold": f.workstream.service_level_seconds,
                 "detail_url": detail.replace("2147483647", str(f.workstream.pk)),
+                "wait_alert": AlertKind.QUEUE_WAIT in kinds,
+                "service_level_alert": AlertKind.SERVICE_LEVEL in kinds,
             }
         )
     return rows
@@ -78,9 +86,20 @@ def queues(request: HttpRequest) -> HttpResponse:
     figures = selectors.queue_figures(
         representatives=representatives_visible_to(user=user), now=now
     )
+    # The queues' own alerts (longest wait, service level): a banner, and badges on the figure
+    # concerned (1 query on a quiet floor, 3 with alerts).
+    banner = alert_selectors.open_alerts(user=user, within=alert_selectors.queue_alerts_q())
+    alerted = (
+        alert_selectors.alerted_workstreams(
+            user=user, workstream_ids=[f.workstream.pk for f in figures]
+        )
+        if banner.count
+        else {}
+    )
     context = {
-        "rows": _rows(figures),
+        "rows": _rows(figures, alerted),
         "totals": {"waiting": sum(f.waiting for f in figures)},
+        "alerts": banner_context(request=request, banner=banner, now=now, tz=tz),
         "now": now,
     }
     return _render(request, "reports/queues.html", "results", context, tz=tz)
@@ -113,9 +132,18 @@ def queue_detail(request: HttpRequest, workstream_id: int) -> HttpResponse:
         }
         for c in selectors.waiting_conversations(workstream=workstream)
     ]
+    banner = alert_selectors.open_alerts(
+        user=user, within=alert_selectors.queue_alerts_q(workstream_ids=[workstream.pk])
+    )
+    alerted = (
+        alert_selectors.alerted_workstreams(user=user, workstream_ids=[workstream.pk])
+        if banner.count
+        else {}
+    )
     context = {
         "workstream": workstream,
-        "row": _rows([figures])[0],
+        "row": _rows([figures], alerted)[0],
+        "alerts": banner_context(request=request, banner=banner, now=now, tz=tz),
         "waiting": waiting,
         "now": now,
     }
@@ -177,9 +205,18 @@ def wallboard(request: HttpRequest) -> HttpResponse:
     team_rows = selectors.team_figures(
         teams=teams.filter(pk__in=chosen_teams) if chosen_teams else teams
     )
+    # The active alerts of these queues and teams, in the viewer's scope (A2): 2 queries.
+    banner = alert_selectors.open_alerts(
+        user=user,
+        within=alert_selectors.wallboard_q(
+            workstream_ids=chosen_ws or None,
+            team_ids=[t.team.pk for t in team_rows] if chosen_teams else None,
+        ),
+    )
     context = {
         "rows": _rows(figures),
         "team_rows": team_rows,
+        "alerts": banner_context(request=request, banner=banner, now=now, tz=tz, acknowledge=False),
         "now": now,
     }
     return _render(request, "reports/wallboard.html", "live", context, tz=tz)

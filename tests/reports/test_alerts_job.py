@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
@@ -17,14 +18,14 @@ from presence import services
 from presence.models import (
     BaseStatus,
     Conversation,
-    ConversationParticipant,
     ConversationState,
     Representative,
     RepresentativePresence,
 )
 from reports.alerts.jobs import alerts_refresh
-from reports.alerts.selectors import free_units, local_midnight
+from reports.alerts.selectors import free_units
 from reports.models import AlertBreach, AlertKind, AlertRule
+from reports.realtime.selectors.queues import day_start_in
 from tests.factories import (
     PresenceStatusFactory,
     RepresentativeFactory,
@@ -32,6 +33,7 @@ from tests.factories import (
     WorkstreamFactory,
     builtin,
 )
+from tests.reports.queues_helpers import expected_queues
 from tests.reports.realtime_helpers import assign, build_floor
 
 pytestmark = pytest.mark.django_db
@@ -92,31 +94,22 @@ def expected_queue_wait(r: AlertRule, *, now) -> set[int]:
 
 
 def expected_service_level(r: AlertRule, *, now) -> dict[int, tuple[int, int]]:
-    """{workstream: (in time, counted)} of today's conversations, by hand."""
-    midnight = local_midnight(now=now)
-    first = {}
-    for p in ConversationParticipant.objects.filter(role="primary"):
-        if p.conversation_id not in first or p.joined_at < first[p.conversation_id]:
-            first[p.conversation_id] = p.joined_at
-    limit = dt.timedelta(seconds=r.answer_seconds)
-    figures: dict[int, list[int]] = {}
-    for c in Conversation.objects.all():
-        if not (midnight <= c.created_at <= now):
-            continue
-        if r.workstream_id and c.workstream_id != r.workstream_id:
-            continue
-        answered = first.get(c.pk)
-        late = (
-            answered is None
-            and now - c.created_at >= limit
-            and (c.closed_at is None or c.closed_at > c.created_at + limit)
-        )
-        f = figures.setdefault(c.workstream_id, [0, 0])
-        if answered is not None or late:
-            f[1] += 1
-        if answered is not None and answered <= c.created_at + limit:
-            f[0] += 1
-    return {ws: (a, b) for ws, (a, b) in figures.items()}
+    """{workstream: (answered within its threshold, answered)} today, as the queues page counts
+    them (tests.reports.queues_helpers.expected_queues: raw rows, each workstream's own zone and
+    service_level_seconds); workstreams with nothing answered today have no figure."""
+    figures = expected_queues(rep_ids=set(), now=now)  # answers are the whole queue's
+    return {
+        ws: (f["within_service_level"], f["answered"])
+        for ws, f in figures.items()
+        if f["answered"] and (not r.workstream_id or ws == r.workstream_id)
+    }
+
+
+def expected_service_level_breaches(r: AlertRule, *, now) -> set[int]:
+    return {
+        ws for ws, (within, n) in expected_service_level(r, now=now).items()
+        if within * 100 < r.threshold * n
+    }  # fmt: skip
 
 
 def expected_free_units(team_id) -> int:
@@ -223,11 +216,14 @@ def test_a_queue_whose_longest_wait_passes_the_threshold_opens_a_breach(now):
 
 
 def test_service_level_under_the_threshold_equals_a_count_by_hand(now):
-    chat, mail = WorkstreamFactory(name="Chat"), WorkstreamFactory(name="Mail")
+    """The queues page's service level: answered today, within the workstream's own threshold;
+    an unanswered or closed-before-answer conversation is no figure yet."""
+    chat = WorkstreamFactory(name="Chat", service_level_seconds=20)
+    mail = WorkstreamFactory(name="Mail", service_level_seconds=20)
     ada = RepresentativeFactory(capacity_units=0)
     services.client_connect(representative=ada, now=now - 60 * M)
-    start = max(local_midnight(now=now), now - 50 * M)
-    # Chat: 1 answered in 10 s, 1 answered in 40 s, 1 waiting 60 s unanswered: 1 of 3 in time.
+    start = max(day_start_in(ZoneInfo(chat.timezone), now=now), now - 50 * M)
+    # Chat: 1 answered in 10 s, 1 answered in 40 s, 1 waiting unanswered: 1 of 2 in time.
     fast = services.conversation_create(workstream=chat, now=start)
     services.conversation_assign(
         conversation=fast, representative=ada, now=start + dt.timedelta(seconds=10)
@@ -237,7 +233,7 @@ def test_service_level_under_the_threshold_equals_a_count_by_hand(now):
         conversation=slow, representative=ada, now=start + M + dt.timedelta(seconds=40)
     )
     services.conversation_create(workstream=chat, now=now - M)
-    # Mail: one answered in 5 s, one left within 10 s (not counted): 1 of 1.
+    # Mail: one answered in 5 s, one closed within 10 s unanswered (not counted): 1 of 1.
     quick = services.conversation_create(workstream=mail, now=start)
     services.conversation_assign(
         conversation=quick, representative=ada, now=start + dt.timedelta(seconds=5)
@@ -245,16 +241,18 @@ def test_service_level_under_the_threshold_equals_a_count_by_hand(now):
     gone = services.conversation_create(workstream=mail, now=start + 2 * M)
     services.conversation_close(conversation=gone, now=start + 2 * M + dt.timedelta(seconds=10))
     level = rule(AlertKind.SERVICE_LEVEL, threshold=80, now=now)
-    level.answer_seconds = 20
-    level.save()
     alerts_refresh(now=now)
     by_hand = expected_service_level(level, now=now)
-    assert by_hand == {chat.pk: (1, 3), mail.pk: (1, 1)}
-    assert open_subjects(level) == {ws for ws, (a, b) in by_hand.items() if b and a * 100 < 80 * b}
-    assert open_subjects(level) == {chat.pk}
-    low = rule(AlertKind.SERVICE_LEVEL, threshold=30, workstream=chat, now=now)
+    assert by_hand == {chat.pk: (1, 2), mail.pk: (1, 1)}
+    assert open_subjects(level) == expected_service_level_breaches(level, now=now) == {chat.pk}
+    low = rule(AlertKind.SERVICE_LEVEL, threshold=50, workstream=chat, now=now)
     alerts_refresh(now=now)
-    assert open_subjects(low) == set()  # 33 % is not under 30 %
+    assert open_subjects(low) == set()  # 50 % is not under 50 %
+    # The workstream's threshold is the one: at 40 s, Chat answers 2 of 2 in time.
+    chat.service_level_seconds = 40
+    chat.save()
+    alerts_refresh(now=now + M)
+    assert open_subjects(level) == set()
 
 
 def test_free_capacity_of_a_team_and_of_the_floor_equals_a_count_by_hand(now):

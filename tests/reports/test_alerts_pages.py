@@ -97,7 +97,6 @@ def test_a4_an_admin_creates_edits_deactivates_and_deletes_an_alert_every_step_a
             "kind": "rep_status",
             "status": builtin("dnd").pk,
             "threshold": "15",
-            "answer_seconds": "20",
             "is_active": "on",
         },
     )
@@ -118,7 +117,6 @@ def test_a4_an_admin_creates_edits_deactivates_and_deletes_an_alert_every_step_a
             "kind": "rep_status",
             "base_status": BaseStatus.AWAY,
             "threshold": "10",
-            "answer_seconds": "20",
             "is_active": "on",
         },
     )
@@ -171,7 +169,7 @@ def test_a4_an_admin_creates_edits_deactivates_and_deletes_an_alert_every_step_a
 def test_bad_alert_input_names_the_field_and_writes_nothing(client, now, admin_user, data, field):
     client.force_login(admin_user)
     team = TeamFactory()
-    post = {"name": "An alert", "answer_seconds": "20", "is_active": "on", **data}
+    post = {"name": "An alert", "is_active": "on", **data}
     post = {
         k: (builtin("dnd").pk if v == "STATUS" else team.pk if v == "TEAM" else v)
         for k, v in post.items()

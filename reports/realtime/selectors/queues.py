@@ -111,6 +111,64 @@ def _today_q(starts: dict[str, dt.datetime], *, field: str, zone_field: str, now
     return q
 
 
+def waiting_counts(workstream_ids: list[int] | None = None) -> QuerySet:
+    """Per workstream (of `workstream_ids`, or every one): `n` conversations waiting (open, V1)
+    and `oldest`, the earliest `state_changed_at` among them (the longest wait is now minus it).
+    One grouped query; the queue longest-wait alert filters it (HAVING) and inserts from it."""
+    waiting = Conversation.objects.filter(state=S.OPEN)
+    if workstream_ids is not None:
+        waiting = waiting.filter(workstream_id__in=workstream_ids)
+    return (
+        waiting.order_by()
+        .values("workstream_id")
+        .annotate(n=Count("pk"), oldest=Min("state_changed_at"))
+    )
+
+
+def answer_counts(workstreams: list[Workstream], *, now: dt.datetime) -> dict[int, dict]:
+    """Per workstream of `workstreams`, today in its own time zone: `n` conversations answered
+    (their first rep joined today), `average` (a timedelta: that join minus the creation) and
+    `within` (answered within the workstream's `service_level_seconds`). Absent: none answered.
+    The whole queue's (no scope: a queue belongs to no team). The service-level alert compares
+    this very figure. 1 query."""
+    if not workstreams:
+        return {}
+    starts = _starts(workstreams, now=now)
+    earlier = ConversationParticipant.objects.filter(
+        conversation_id=OuterRef("conversation_id"),
+        role=ParticipantRole.PRIMARY,
+        joined_at__lt=OuterRef("joined_at"),
+    )
+    wait = ExpressionWrapper(
+        F("joined_at") - F("conversation__created_at"), output_field=DurationField()
+    )
+    within = Q(pk__in=[])
+    for seconds in {ws.service_level_seconds for ws in workstreams}:
+        within |= Q(
+            conversation__workstream__service_level_seconds=seconds,
+            answer_wait__lte=dt.timedelta(seconds=seconds),
+        )
+    return {
+        r["conversation__workstream_id"]: r
+        for r in ConversationParticipant.objects.filter(
+            _today_q(
+                starts, field="joined_at", zone_field="conversation__workstream__timezone", now=now
+            ),
+            conversation__workstream_id__in=[ws.pk for ws in workstreams],
+            role=ParticipantRole.PRIMARY,
+        )
+        .exclude(Exists(earlier))
+        .annotate(answer_wait=wait)
+        .order_by()
+        .values("conversation__workstream_id")
+        .annotate(
+            n=Count("conversation_id", distinct=True),
+            average=Avg("answer_wait"),
+            within=Count("conversation_id", filter=within, distinct=True),
+        )
+    }
+
+
 def rep_capacity_groups(
     *, representatives: QuerySet[Representative], now: dt.datetime
 ) -> dict[tuple[str, bool], tuple[int, int]]:
@@ -197,13 +255,7 @@ def queue_figures(
     ids = [ws.pk for ws in workstreams]
     starts = _starts(workstreams, now=now)
 
-    waiting = {
-        r["workstream_id"]: r
-        for r in Conversation.objects.filter(workstream_id__in=ids, state=S.OPEN)
-        .order_by()
-        .values("workstream_id")
-        .annotate(n=Count("pk"), oldest=Min("state_changed_at"))
-    }
+    waiting = {r["workstream_id"]: r for r in waiting_counts(ids)}
 
     scope = one_row_per_rep(representatives).values("pk")
     offers = defaultdict(dict)
@@ -221,39 +273,7 @@ def queue_figures(
     ):
         offers[r["conversation__workstream_id"]][r["state"]] = r["n"]
 
-    earlier = ConversationParticipant.objects.filter(
-        conversation_id=OuterRef("conversation_id"),
-        role=ParticipantRole.PRIMARY,
-        joined_at__lt=OuterRef("joined_at"),
-    )
-    wait = ExpressionWrapper(
-        F("joined_at") - F("conversation__created_at"), output_field=DurationField()
-    )
-    within = Q(pk__in=[])
-    for seconds in {ws.service_level_seconds for ws in workstreams}:
-        within |= Q(
-            conversation__workstream__service_level_seconds=seconds,
-            answer_wait__lte=dt.timedelta(seconds=seconds),
-        )
-    answers = {
-        r["conversation__workstream_id"]: r
-        for r in ConversationParticipant.objects.filter(
-            _today_q(
-                starts, field="joined_at", zone_field="conversation__workstream__timezone", now=now
-            ),
-            conversation__workstream_id__in=ids,
-            role=ParticipantRole.PRIMARY,
-        )
-        .exclude(Exists(earlier))
-        .annotate(answer_wait=wait)
-        .order_by()
-        .values("conversation__workstream_id")
-        .annotate(
-            n=Count("conversation_id", distinct=True),
-            average=Avg("answer_wait"),
-            within=Count("conversation_id", filter=within, distinct=True),
-        )
-    }
+    answers = answer_counts(workstreams, now=now)
 
     groups = rep_capacity_groups(representatives=representatives, now=now)
     result = []
