@@ -33,6 +33,30 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason="needs Redis: set REDIS_URL (CI does)"))
 
 
+@pytest.fixture(autouse=True)
+def _no_shared_fragment_from_an_earlier_test():
+    """The reports' shared live fragments (reports.realtime.live.shared_fragment) are keyed by the
+    window number, which a frozen clock makes the same in many tests: without this, a test could
+    be served a region an earlier test rendered. Only those keys go (a Redis cache shares its
+    server with the broker of the tests that run real workers)."""
+    yield
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
+    from django.core.cache.backends.redis import RedisCache
+
+    backend = caches["default"]
+    if isinstance(backend, LocMemCache):
+        backend.clear()
+    elif isinstance(backend, RedisCache):
+        try:
+            client = backend._cache.get_client(write=True)
+            keys = list(client.scan_iter(match=backend.make_key("live-fragment:*")))
+            if keys:
+                client.delete(*keys)
+        except Exception:  # Redis stopped by a fault test: nothing cached to leak either
+            pass
+
+
 @pytest.fixture
 def is_postgres():
     return connection.vendor == "postgresql"
