@@ -1,0 +1,182 @@
+"""bench/floor.py --webhooks (issue 14, the last "Done when"): the receiver's signature check,
+the delivery figures and the held criteria it adds, and the receiver itself, in this process and
+as the process of its own the bench starts. The floor itself never runs in the tests."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import math
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+
+from _common import stop_processes  # noqa: E402
+from _floor_hooks import (  # noqa: E402
+    Receiver,
+    hook_reasons,
+    hook_stats,
+    process_cpu_seconds,
+    records,
+    reset,
+    start_receiver,
+    verify,
+)
+
+from presence.services.webhooks import headers_for, new_secret  # noqa: E402
+
+# The Standard Webhooks test vector docs/events.md gives.
+VECTOR_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+VECTOR_ID = "msg_p5jXN8AQM9LWM0D4loKWxJek"
+VECTOR_STAMP = 1614265330
+VECTOR_BODY = b'{"test": 2432232314}'
+VECTOR_SIGNATURE = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+
+
+def _vector_headers(**changes) -> dict[str, str]:
+    return {
+        "webhook-id": VECTOR_ID,
+        "webhook-timestamp": str(VECTOR_STAMP),
+        "webhook-signature": VECTOR_SIGNATURE,
+    } | changes
+
+
+def test_the_receiver_verifies_the_standard_webhooks_test_vector():
+    assert verify(VECTOR_SECRET, _vector_headers(), VECTOR_BODY, now=VECTOR_STAMP + 10)
+    # One of several signatures is enough (a rotation sends two).
+    several = _vector_headers(**{"webhook-signature": "v1,AAAA " + VECTOR_SIGNATURE})
+    assert verify(VECTOR_SECRET, several, VECTOR_BODY, now=VECTOR_STAMP)
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "now"),
+    [
+        (_vector_headers(), b'{"test": 2432232315}', VECTOR_STAMP),  # the body changed
+        (_vector_headers(**{"webhook-id": "msg_other"}), VECTOR_BODY, VECTOR_STAMP),
+        (_vector_headers(**{"webhook-timestamp": "1614265331"}), VECTOR_BODY, VECTOR_STAMP),
+        (_vector_headers(), VECTOR_BODY, VECTOR_STAMP + 301),  # a replay, too old
+        (_vector_headers(**{"webhook-signature": "v2,x"}), VECTOR_BODY, VECTOR_STAMP),
+        ({"webhook-id": VECTOR_ID}, VECTOR_BODY, VECTOR_STAMP),  # headers missing
+        (_vector_headers(**{"webhook-timestamp": "soon"}), VECTOR_BODY, VECTOR_STAMP),
+    ],
+)
+def test_the_receiver_refuses_a_signature_that_does_not_hold(headers, body, now):
+    assert not verify(VECTOR_SECRET, headers, body, now=now)
+
+
+def test_the_receiver_accepts_what_the_portal_signs():
+    secret, body, stamp = new_secret(), b'{"id":7}', int(time.time())
+    assert verify(secret, headers_for(secret, "7", stamp, body), body, now=time.time())
+    assert not verify(new_secret(), headers_for(secret, "7", stamp, body), body, now=time.time())
+
+
+def test_hook_stats_counts_duplicates_failures_missing_and_the_lag_of_first_arrivals():
+    records_ = [
+        ["1", 100.5, 100.0, True],  # 500 ms
+        ["2", 101.0, 100.9, True],  # 100 ms
+        ["2", 106.0, 100.9, True],  # a retry of an id already received: a duplicate
+        ["3", 102.0, 101.0, False],  # a bad signature: a failure, and 3 is not received
+        ["9", 103.0, 101.0, True],  # 2 s, an id the log does not have
+    ]
+    stats = hook_stats(records_, [1, 2, 3, 4])
+    assert stats["log_events"] == 4
+    assert stats["received"] == 3
+    assert stats["duplicates"] == 1
+    assert stats["signature_failures"] == 1
+    assert stats["not_in_log"] == 1
+    assert (stats["missing"], stats["first_missing"]) == (2, [3, 4])
+    assert stats["lag_p50_ms"] == 500.0
+    assert stats["lag_max_ms"] == 2000.0
+    assert stats["lag_p99_ms"] == 2000.0
+
+
+def test_an_event_without_occurred_at_counts_as_the_slowest():
+    stats = hook_stats([["1", 1.0, None, True], ["2", 1.0, 0.9, True]], [1, 2])
+    assert stats["lag_p99_ms"] is None
+    assert hook_reasons(stats) == ["webhook lag p99 unknown >= 2000 ms"]
+    assert math.isclose(hook_stats([["2", 1.0, 0.9, True]], [2])["lag_p50_ms"], 100.0)
+
+
+def _stats(**changes) -> dict:
+    return {
+        "received": 10,
+        "lag_p99_ms": 1999.0,
+        "signature_failures": 0,
+        "missing": 0,
+    } | changes
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"lag_p99_ms": 2000.0}, "webhook lag p99 2000 ms >= 2000 ms"),
+        ({"signature_failures": 1}, "1 webhook signature failures"),
+        ({"missing": 3}, "3 events of the log never received"),
+        ({"received": 0}, "webhooks: no event received"),
+    ],
+)
+def test_a_floor_with_webhooks_is_not_held_for_each_reason_alone(changes, reason):
+    assert hook_reasons(_stats()) == []
+    assert hook_reasons(_stats(**changes)) == [reason]
+
+
+def _post(port: int, headers: dict, body: bytes) -> int:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("POST", "/hook", body=body, headers=headers)
+        answer = conn.getresponse()
+        answer.read()
+        return answer.status
+    finally:
+        conn.close()
+
+
+def _event(event_id: int, occurred: str) -> bytes:
+    return json.dumps({"id": event_id, "occurred_at": occurred, "data": {}}).encode()
+
+
+def _exercise(port: int) -> list[list]:
+    """Reset with a secret, send a good request, a retry of it and a forged one; the records."""
+    secret = new_secret()
+    _post(port, headers_for(secret, "41", int(time.time()), _event(41, "x")), _event(41, "x"))
+    reset(port, secret)  # a new run: what came before is forgotten
+    assert records(port) == []
+    body = _event(42, "2026-12-01T09:00:00.250Z")
+    now = int(time.time())
+    assert _post(port, headers_for(secret, "42", now, body), body) == 204
+    assert _post(port, headers_for(secret, "42", now + 5, body), body) == 204
+    assert _post(port, headers_for(new_secret(), "43", now, body), body) == 401
+    return records(port)
+
+
+def test_the_receiver_records_each_arrival_and_answers_401_to_a_bad_signature():
+    receiver = Receiver()
+    thread = threading.Thread(target=receiver.server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        got = _exercise(receiver.port)
+    finally:
+        receiver.server.shutdown()
+        receiver.server.server_close()
+    assert [(r[0], r[3]) for r in got] == [("42", True), ("42", True), ("43", False)]
+    assert got[0][2] == pytest.approx(1796115600.25)  # occurred_at, unix seconds
+    assert got[0][1] <= got[1][1] <= time.time()
+    stats = hook_stats(got, [42])
+    assert (stats["received"], stats["duplicates"], stats["signature_failures"]) == (1, 1, 1)
+    assert stats["missing"] == 0
+
+
+def test_the_bench_starts_the_receiver_as_a_process_of_its_own():
+    proc, port = start_receiver()
+    try:
+        got = _exercise(port)
+        assert process_cpu_seconds(proc.pid) >= 0.0  # read apart from the server's and the bench's
+    finally:
+        stop_processes({"receiver": proc})
+    assert [(r[0], r[3]) for r in got] == [("42", True), ("42", True), ("43", False)]
+    assert proc.returncode is not None
