@@ -629,10 +629,6 @@ def _summary(rows: list[dict], held: dict, *, note: str, args, duration: float) 
     print(f"results: {shown}")
 
 
-if __name__ == "__main__":
-    main()
-
-
 def _hook_ratios(rows: list[dict], held: dict) -> list[dict]:
     """--webhooks both: per run without webhooks, the run with them that follows it (same mode,
     size and console fetch): server CPU per rep per second with / without; and per mode the
@@ -670,3 +666,7 @@ def _hook_ratios(rows: list[dict], held: dict) -> list[dict]:
             figures.append({"mode": mode, "largest_held": {"off": off, "on": on}, "drop": drop})
             print(f"{mode}: largest floor held with webhooks {on}, without {off}: {drop:.0%} less")
     return figures
+
+
+if __name__ == "__main__":
+    main()
