@@ -518,11 +518,12 @@ def main() -> None:
     began = time.monotonic()
     pairs = [(mode, hooks) for mode in modes for hooks in hook_runs]
     try:
-        for i, (mode, hooks) in enumerate(pairs):
-            key = _held_key(mode, hooks)
-            if args.reps:
-                # The poll baseline's console asks for every region (a poll knows of no kinds).
-                for fetch in fetches if mode == "push" else ["all"]:
+        for mode in modes if args.reps else []:
+            # The poll baseline's console asks for every region (a poll knows of no kinds).
+            # --webhooks both: each run without, then with, so that the two alternate.
+            for fetch in fetches if mode == "push" else ["all"]:
+                for hooks in hook_runs:
+                    key = _held_key(mode, hooks)
                     row = measure(
                         stack,
                         people,
@@ -534,8 +535,8 @@ def main() -> None:
                     rows.append(row)
                     ok = held.get(key, args.reps) is not None and row["held"]
                     held[key] = args.reps if ok else None
-                continue
-
+        for i, (mode, hooks) in enumerate(pairs if not args.reps else []):
+            key = _held_key(mode, hooks)
             # The first of two searches gets 65% of the budget, so that the baseline is measured;
             # more than two: each its equal share (what one leaves goes to the next).
             share = (0.65 if i == 0 else 1.0) if len(pairs) == 2 else (i + 1) / len(pairs)
