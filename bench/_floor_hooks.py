@@ -30,6 +30,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from _floor_stats import percentile
 
 LAG_P99_LIMIT = 2.0  # seconds, issue 14: delivery lag p99 (arrival - occurred_at) under 2 s
+DESCRIPTION = "bench/floor.py --webhooks"  # of the endpoints the bench registers
 REPLAY_SECONDS = 300  # a webhook-timestamp further from the clock is refused (docs/events.md)
 
 
@@ -223,13 +224,27 @@ def register(port: int, token: str, url: str) -> tuple[int, str]:
         port,
         "POST",
         "/api/v1/webhooks",
-        body=json.dumps({"url": url, "description": "bench/floor.py --webhooks"}).encode(),
+        body=json.dumps({"url": url, "description": DESCRIPTION}).encode(),
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
     )
     if status != 201:
         raise RuntimeError(f"POST /api/v1/webhooks answered {status}: {body[:300]!r}")
     created = json.loads(body)
     return created["id"], created["secret"]
+
+
+def unregister_leftovers(port: int, token: str) -> int:
+    """Delete the endpoints an interrupted run of the bench left (its description): one that
+    points at a receiver long gone would be retried through the next runs, on their CPU."""
+    status, body = _call(
+        port, "GET", "/api/v1/webhooks", headers={"Authorization": f"Bearer {token}"}
+    )
+    if status != 200:
+        raise RuntimeError(f"GET /api/v1/webhooks answered {status}: {body[:300]!r}")
+    left = [e["id"] for e in json.loads(body) if e.get("description") == DESCRIPTION]
+    for endpoint_id in left:
+        unregister(port, token, endpoint_id)
+    return len(left)
 
 
 def unregister(port: int, token: str, endpoint_id: int) -> None:

@@ -249,10 +249,10 @@ def _hooks_start(config: dict, token: str) -> dict:
     return {"after": after, "endpoint_id": endpoint_id, "pid": config["receiver_pid_all"]}
 
 
-def _hooks_end(hook: dict, config: dict, token: str) -> dict:
+def _hooks_stats(hook: dict, config: dict) -> dict:
     """After the floor: wait up to HOOKS_DRAIN_SECONDS until every event of the log since the
-    endpoint's creation has arrived, then delete the endpoint; the run's delivery figures."""
-    from _floor_hooks import hook_stats, records, unregister
+    endpoint's creation has arrived; the run's delivery figures."""
+    from _floor_hooks import hook_stats, records
     from django.db import close_old_connections
 
     from presence.models import Event
@@ -267,7 +267,6 @@ def _hooks_end(hook: dict, config: dict, token: str) -> dict:
         if not stats["missing"] or time.monotonic() > deadline:
             break
         time.sleep(0.5)
-    unregister(config["port"], token, hook["endpoint_id"])
     return stats
 
 
@@ -284,13 +283,19 @@ def measure(stack: dict, people, *, mode: str, n: int, duration: float, config: 
     if hooks:
         hook = _hooks_start(config, people.token)
     run_config = config | {"receiver_pid": hook["pid"]} if hooks else config
-    recorder, run = asyncio.run(
-        _floor(stack, people, mode=mode, n=n, duration=duration, config=run_config)
-    )
-    rep_ids = [rep for rep, _ in people.reps[:n]]
-    if mode == "push":
-        _wait_for_goodbyes(rep_ids)
-    hook_figures = _hooks_end(hook, config, people.token) if hooks else None
+    try:
+        recorder, run = asyncio.run(
+            _floor(stack, people, mode=mode, n=n, duration=duration, config=run_config)
+        )
+        rep_ids = [rep for rep, _ in people.reps[:n]]
+        if mode == "push":
+            _wait_for_goodbyes(rep_ids)
+        hook_figures = _hooks_stats(hook, config) if hooks else None
+    finally:
+        if hooks:  # an endpoint left behind would be retried through the next runs
+            from _floor_hooks import unregister
+
+            unregister(config["port"], people.token, hook["endpoint_id"])
     journal = Journal(
         conversations=recorder.conversations, offers=recorder.offers, presences=recorder.presences
     )
@@ -501,10 +506,17 @@ def main() -> None:
     stack = start_stack(env, workers=args.workers, port=port, app=app)
     if redis_proc is not None:
         stack["redis"] = redis_proc
+    from _floor_hooks import start_receiver, unregister_leftovers
+
+    try:
+        left = unregister_leftovers(port, people.token)  # with or without --webhooks
+    except BaseException:
+        stop_processes(stack)
+        raise
+    if left:
+        print(f"webhooks: deleted {left} endpoints an interrupted run left")
     receiver = {}
     if True in hook_runs:
-        from _floor_hooks import start_receiver
-
         receiver_proc, receiver_port = start_receiver()
         receiver = {"receiver": receiver_proc}  # apart from the stack: its CPU is its own
         config |= {"receiver_port": receiver_port, "receiver_pid_all": receiver_proc.pid}
