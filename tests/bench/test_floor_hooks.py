@@ -180,3 +180,35 @@ def test_the_bench_starts_the_receiver_as_a_process_of_its_own():
         stop_processes({"receiver": proc})
     assert [(r[0], r[3]) for r in got] == [("42", True), ("42", True), ("43", False)]
     assert proc.returncode is not None
+
+
+def _row(hooks: bool, cpu: float, held: bool = True, **changes) -> dict:
+    return {
+        "mode": "push",
+        "reps": 100,
+        "console_fetch": "kinds",
+        "webhooks": hooks,
+        "server_cpu_ms_per_rep_second": cpu,
+        "held": held,
+        "webhook_deliveries": {"receiver_cores_busy": 0.01} if hooks else None,
+    } | changes
+
+
+def test_webhooks_both_pairs_each_run_without_with_the_run_with_that_follows_it(capsys):
+    from floor import _hook_ratios
+
+    rows = [_row(False, 1.0), _row(True, 1.2), _row(False, 1.1), _row(True, 1.1, held=False)]
+    rows.append(_row(True, 9.0, reps=200))  # no run without at 200 reps: no ratio
+    figures = _hook_ratios(rows, {"push": 100, "push+webhooks": None})
+    ratios = [f["on_over_off_server_cpu"] for f in figures if "on_over_off_server_cpu" in f]
+    assert ratios == [1.2, 1.0]
+    assert figures[1]["held"] == {"off": True, "on": False}
+    assert figures[-1] == {"mode": "push", "largest_held": {"off": 100, "on": None}, "drop": 1.0}
+    assert "webhooks cost 1.20x" in capsys.readouterr().out
+
+
+def test_the_largest_floor_held_with_webhooks_is_compared_with_the_one_without():
+    from floor import _hook_ratios
+
+    figures = _hook_ratios([], {"push": 400, "push+webhooks": 375, "poll": 100})
+    assert figures == [{"mode": "push", "largest_held": {"off": 400, "on": 375}, "drop": 0.0625}]
