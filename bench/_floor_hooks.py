@@ -119,12 +119,16 @@ class Receiver:
         self.port = self.server.server_address[1]
 
 
-def hook_stats(records: list[list], log_ids: list[int]) -> dict:
+def hook_stats(
+    records: list[list], log_ids: list[int], *, window: tuple[float, float] | None = None
+) -> dict:
     """What the bench reports of one run: events received (distinct webhook-ids with a valid
     signature), duplicates (arrivals of an id already received), signature failures, delivery
     lag (first valid arrival - occurred_at) p50/p99/max in ms, and the log's events (`log_ids`:
-    the `presence_event` ids written since the endpoint was created) never received."""
-    first: dict[str, float] = {}
+    the `presence_event` ids written since the endpoint was created) never received. `window`
+    (unix seconds, start and end): the lag of the events that occurred in it apart (the floor's
+    steady work, without its sign-in and its closing)."""
+    first: dict[str, tuple[float, float | None]] = {}
     duplicates = failures = 0
     for msg_id, arrived, occurred, ok in records:
         if not ok:
@@ -133,18 +137,18 @@ def hook_stats(records: list[list], log_ids: list[int]) -> dict:
         if msg_id in first:
             duplicates += 1
             continue
-        first[msg_id] = arrived - occurred if occurred is not None else math.inf
-    lags = list(first.values())
+        first[msg_id] = (arrived - occurred if occurred is not None else math.inf, occurred)
+    lags = [lag for lag, _ in first.values()]
     missing = sorted(i for i in log_ids if str(i) not in first)
     logged = {str(i) for i in log_ids}
 
-    def ms(p: float) -> float | None:
-        if not lags:
+    def ms(samples: list[float], p: float) -> float | None:
+        if not samples:
             return None
-        value = percentile(lags, p) if p < 100 else max(lags)
+        value = percentile(samples, p) if p < 100 else max(samples)
         return None if math.isinf(value) else round(1000 * value, 1)
 
-    return {
+    stats = {
         "log_events": len(log_ids),
         "received": len(first),
         "duplicates": duplicates,
@@ -152,10 +156,21 @@ def hook_stats(records: list[list], log_ids: list[int]) -> dict:
         "not_in_log": sum(msg_id not in logged for msg_id in first),
         "missing": len(missing),
         "first_missing": missing[:10],
-        "lag_p50_ms": ms(50),
-        "lag_p99_ms": ms(99),
-        "lag_max_ms": ms(100),
+        "lag_p50_ms": ms(lags, 50),
+        "lag_p99_ms": ms(lags, 99),
+        "lag_max_ms": ms(lags, 100),
     }
+    if window is not None:
+        inside = [
+            lag for lag, at in first.values() if at is not None and window[0] <= at <= window[1]
+        ]
+        stats["window"] = {
+            "n": len(inside),
+            "lag_p50_ms": ms(inside, 50),
+            "lag_p99_ms": ms(inside, 99),
+            "lag_max_ms": ms(inside, 100),
+        }
+    return stats
 
 
 def hook_reasons(stats: dict, *, lag_p99_limit: float = LAG_P99_LIMIT) -> list[str]:

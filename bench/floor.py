@@ -138,10 +138,12 @@ async def _floor(stack: dict, people, *, mode: str, n: int, duration: float, con
     receiver_before = process_cpu_seconds(receiver_pid) if receiver_pid else 0.0
     meter.start()
     started = time.monotonic()
+    window_began = time.time()  # wall clock, as the webhooks' occurred_at
     days = [asyncio.ensure_future(work.rep_day(tab, seed=i)) for i, tab in enumerate(consoles)]
     await asyncio.sleep(duration)
     work.stop.set()
     window = time.monotonic() - started
+    window_ended = time.time()
     server_cpu = meter.stop()
     client_cpu = time.process_time() - own_before - meter.own_cpu
     receiver_cpu = process_cpu_seconds(receiver_pid) - receiver_before if receiver_pid else None
@@ -181,6 +183,7 @@ async def _floor(stack: dict, people, *, mode: str, n: int, duration: float, con
         "server_cpu_seconds_by_part": meter.by_part(),
         "client_cpu_seconds": round(client_cpu, 2),
         "receiver_cpu_seconds": None if receiver_cpu is None else round(receiver_cpu, 2),
+        "wall_window": (window_began, window_ended),
     }
 
 
@@ -249,7 +252,7 @@ def _hooks_start(config: dict, token: str) -> dict:
     return {"after": after, "endpoint_id": endpoint_id, "pid": config["receiver_pid_all"]}
 
 
-def _hooks_stats(hook: dict, config: dict) -> dict:
+def _hooks_stats(hook: dict, config: dict, window: tuple[float, float]) -> dict:
     """After the floor: wait up to HOOKS_DRAIN_SECONDS until every event of the log since the
     endpoint's creation has arrived; the run's delivery figures."""
     from _floor_hooks import hook_stats, records
@@ -263,7 +266,7 @@ def _hooks_stats(hook: dict, config: dict) -> dict:
         log_ids = list(
             Event.objects.filter(id__gt=hook["after"]).order_by("id").values_list("id", flat=True)
         )
-        stats = hook_stats(records(config["receiver_port"]), log_ids)
+        stats = hook_stats(records(config["receiver_port"]), log_ids, window=window)
         if not stats["missing"] or time.monotonic() > deadline:
             break
         time.sleep(0.5)
@@ -290,7 +293,8 @@ def measure(stack: dict, people, *, mode: str, n: int, duration: float, config: 
         rep_ids = [rep for rep, _ in people.reps[:n]]
         if mode == "push":
             _wait_for_goodbyes(rep_ids)
-        hook_figures = _hooks_stats(hook, config) if hooks else None
+        wall_window = run.pop("wall_window")
+        hook_figures = _hooks_stats(hook, config, wall_window) if hooks else None
     finally:
         if hooks:  # an endpoint left behind would be retried through the next runs
             from _floor_hooks import unregister
@@ -398,7 +402,9 @@ def measure(stack: dict, people, *, mode: str, n: int, duration: float, config: 
             f"    webhooks: {h['received']} of {h['log_events']} events received, "
             f"{h['duplicates']} duplicates, {h['signature_failures']} signature failures, "
             f"{h['missing']} missing after the drain, lag p50 {h['lag_p50_ms']} ms p99 "
-            f"{h['lag_p99_ms']} ms max {h['lag_max_ms']} ms; receiver {receiver_cpu} CPU s",
+            f"{h['lag_p99_ms']} ms max {h['lag_max_ms']} ms (in the window: {h['window']['n']} "
+            f"events, p50 {h['window']['lag_p50_ms']} ms p99 {h['window']['lag_p99_ms']} ms); "
+            f"receiver {receiver_cpu} CPU s",
             flush=True,
         )
     for line in recorder.first_errors[:5] + problems[:5]:

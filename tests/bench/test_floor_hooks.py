@@ -212,3 +212,18 @@ def test_the_largest_floor_held_with_webhooks_is_compared_with_the_one_without()
 
     figures = _hook_ratios([], {"push": 400, "push+webhooks": 375, "poll": 100})
     assert figures == [{"mode": "push", "largest_held": {"off": 400, "on": 375}, "drop": 0.0625}]
+
+
+def test_hook_stats_gives_the_lag_of_the_events_of_the_measured_window_apart():
+    records_ = [
+        ["1", 103.0, 100.0, True],  # the sign-in, before the window: 3 s
+        ["2", 110.2, 110.0, True],  # in it: 200 ms
+        ["3", 120.4, 120.0, True],  # in it: 400 ms
+        ["4", 135.0, 131.0, True],  # the closing, after it: 4 s
+    ]
+    stats = hook_stats(records_, [1, 2, 3, 4], window=(105.0, 130.0))
+    assert stats["lag_max_ms"] == 4000.0
+    assert stats["window"]["n"] == 2
+    assert stats["window"]["lag_p50_ms"] == pytest.approx(200.0, abs=0.1)
+    assert stats["window"]["lag_max_ms"] == pytest.approx(400.0, abs=0.1)
+    assert "window" not in hook_stats(records_, [1, 2, 3, 4])
