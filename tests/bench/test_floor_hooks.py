@@ -227,3 +227,11 @@ def test_hook_stats_gives_the_lag_of_the_events_of_the_measured_window_apart():
     assert stats["window"]["lag_p50_ms"] == pytest.approx(200.0, abs=0.1)
     assert stats["window"]["lag_max_ms"] == pytest.approx(400.0, abs=0.1)
     assert "window" not in hook_stats(records_, [1, 2, 3, 4])
+
+
+def test_one_size_measured_both_ways_is_no_largest_floor_held():
+    from floor import _hook_ratios
+
+    rows = [_row(False, 1.0), _row(True, 1.2)]
+    figures = _hook_ratios(rows, {"push": 100, "push+webhooks": 100}, searched=False)
+    assert [f["on_over_off_server_cpu"] for f in figures] == [1.2]
