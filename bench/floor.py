@@ -27,6 +27,12 @@ from /proc as bench/load.py reads it) per rep per second of the window; the clie
     python bench/floor.py --reps 200 --duration 60            # one size: exit 0 held, 1 not
     python bench/floor.py --mode push --start 400 --max-reps 6400 --budget 1800
 
+With --webhooks (issue 14), one webhook endpoint for every event, on a receiver on 127.0.0.1 in
+a process of its own (bench/_floor_hooks.py), registered through the API before each run: the
+run also reports the deliveries (received, duplicates, signature failures, missing after a
+drain, lag) and is held only with a lag p99 under 2 s, no signature failure and nothing missing;
+`--webhooks both` runs each size without, then with, for the ratio of their server CPU.
+
 Without --reps it searches for the largest floor held, push then poll in the same invocation
 (doubling from --start, then bisecting; bounded by --max-reps, --max-runs and --budget seconds).
 Results: var/bench/floor.json. Figures and the machine: docs/performance.md, "Floor".
