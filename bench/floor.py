@@ -27,6 +27,12 @@ from /proc as bench/load.py reads it) per rep per second of the window; the clie
     python bench/floor.py --reps 200 --duration 60            # one size: exit 0 held, 1 not
     python bench/floor.py --mode push --start 400 --max-reps 6400 --budget 1800
 
+With --webhooks (issue 14), one webhook endpoint for every event, on a receiver on 127.0.0.1 in
+a process of its own (bench/_floor_hooks.py), registered through the API before each run: the
+run also reports the deliveries (received, duplicates, signature failures, missing after a
+drain, lag) and is held only with a lag p99 under 2 s, no signature failure and nothing missing;
+`--webhooks both` runs each size without, then with, for the ratio of their server CPU.
+
 Without --reps it searches for the largest floor held, push then poll in the same invocation
 (doubling from --start, then bisecting; bounded by --max-reps, --max-runs and --budget seconds).
 Results: var/bench/floor.json. Figures and the machine: docs/performance.md, "Floor".
@@ -54,6 +60,7 @@ from _common import (
     setup_django,
     stop_processes,
 )
+from _floor_hooks import process_cpu_seconds
 
 DB_NAME = "portal_bench_floor"
 RESULTS = ROOT / "var" / "bench" / "floor.json"
@@ -63,6 +70,8 @@ SIGN_IN_AT_ONCE = 16  # tabs signing in at the same time, at most
 SETTLE_SECONDS = 3
 SIGN_IN_GRACE_SECONDS = 90  # beyond the ramp, for the last tabs' first rendering
 DRAIN_SECONDS = 30  # after the window: counting the reps still signed in, closing every tab
+HOOKS_DRAIN_SECONDS = 15  # --webhooks: after the floor stops, for the last deliveries
+HOOKS = {"off": [False], "on": [True], "both": [False, True]}  # --webhooks
 ROLE = "portal_bench_floor"  # the server's database role, with a connection limit
 MODES = ("push", "poll")
 CONSOLE_FETCHES = ("kinds", "all")  # --console-fetch (bench/_floor_tabs.py, ConsoleTab)
@@ -131,14 +140,19 @@ async def _floor(stack: dict, people, *, mode: str, n: int, duration: float, con
     )
     recorder.measuring = True
     own_before = time.process_time()
+    receiver_pid = config.get("receiver_pid")
+    receiver_before = process_cpu_seconds(receiver_pid) if receiver_pid else 0.0
     meter.start()
     started = time.monotonic()
+    window_began = time.time()  # wall clock, as the webhooks' occurred_at
     days = [asyncio.ensure_future(work.rep_day(tab, seed=i)) for i, tab in enumerate(consoles)]
     await asyncio.sleep(duration)
     work.stop.set()
     window = time.monotonic() - started
+    window_ended = time.time()
     server_cpu = meter.stop()
     client_cpu = time.process_time() - own_before - meter.own_cpu
+    receiver_cpu = process_cpu_seconds(receiver_pid) - receiver_before if receiver_pid else None
     _, busy = await asyncio.wait(days, timeout=60)  # calls in flight finish and are journaled
     if busy:
         recorder.error("drain", f"{len(busy)} reps' calls did not end 60 s after the window")
@@ -174,6 +188,8 @@ async def _floor(stack: dict, people, *, mode: str, n: int, duration: float, con
         "server_cpu_seconds": round(server_cpu, 2),
         "server_cpu_seconds_by_part": meter.by_part(),
         "client_cpu_seconds": round(client_cpu, 2),
+        "receiver_cpu_seconds": None if receiver_cpu is None else round(receiver_cpu, 2),
+        "wall_window": (window_began, window_ended),
     }
 
 
@@ -220,6 +236,49 @@ def _wait_for_goodbyes(rep_ids: list[int], timeout: float = 60) -> None:
         time.sleep(0.5)
 
 
+def _hooks_start(config: dict, token: str) -> dict:
+    """--webhooks: one endpoint for every event type on the bench's receiver, registered
+    through the API before the floor signs in (it gets the events written from then on); the
+    receiver learns its secret and forgets the last run's records."""
+    from _floor_hooks import register, reset
+
+    from presence.models import WebhookCursor
+    from presence.services.webhooks import ACTIVE_CHECK_SECONDS
+
+    url = f"http://127.0.0.1:{config['receiver_port']}/hook"
+    endpoint_id, secret = register(config["port"], token, url)
+    reset(config["receiver_port"], secret)
+    # Where the endpoint starts (the log's last id at its creation; nothing runs yet to move it).
+    after = WebhookCursor.objects.get(endpoint_id=endpoint_id).last_event_id
+    # Each server process reads whether an endpoint is active at most every ACTIVE_CHECK_SECONDS
+    # (its kick after a commit, presence/services/webhooks.py): the floor starts once all know,
+    # as an integration's endpoint exists long before a floor's day, so the first events'
+    # lag is not the beat's period.
+    time.sleep(ACTIVE_CHECK_SECONDS + 1)
+    return {"after": after, "endpoint_id": endpoint_id, "pid": config["receiver_pid_all"]}
+
+
+def _hooks_stats(hook: dict, config: dict, window: tuple[float, float]) -> dict:
+    """After the floor: wait up to HOOKS_DRAIN_SECONDS until every event of the log since the
+    endpoint's creation has arrived; the run's delivery figures."""
+    from _floor_hooks import hook_stats, records
+    from django.db import close_old_connections
+
+    from presence.models import Event
+
+    deadline = time.monotonic() + HOOKS_DRAIN_SECONDS
+    while True:
+        close_old_connections()
+        log_ids = list(
+            Event.objects.filter(id__gt=hook["after"]).order_by("id").values_list("id", flat=True)
+        )
+        stats = hook_stats(records(config["receiver_port"]), log_ids, window=window)
+        if not stats["missing"] or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    return stats
+
+
 def measure(stack: dict, people, *, mode: str, n: int, duration: float, config: dict) -> dict:
     """One run of a floor of `n` reps in `mode`; the row of figures, with `held` and why not."""
     from _floor_setup import reset_traffic
@@ -229,12 +288,24 @@ def measure(stack: dict, people, *, mode: str, n: int, duration: float, config: 
     from presence.simulator.results import Journal
 
     reset_traffic()
-    recorder, run = asyncio.run(
-        _floor(stack, people, mode=mode, n=n, duration=duration, config=config)
-    )
-    rep_ids = [rep for rep, _ in people.reps[:n]]
-    if mode == "push":
-        _wait_for_goodbyes(rep_ids)
+    hooks = config.get("webhooks", False)
+    if hooks:
+        hook = _hooks_start(config, people.token)
+    run_config = config | {"receiver_pid": hook["pid"]} if hooks else config
+    try:
+        recorder, run = asyncio.run(
+            _floor(stack, people, mode=mode, n=n, duration=duration, config=run_config)
+        )
+        rep_ids = [rep for rep, _ in people.reps[:n]]
+        if mode == "push":
+            _wait_for_goodbyes(rep_ids)
+        wall_window = run.pop("wall_window")
+        hook_figures = _hooks_stats(hook, config, wall_window) if hooks else None
+    finally:
+        if hooks:  # an endpoint left behind would be retried through the next runs
+            from _floor_hooks import unregister
+
+            unregister(config["port"], people.token, hook["endpoint_id"])
     journal = Journal(
         conversations=recorder.conversations, offers=recorder.offers, presences=recorder.presences
     )
@@ -259,15 +330,25 @@ def measure(stack: dict, people, *, mode: str, n: int, duration: float, config: 
     held, reasons = decide(
         Measured(recorder.api, recorder.offer, recorder.grid, errors, len(problems)), limits
     )
+    if hooks:
+        from _floor_hooks import hook_reasons
+
+        reasons += hook_reasons(hook_figures)
+        held = not reasons
 
     def ms(samples: list[float], p: float) -> float | None:
         value = percentile(samples, p)
         return None if not samples or math.isinf(value) else round(1000 * value, 1)
 
     window = run["window_seconds"]
+    receiver_cpu = run.pop("receiver_cpu_seconds")
+    if hooks:
+        hook_figures["receiver_cpu_seconds"] = receiver_cpu
+        hook_figures["receiver_cores_busy"] = round(receiver_cpu / run["window_seconds"], 2)
     row = {
         "mode": mode,
         "console_fetch": config.get("console_fetch", "kinds"),
+        "webhooks": hooks,
         "reps": n,
         "supervisors": math.ceil(n / 25),
         "duration": duration,
@@ -306,11 +387,13 @@ def measure(stack: dict, people, *, mode: str, n: int, duration: float, config: 
         "first_errors": recorder.first_errors[:10],
         "invariant_problems": len(problems),
         "first_problems": problems[:5],
+        "webhook_deliveries": hook_figures,
         "held": held,
         "not_held_because": reasons,
     }
     print(
-        f"{mode:4} {n:5} reps (console fetch {row['console_fetch']}): API p99 {row['api']['p99_ms']} ms, offer->console p99 "
+        f"{mode:4} {n:5} reps (console fetch {row['console_fetch']}"
+        f"{', webhooks on' if hooks else ''}): API p99 {row['api']['p99_ms']} ms, offer->console p99 "
         f"{row['offer_to_console']['p99_ms']} ms ({row['offer_to_console']['n']}), presence->grid "
         f"p99 {row['presence_to_grid']['p99_ms']} ms ({row['presence_to_grid']['n']}), server "
         f"{row['server_cpu_ms_per_rep_second']} ms CPU/rep/s ({row['server_cores_busy']} cores), "
@@ -319,6 +402,17 @@ def measure(stack: dict, people, *, mode: str, n: int, duration: float, config: 
         flush=True,
     )
     print(f"    server CPU s by part: {run['server_cpu_seconds_by_part']}", flush=True)
+    if hooks:
+        h = hook_figures
+        print(
+            f"    webhooks: {h['received']} of {h['log_events']} events received, "
+            f"{h['duplicates']} duplicates, {h['signature_failures']} signature failures, "
+            f"{h['missing']} missing after the drain, lag p50 {h['lag_p50_ms']} ms p99 "
+            f"{h['lag_p99_ms']} ms max {h['lag_max_ms']} ms (in the window: {h['window']['n']} "
+            f"events, p50 {h['window']['lag_p50_ms']} ms p99 {h['window']['lag_p99_ms']} ms); "
+            f"receiver {receiver_cpu} CPU s",
+            flush=True,
+        )
     for line in recorder.first_errors[:5] + problems[:5]:
         print(f"    {line}")
     return row
@@ -349,6 +443,16 @@ def main() -> None:
         "(exit 0 only when every run is held)",
     )
     parser.add_argument(
+        "--webhooks",
+        nargs="?",
+        const="on",
+        default="off",
+        choices=sorted(HOOKS),
+        help="on: one webhook endpoint for every event on a receiver on 127.0.0.1 (a process of "
+        "its own), registered through the API before each run; both: each run without, then "
+        "with, on the same stack, for the ratio of their server CPU (docs/performance.md)",
+    )
+    parser.add_argument(
         "--profile",
         action="store_true",
         help="cProfile every thread of the web workers (bench/_floor_profile.py); slows them",
@@ -361,6 +465,7 @@ def main() -> None:
         parser.error(f"--console-fetch: a comma list of {', '.join(CONSOLE_FETCHES)}")
     duration = args.duration or (60.0 if args.reps else 30.0)
     modes = [args.mode] if args.mode else list(MODES)
+    hook_runs = HOOKS[args.webhooks]
     _raise_file_limit()
     setup_django(DB_NAME)  # sets DATABASE_URL to the bench database, migrates
 
@@ -383,6 +488,8 @@ def main() -> None:
         # Under uvicorn every request runs in a thread of its own, and CONN_MAX_AGE=60 left each
         # one's connection open (99 at a floor of 50 reps); the web server pools (portal/db.py).
         CONN_MAX_AGE=os.environ.get("CONN_MAX_AGE", "0"),
+        # --webhooks: the endpoint is on loopback, which the server refuses unless told.
+        **({"WEBHOOKS_ALLOW_PRIVATE_ADDRESSES": "true"} if True in hook_runs else {}),
     )
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
@@ -411,6 +518,21 @@ def main() -> None:
     stack = start_stack(env, workers=args.workers, port=port, app=app)
     if redis_proc is not None:
         stack["redis"] = redis_proc
+    from _floor_hooks import start_receiver, unregister_leftovers
+
+    try:
+        left = unregister_leftovers(port, people.token)  # with or without --webhooks
+    except BaseException:
+        stop_processes(stack)
+        raise
+    if left:
+        print(f"webhooks: deleted {left} endpoints an interrupted run left")
+    receiver = {}
+    if True in hook_runs:
+        receiver_proc, receiver_port = start_receiver()
+        receiver = {"receiver": receiver_proc}  # apart from the stack: its CPU is its own
+        config |= {"receiver_port": receiver_port, "receiver_pid_all": receiver_proc.pid}
+        print(f"webhooks: receiver on 127.0.0.1:{receiver_port} (a process of its own)")
 
     def interrupted(signum, frame):
         raise KeyboardInterrupt  # so that `finally` stops the stack
@@ -418,49 +540,60 @@ def main() -> None:
     signal.signal(signal.SIGTERM, interrupted)
     rows, held = [], {}
     began = time.monotonic()
+    pairs = [(mode, hooks) for mode in modes for hooks in hook_runs]
     try:
-        for mode in modes:
-            if args.reps:
-                # The poll baseline's console asks for every region (a poll knows of no kinds).
-                for fetch in fetches if mode == "push" else ["all"]:
+        for mode in modes if args.reps else []:
+            # The poll baseline's console asks for every region (a poll knows of no kinds).
+            # --webhooks both: each run without, then with, so that the two alternate.
+            for fetch in fetches if mode == "push" else ["all"]:
+                for hooks in hook_runs:
+                    key = _held_key(mode, hooks)
                     row = measure(
                         stack,
                         people,
                         mode=mode,
                         n=args.reps,
                         duration=duration,
-                        config=config | {"console_fetch": fetch},
+                        config=config | {"console_fetch": fetch, "webhooks": hooks},
                     )
                     rows.append(row)
-                    ok = held.get(mode, args.reps) is not None and row["held"]
-                    held[mode] = args.reps if ok else None
-                continue
-
-            # The first of two modes gets 65% of the budget, so that the baseline is measured.
-            share = 0.65 if len(modes) == 2 and mode == modes[0] else 1.0
+                    ok = held.get(key, args.reps) is not None and row["held"]
+                    held[key] = args.reps if ok else None
+        for i, (mode, hooks) in enumerate(pairs if not args.reps else []):
+            key = _held_key(mode, hooks)
+            # The first of two searches gets 65% of the budget, so that the baseline is measured;
+            # more than two: each its equal share (what one leaves goes to the next).
+            share = (0.65 if i == 0 else 1.0) if len(pairs) == 2 else (i + 1) / len(pairs)
             deadline = began + share * args.budget
 
-            def one(n: int, mode=mode, deadline=deadline) -> bool | None:
+            def one(n: int, mode=mode, hooks=hooks, deadline=deadline) -> bool | None:
                 cost = n * (1 + 1 / 25) / SIGN_IN_PER_SECOND + duration + 30
+                if hooks:
+                    cost += HOOKS_DRAIN_SECONDS
                 if time.monotonic() + cost > deadline:
                     return None
-                run_config = config | {"console_fetch": fetches[0]}
+                run_config = config | {"console_fetch": fetches[0], "webhooks": hooks}
                 row = measure(stack, people, mode=mode, n=n, duration=duration, config=run_config)
                 rows.append(row)
                 return row["held"]
 
-            held[mode], _ = search(
+            held[key], _ = search(
                 one, start=args.start, limit=args.max_reps, max_runs=args.max_runs
             )
     finally:
         redis = {"redis": stack.pop("redis")} if "redis" in stack else {}
         stop_processes(stack)
         stop_processes(redis)  # last: the web processes' subscriptions end quietly
+        stop_processes(receiver)
     _summary(rows, held, note=note, args=args, duration=duration)
     if args.profile:
         _print_profile()
-    main_mode = modes[0]
-    sys.exit(0 if held.get(main_mode) else 1)
+    main_keys = [_held_key(modes[0], hooks) for hooks in hook_runs]
+    sys.exit(0 if all(held.get(key) for key in main_keys) else 1)
+
+
+def _held_key(mode: str, hooks: bool) -> str:
+    return f"{mode}+webhooks" if hooks else mode
 
 
 def _print_profile(lines: int = 40) -> None:
@@ -480,7 +613,7 @@ def _print_profile(lines: int = 40) -> None:
 def _summary(rows: list[dict], held: dict, *, note: str, args, duration: float) -> None:
     for mode, n in held.items():
         print(f"{mode}: largest floor held: {f'{n} reps' if n else 'none measured'}")
-    by_size = {(r["mode"], r["reps"]): r for r in rows}
+    by_size = {(r["mode"], r["reps"]): r for r in rows if not r.get("webhooks")}
     ratios = []
     for (mode, n), push in sorted(by_size.items()):
         poll = by_size.get(("poll", n))
@@ -501,6 +634,7 @@ def _summary(rows: list[dict], held: dict, *, note: str, args, duration: float) 
                 f"{n} reps: server CPU per rep per second, push {push['server_cpu_ms_per_rep_second']} "
                 f"ms, poll {poll['server_cpu_ms_per_rep_second']} ms: poll costs {ratio:.2f}x push"
             )
+    hook_ratios = _hook_ratios(rows, held, searched=not args.reps)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(
         json.dumps(
@@ -510,6 +644,7 @@ def _summary(rows: list[dict], held: dict, *, note: str, args, duration: float) 
                 "duration": duration,
                 "held": held,
                 "ratios": ratios,
+                "webhooks": hook_ratios,
                 "runs": rows,
             },
             indent=2,
@@ -517,6 +652,45 @@ def _summary(rows: list[dict], held: dict, *, note: str, args, duration: float) 
     )
     shown = RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS
     print(f"results: {shown}")
+
+
+def _hook_ratios(rows: list[dict], held: dict, *, searched: bool = True) -> list[dict]:
+    """--webhooks both: per run without webhooks, the run with them that follows it (same mode,
+    size and console fetch): server CPU per rep per second with / without; and per mode the
+    largest floor held with and without, when it was searched (the issue: at most 10 % less)."""
+    figures = []
+    for off, on in zip(rows, rows[1:], strict=False):
+        same = all(off[k] == on[k] for k in ("mode", "reps", "console_fetch"))
+        if off.get("webhooks") or not on.get("webhooks") or not same:
+            continue
+        if not off["server_cpu_ms_per_rep_second"]:
+            continue
+        ratio = on["server_cpu_ms_per_rep_second"] / off["server_cpu_ms_per_rep_second"]
+        figures.append(
+            {
+                "mode": off["mode"],
+                "reps": off["reps"],
+                "server_cpu_ms_per_rep_second": {
+                    "off": off["server_cpu_ms_per_rep_second"],
+                    "on": on["server_cpu_ms_per_rep_second"],
+                },
+                "on_over_off_server_cpu": round(ratio, 2),
+                "receiver_cores_busy": on["webhook_deliveries"]["receiver_cores_busy"],
+                "held": {"off": off["held"], "on": on["held"]},
+            }
+        )
+        print(
+            f"{off['mode']} {off['reps']} reps: server CPU per rep per second without webhooks "
+            f"{off['server_cpu_ms_per_rep_second']} ms, with {on['server_cpu_ms_per_rep_second']}"
+            f" ms: webhooks cost {ratio:.2f}x (held: {off['held']} / {on['held']})"
+        )
+    for mode in MODES if searched else ():
+        off, on = held.get(mode), held.get(_held_key(mode, True))
+        if mode in held and _held_key(mode, True) in held and off:
+            drop = 1 - (on or 0) / off
+            figures.append({"mode": mode, "largest_held": {"off": off, "on": on}, "drop": drop})
+            print(f"{mode}: largest floor held with webhooks {on}, without {off}: {drop:.0%} less")
+    return figures
 
 
 if __name__ == "__main__":
