@@ -55,8 +55,8 @@ def populate(reps: int, conversations: int) -> None:
             "('Voice', 'voice', 2, 2, 'always', '[\"available\", \"busy\"]', 60, false, false, now())"
         )
         cur.execute(
-            "INSERT INTO presence_representative (name, email, timezone, language, capacity_units, created_at) "
-            "SELECT 'Rep ' || g, 'rep' || g || '@bench.test', 'UTC', 'en', (g %% 6), now() FROM generate_series(1, %s) g",
+            "INSERT INTO presence_representative (name, email, timezone, language, capacity_units, is_active, created_at) "
+            "SELECT 'Rep ' || g, 'rep' || g || '@bench.test', 'UTC', 'en', (g %% 6), true, now() FROM generate_series(1, %s) g",
             [reps],
         )
         cur.execute(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 
+from portal.forms import validate_day
 from presence.forms import ServiceForm, StatusChoiceField
 from presence.models import BaseStatus, PresenceStatus, Team, Workstream
 from reports.models import AlertKind, AlertRule
@@ -78,11 +79,18 @@ ACK_CHOICES = [("", "Either"), ("yes", "Acknowledged"), ("no", "Not acknowledged
 
 
 class AlertHistoryForm(forms.Form):
+    # validate_day: 9999-12-31 had no next day (an OverflowError, a 500, in the history's range).
     start = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        label="From",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_day],
     )
     end = forms.DateField(
-        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        label="To",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_day],
     )
     kind = forms.ChoiceField(choices=[("", "Every kind"), *AlertKind.choices], required=False)
     rule = forms.ModelChoiceField(

@@ -213,6 +213,131 @@ EXPECTED: dict[str, dict[str, tuple[int, int, int, int, int]]] = {
     "reports:force_close": {"GET": (302, 403, 404, 200, 200), "POST": (302, 403, 404, 302, 302)},
     "reports:historical": {"GET": (302, 403, 200, 200, 200), "POST": (302, 403, 405, 405, 405)},
     "reports:historical_rep": {"GET": (302, 403, 404, 200, 200), "POST": (302, 403, 405, 405, 405)},
+    # Issue 15: the set-password link is for anyone holding it (a token that is not valid: the
+    # page says so, 200); signed-in or not makes no difference.
+    "password_reset_confirm": {
+        "GET": (200, 200, 200, 200, 200),
+        "POST": (200, 200, 200, 200, 200),
+    },
+    "password_reset_complete": {
+        "GET": (200, 200, 200, 200, 200),
+        "POST": (405, 405, 405, 405, 405),
+    },
+    # Issue 15: the rep ends, closes or releases their own conversation (`end` of the active one).
+    "presence:console_conversation_action": {
+        "GET": (302, 405, 403, 403, 405),
+        "POST": (302, 302, 403, 403, 302),
+    },
+    # Issue 15: people (admins only: configure_portal).
+    "presence:config_representatives": {
+        "GET": (302, 403, 403, 403, 200),
+        "POST": (302, 403, 403, 403, 405),
+    },
+    "presence:config_representative_create": {
+        "GET": (302, 403, 403, 403, 200),
+        "POST": (302, 403, 403, 403, 200),
+    },
+    "presence:config_representative_validate": {
+        "GET": (302, 403, 403, 403, 405),
+        "POST": (302, 403, 403, 403, 400),
+    },
+    "presence:config_representative_edit": {
+        "GET": (302, 403, 403, 403, 200),
+        "POST": (302, 403, 403, 403, 200),
+    },
+    "presence:config_representative_active": {
+        "GET": (302, 403, 403, 403, 405),
+        "POST": (302, 403, 403, 403, 302),
+    },
+    "presence:config_representative_profile_add": {
+        "GET": (302, 403, 403, 403, 405),
+        "POST": (302, 403, 403, 403, 302),
+    },
+    "presence:config_people_import": {
+        "GET": (302, 403, 403, 403, 200),
+        "POST": (302, 403, 403, 403, 200),
+    },
+    "presence:config_people_import_apply": {
+        "GET": (302, 403, 403, 403, 405),
+        "POST": (302, 403, 403, 403, 302),
+    },
+    "presence:config_people_import_links": {
+        "GET": (302, 403, 403, 403, 405),
+        "POST": (302, 403, 403, 403, 302),
+    },
+    "presence:config_people_import_template": {
+        "GET": (302, 403, 403, 403, 200),
+        "POST": (302, 403, 403, 403, 405),
+    },
+    "presence:config_user_create": {
+        "GET": (302, 403, 403, 403, 200),
+        "POST": (302, 403, 403, 403, 200),
+    },
+    "presence:config_user_active": {
+        "GET": (302, 403, 403, 403, 405),
+        "POST": (302, 403, 403, 403, 302),
+    },
+    "presence:config_user_password_link": {
+        "GET": (302, 403, 403, 403, 405),
+        "POST": (302, 403, 403, 403, 200),
+    },
+    # Issue 16: alert rules (admins only: configure_portal).
+    "alerts:config_list": {
+        "GET": (302, 403, 403, 403, 200),
+        "POST": (302, 403, 403, 403, 405),
+    },
+    "alerts:config_create": {
+        "GET": (302, 403, 403, 403, 200),
+        "POST": (302, 403, 403, 403, 200),
+    },
+    "alerts:config_edit": {
+        "GET": (302, 403, 403, 403, 200),
+        "POST": (302, 403, 403, 403, 200),
+    },
+    "alerts:config_active": {
+        "GET": (302, 403, 403, 403, 405),
+        "POST": (302, 403, 403, 403, 302),
+    },
+    "alerts:config_delete": {
+        "GET": (302, 403, 403, 403, 405),
+        "POST": (302, 403, 403, 403, 302),
+    },
+    # Issue 16: supervisor moves (`release` of the rep's active conversation) and sign-out, within
+    # their teams (A2: another team's supervisor gets a 404); queues are global (their rep-derived
+    # figures scoped), the wallboard's POST redirects to the board.
+    "reports:conversation_move": {
+        "GET": (302, 403, 404, 200, 200),
+        "POST": (302, 403, 404, 302, 302),
+    },
+    "reports:agent_sign_out": {
+        "GET": (302, 403, 404, 200, 200),
+        "POST": (302, 403, 404, 302, 302),
+    },
+    "reports:queues": {
+        "GET": (302, 403, 200, 200, 200),
+        "POST": (302, 403, 405, 405, 405),
+    },
+    "reports:queue_detail": {
+        "GET": (302, 403, 200, 200, 200),
+        "POST": (302, 403, 405, 405, 405),
+    },
+    "reports:wallboard": {
+        "GET": (302, 403, 200, 200, 200),
+        "POST": (302, 403, 302, 302, 302),
+    },
+    # Issue 16: the alerts history and CSV (scoped rows), acknowledging a breach of the rep (team A).
+    "reports:alerts": {
+        "GET": (302, 403, 200, 200, 200),
+        "POST": (302, 403, 405, 405, 405),
+    },
+    "reports:alerts_csv": {
+        "GET": (302, 403, 200, 200, 200),
+        "POST": (302, 403, 405, 405, 405),
+    },
+    "reports:alert_acknowledge": {
+        "GET": (302, 403, 404, 200, 200),
+        "POST": (302, 403, 404, 302, 302),
+    },
     "api:openapi-json": {"GET": (200, 200, 200, 200, 200)},
     "api:openapi-view": {"GET": (200, 200, 200, 200, 200)},
     "api:presence_statuses": {"GET": (401, 200, 200, 200, 200)},

@@ -112,6 +112,8 @@ def url_for(key: str, route: str, world: World) -> str:
             from django.contrib.contenttypes.models import ContentType
 
             values[param] = ContentType.objects.get_for_model(type(world.rep)).pk
+        elif param == "action":
+            values[param] = ACTIONS[key]
         elif param in PARAMS:
             values[param] = PARAMS[param](world)
         else:
@@ -154,7 +156,27 @@ PARAMS = {
     "user_id": lambda w: w.users["rep"].pk,
     "token_id": lambda w: w.users["rep"].api_tokens.get().pk,
     "pk": lambda w: w.rep.pk,
+    # Issue 16: alerts.
+    "rule_id": lambda w: w.alert_rule.pk,
+    "breach_id": lambda w: w.breach.pk,
+    # Issue 15: a new user's set-password link (a real user, a token that is not valid).
+    "uidb64": lambda w: _uidb64(w.users["rep"]),
+    "token": lambda w: "matrix-bad-token",
 }
+
+# The `<str:action>` of a pattern, by its URL name: one that moves the world's active conversation.
+ACTIONS = {
+    "presence:console_conversation_action": "end",  # the rep's own, active: wrap-up starts
+    "reports:conversation_move": "release",  # a supervisor sends it back to the queue
+}
+
+
+def _uidb64(user) -> str:
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    return urlsafe_base64_encode(force_bytes(user.pk))
+
 
 API_BODIES = {
     "api:presence_status_create": lambda w: {

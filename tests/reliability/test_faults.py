@@ -62,7 +62,8 @@ def populate_wrong_presences(reps: int) -> list[int]:
     with connection.cursor() as cur:
         cur.execute(
             "INSERT INTO presence_representative (name, email, timezone, language, capacity_units,"
-            " created_at) SELECT 'Fault rep ' || g, 'f' || g || '@x.test', 'UTC', 'en', 3, now()"
+            " is_active, created_at) SELECT 'Fault rep ' || g, 'f' || g || '@x.test', 'UTC', 'en',"
+            " 3, true, now()"
             " FROM generate_series(1, %s) g",
             [reps],
         )

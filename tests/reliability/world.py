@@ -22,6 +22,7 @@ from presence.models import (
     Team,
     Workstream,
 )
+from reports.models import AlertBreach, AlertKind, AlertRule, AlertSubject
 from tests.clock import T0
 from tests.factories import (
     CapacityProfileFactory,
@@ -53,6 +54,8 @@ class World:
     queued: Conversation  # open, offered to no one
     offer: Offer  # pending, to the rep
     client_id: str
+    alert_rule: AlertRule | None = None  # issue 16: a rep-status rule
+    breach: AlertBreach | None = None  # open, of that rule, on the rep (team A)
 
 
 def build_world(*, now: dt.datetime = T0) -> World:
@@ -89,6 +92,21 @@ def build_world(*, now: dt.datetime = T0) -> World:
     open_ = services.conversation_create(workstream=workstream, now=now)
     offer = services.offer_create(conversation=open_, representative=rep, force=True, now=now)
     queued = services.conversation_create(workstream=workstream, now=now)
+    alert_rule = AlertRule.objects.create(
+        name="Matrix alert",
+        kind=AlertKind.REP_STATUS,
+        base_status="busy",
+        threshold=5,
+        created_at=now,
+        updated_at=now,
+    )
+    breach = AlertBreach.objects.create(
+        rule=alert_rule,
+        subject_type=AlertSubject.REPRESENTATIVE,
+        subject_id=rep.pk,
+        representative=rep,
+        started_at=now,
+    )
     tokens = {"anon": None}
     for role, user in users.items():
         if user is not None:
@@ -110,4 +128,6 @@ def build_world(*, now: dt.datetime = T0) -> World:
         queued=Conversation.objects.get(pk=queued.pk),
         offer=offer,
         client_id=client.client_id,
+        alert_rule=alert_rule,
+        breach=breach,
     )
