@@ -330,6 +330,7 @@ def _disable(endpoint: WebhookEndpoint, *, reason: str, now: dt.datetime) -> Non
 # pg_try_advisory_lock(LOCK_CLASS, endpoint id): the one worker sending to an endpoint.
 LOCK_CLASS = 0x57484B53  # "WHKS"
 BATCH = 100  # events read per query
+DRAIN_MAX = 500  # events per delivery task; it queues itself again when more remain
 RECORD_EVERY = 50  # 2xx attempts recorded (and the cursor moved) per transaction
 
 
@@ -450,7 +451,7 @@ def _record_delivered(
 
 
 def endpoint_deliver(
-    *, endpoint_id: int, now: dt.datetime | None = None, max_events: int = 1000
+    *, endpoint_id: int, now: dt.datetime | None = None, max_events: int = DRAIN_MAX
 ) -> int:
     """Send the endpoint's pending events in order until none is left, one fails (its retry is
     scheduled), another worker holds the endpoint, or `max_events` went out; how many were
@@ -554,33 +555,42 @@ def webhooks_dispatch(*, now: dt.datetime) -> int:
 # --- The kick after a commit ---------------------------------------------------------------------
 
 _kick_lock = threading.Lock()
-_kick_state = {"last": 0.0, "active_checked": 0.0, "active": False, "pending": False}
+_kick_state = {"last": 0.0, "active_checked": 0.0, "active": False, "pending": False, "ids": []}
 KICK_EVERY_SECONDS = 0.1
 ACTIVE_CHECK_SECONDS = 5.0
 
 
 def _any_active() -> bool:
+    """Whether an endpoint is active; their ids are kept for the kick (read at most every
+    ACTIVE_CHECK_SECONDS per process)."""
     clock = time.monotonic()
     if clock - _kick_state["active_checked"] > ACTIVE_CHECK_SECONDS:
-        _kick_state["active"] = WebhookEndpoint.objects.filter(active=True).exists()
+        _kick_state["ids"] = list(
+            WebhookEndpoint.objects.filter(active=True).order_by("pk").values_list("pk", flat=True)
+        )
+        _kick_state["active"] = bool(_kick_state["ids"])
         _kick_state["active_checked"] = clock
     return _kick_state["active"]
 
 
 def _kick_send() -> None:
+    """Queue the delivery task of every active endpoint directly (no dispatch task in between:
+    a delivery with nothing due costs its task two small queries)."""
     with _kick_lock:
         _kick_state["pending"] = False
         _kick_state["last"] = time.monotonic()
+        ids = list(_kick_state.get("ids") or ())
     try:
         from celery import current_app
 
-        current_app.send_task("presence.run_job", args=[DISPATCH_JOB], retry=False, expires=60)
+        for endpoint_id in ids:
+            current_app.send_task(DELIVER_TASK, args=[endpoint_id], retry=False, expires=60)
     except Exception:  # a lost kick costs a beat period of lag, never the change
-        log.warning("webhooks: could not queue a dispatch", exc_info=True)
+        log.warning("webhooks: could not queue a delivery", exc_info=True)
 
 
 def _kick_now() -> None:
-    """At most one dispatch per KICK_EVERY_SECONDS: a kick that comes sooner is sent at the end
+    """At most one kick per KICK_EVERY_SECONDS: a kick that comes sooner is sent at the end
     of the period (one timer at most), so the last commit of a burst is never left waiting for
     the beat."""
     try:
@@ -604,8 +614,8 @@ def _kick_now() -> None:
 
 
 def webhooks_kick() -> None:
-    """After the current transaction commits (events were written), queue a dispatch at once, so
-    deliveries do not wait for the beat timer. Nothing when no endpoint is active (read at most
+    """After the current transaction commits (events were written), queue the active endpoints'
+    deliveries at once, so they do not wait for the beat timer. Nothing when no endpoint is active (read at most
     every ACTIVE_CHECK_SECONDS per process); a broker that is down only loses the kick."""
     if settings.WEBHOOKS_KICK:
         transaction.on_commit(_kick_now, robust=True)
