@@ -165,11 +165,15 @@ def _connect(addresses: list[str], port: int, timeout: float) -> socket.socket:
     error: OSError | None = None
     for address in addresses:
         try:
-            return socket.create_connection((address, port), timeout=timeout)
+            sock = socket.create_connection((address, port), timeout=timeout)
         except TimeoutError:
             raise
         except OSError as refused:
             error = refused
+            continue
+        # A kept-alive connection: small requests go out at once (no Nagle wait for an ACK).
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return sock
     raise error or OSError("no address to connect to")
 
 
