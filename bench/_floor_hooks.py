@@ -74,6 +74,11 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            # HTTP/1.1 keep-alive, as any web server an integrator runs answers (the worker sends
+            # an endpoint's events on one connection); Nagle off: headers and body written apart.
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True
+
             def _answer(self, status: int, body: bytes = b"") -> None:
                 self.send_response(status)
                 self.send_header("Content-Length", str(len(body)))

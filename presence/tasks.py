@@ -33,6 +33,9 @@ def webhooks_deliver(endpoint_id: int, again: bool = True) -> int:
     at once: the second finds the endpoint held, and looks once more a second later (an event
     that committed as the first was finishing is not left for the beat)."""
     delivered = webhooks.endpoint_deliver(endpoint_id=endpoint_id)
+    if delivered >= webhooks.DRAIN_MAX:  # bounded drain: more may remain, go on in a new task
+        webhooks_deliver.apply_async(args=[endpoint_id], expires=300)
+        return delivered
     if not delivered and again and webhooks.endpoint_held(endpoint_id=endpoint_id):
         webhooks_deliver.apply_async(args=[endpoint_id, False], countdown=1, expires=60)
     return delivered

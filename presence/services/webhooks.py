@@ -165,60 +165,115 @@ def _connect(addresses: list[str], port: int, timeout: float) -> socket.socket:
     error: OSError | None = None
     for address in addresses:
         try:
-            return socket.create_connection((address, port), timeout=timeout)
+            sock = socket.create_connection((address, port), timeout=timeout)
         except TimeoutError:
             raise
         except OSError as refused:
             error = refused
+            continue
+        # A kept-alive connection: small requests go out at once (no Nagle wait for an ACK).
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return sock
     raise error or OSError("no address to connect to")
 
 
-def post(url: str, *, body: bytes, headers: dict[str, str], timeout: float) -> Attempt:
-    """POST `body` to `url` once: the host is resolved and checked now, and the connection goes to
-    the address checked. Redirects are not followed (a 3xx is a failure). Never raises."""
-    started = time.monotonic()
+class Connection:
+    """One HTTP connection to an endpoint, kept alive across the events of one drain. The host
+    is resolved and every address checked (`check_address`) each time it connects, and the socket
+    goes to the address checked (no second resolution: DNS rebinding). A failure closes it; the
+    next attempt connects (and checks) again. `post` never raises."""
 
-    def done(status: int | None, error: str = "") -> Attempt:
-        return Attempt(status, int((time.monotonic() - started) * 1000), error[:500])
+    def __init__(self, url: str, *, timeout: float) -> None:
+        self.url, self.timeout = url, timeout
+        self.conn: http.client.HTTPConnection | None = None
+        self.sock: socket.socket | None = None
+        self.connects = 0
 
-    try:
-        scheme, host, port = check_url_syntax(url)
-        addresses = check_address(host, port)
-    except ValidationFailed as refused:
-        return done(None, refused.detail)
-    parts = urlsplit(url)
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    sock = None
-    try:
-        sock = _connect(addresses, port, timeout)
+    def close(self) -> None:
+        if self.conn is not None:
+            with contextlib.suppress(Exception):
+                self.conn.close()
+        if self.sock is not None:
+            with contextlib.suppress(Exception):
+                self.sock.close()
+        self.conn = self.sock = None
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _open(self) -> str:
+        """Connect to a checked address; "" or the refusal (as an attempt's error)."""
+        try:
+            scheme, host, port = check_url_syntax(self.url)
+            addresses = check_address(host, port)
+        except ValidationFailed as refused:
+            return refused.detail
+        sock = _connect(addresses, port, self.timeout)
+        self.sock = sock
         if scheme == "https":
             sock = ssl.create_default_context().wrap_socket(sock, server_hostname=host)
-        conn = http.client.HTTPConnection(host, port, timeout=timeout)
+            self.sock = sock
+        conn = http.client.HTTPConnection(host, port, timeout=self.timeout)
         conn.sock = sock  # the checked address: no second resolution (DNS rebinding)
-        conn.request(
+        self.conn = conn
+        self.connects += 1
+        return ""
+
+    def _once(self, target: str, body: bytes, headers: dict[str, str]) -> int:
+        self.conn.request(
             "POST",
             target,
             body=body,
-            headers={
-                "Content-Type": "application/json",
-                "User-Agent": USER_AGENT,
-                **headers,
-            },
+            headers={"Content-Type": "application/json", "User-Agent": USER_AGENT, **headers},
         )
-        answer = conn.getresponse()
+        answer = self.conn.getresponse()
         answer.read(65536)
-        status = answer.status
-        conn.close()
-    except TimeoutError:
-        return done(None, f"No answer within {timeout:g} s.")
-    except (OSError, http.client.HTTPException) as error:
-        return done(None, f"{type(error).__name__}: {error}" if str(error) else repr(error))
-    finally:
-        if sock is not None:
-            sock.close()
-    if 200 <= status < 300:
-        return done(status)
-    return done(status, f"The endpoint answered HTTP {status}.")
+        if answer.will_close or not answer.isclosed():  # closing, or a body left unread
+            self.close()
+        return answer.status
+
+    def post(self, *, body: bytes, headers: dict[str, str]) -> Attempt:
+        """POST `body` once (redirects are not followed: a 3xx is a failure). A kept-alive
+        connection the receiver closed meanwhile is opened again once, transparently."""
+        started = time.monotonic()
+
+        def done(status: int | None, error: str = "") -> Attempt:
+            return Attempt(status, int((time.monotonic() - started) * 1000), error[:500])
+
+        parts = urlsplit(self.url)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        try:
+            reused = self.conn is not None
+            if not reused and (refused := self._open()):
+                return done(None, refused)
+            try:
+                status = self._once(target, body, headers)
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                if not reused:
+                    raise
+                self.close()  # the receiver closed an idle kept-alive connection
+                if refused := self._open():
+                    return done(None, refused)
+                status = self._once(target, body, headers)
+        except TimeoutError:
+            self.close()
+            return done(None, f"No answer within {self.timeout:g} s.")
+        except (OSError, http.client.HTTPException) as error:
+            self.close()
+            return done(None, f"{type(error).__name__}: {error}" if str(error) else repr(error))
+        if 200 <= status < 300:
+            return done(status)
+        return done(status, f"The endpoint answered HTTP {status}.")
+
+
+def post(url: str, *, body: bytes, headers: dict[str, str], timeout: float) -> Attempt:
+    """POST `body` to `url` once, on a connection of its own: the host is resolved and checked
+    now, and the connection goes to the address checked. Never raises."""
+    with Connection(url, timeout=timeout) as conn:
+        return conn.post(body=body, headers=headers)
 
 
 # --- Retries -------------------------------------------------------------------------------------
@@ -251,15 +306,13 @@ def _now(now: dt.datetime | None) -> dt.datetime:
     return now if now is not None else timezone.now()
 
 
-def _send(endpoint: WebhookEndpoint, event: Event) -> Attempt:
+def _send(endpoint: WebhookEndpoint, event: Event, conn: Connection | None = None) -> Attempt:
+    """One attempt, on `conn` (a drain's kept-alive connection) or on a connection of its own."""
     body = payload(event)
-    stamp = int(time.time())
-    return post(
-        endpoint.url,
-        body=body,
-        headers=headers_for(endpoint.secret, str(event.id), stamp, body),
-        timeout=settings.WEBHOOKS_TIMEOUT_SECONDS,
-    )
+    headers = headers_for(endpoint.secret, str(event.id), int(time.time()), body)
+    if conn is not None:
+        return conn.post(body=body, headers=headers)
+    return post(endpoint.url, body=body, headers=headers, timeout=settings.WEBHOOKS_TIMEOUT_SECONDS)
 
 
 def _disable(endpoint: WebhookEndpoint, *, reason: str, now: dt.datetime) -> None:
@@ -280,7 +333,9 @@ def _disable(endpoint: WebhookEndpoint, *, reason: str, now: dt.datetime) -> Non
 
 # pg_try_advisory_lock(LOCK_CLASS, endpoint id): the one worker sending to an endpoint.
 LOCK_CLASS = 0x57484B53  # "WHKS"
-BATCH = 100
+BATCH = 100  # events read per query
+DRAIN_MAX = 500  # events per delivery task; it queues itself again when more remain
+RECORD_EVERY = 50  # 2xx attempts recorded (and the cursor moved) per transaction
 
 
 @contextlib.contextmanager
@@ -363,53 +418,112 @@ def _record(
     return True
 
 
+def _record_delivered(
+    cursor: WebhookCursor,
+    endpoint: WebhookEndpoint,
+    done: list[tuple[Event, Attempt, dt.datetime]],
+) -> bool:
+    """The log rows of a run of 2xx attempts (one INSERT) and the cursor past the last of them
+    (one UPDATE), in one short transaction. False when the endpoint was deleted meanwhile."""
+    if not done:
+        return True
+    rows = [
+        WebhookDelivery(
+            endpoint=endpoint,
+            event_id=event.id,
+            event_type=event.type,
+            attempt=(cursor.attempts + 1) if n == 0 else 1,
+            status_code=attempt.status_code,
+            latency_ms=attempt.latency_ms,
+            error=attempt.error,
+            at=moment,
+        )
+        for n, (event, attempt, moment) in enumerate(done)
+    ]
+    try:
+        with transaction.atomic():
+            WebhookDelivery.objects.bulk_create(rows)
+            cursor.last_event_id, cursor.attempts, cursor.next_attempt_at = done[-1][0].id, 0, None
+            cursor.save(update_fields=["last_event_id", "attempts", "next_attempt_at"])
+            if endpoint.failing_since is not None:
+                endpoint.failing_since = None
+                endpoint.save(update_fields=["failing_since"])
+    except IntegrityError:  # the endpoint was deleted while its events were on their way
+        return False
+    done.clear()
+    return True
+
+
 def endpoint_deliver(
-    *, endpoint_id: int, now: dt.datetime | None = None, max_events: int = 1000
+    *, endpoint_id: int, now: dt.datetime | None = None, max_events: int = DRAIN_MAX
 ) -> int:
     """Send the endpoint's pending events in order until none is left, one fails (its retry is
     scheduled), another worker holds the endpoint, or `max_events` went out; how many were
-    delivered. One worker at a time (`_holding`); each attempt is recorded, and the cursor moved
-    after a 2xx, in a transaction of its own, so a worker killed mid-request moves nothing.
-    `now`: a fixed clock (tests); None: the real one, per attempt."""
+    delivered. One worker at a time (`_holding`, taken once per drain); the events are read
+    BATCH at a time and sent on one kept-alive connection; the 2xx attempts are recorded, and
+    the cursor moved past them, every RECORD_EVERY events (and at the end of a page, and before a
+    failure is recorded) in one transaction. A worker killed mid-drain moves nothing past what was
+    recorded: the events since (at most RECORD_EVERY) are sent again, with the same `webhook-id`
+    (at least once). `now`: a fixed clock (tests); None: the real one, per attempt."""
     delivered = 0
     with _holding(endpoint_id) as held:
         if not held:
             return 0
-        while delivered < max_events:
-            cursor = (
-                WebhookCursor.objects.select_related("endpoint")
-                .filter(endpoint_id=endpoint_id, endpoint__active=True)
-                .first()
-            )
-            if cursor is None:
-                return delivered  # inactive or deleted
-            if cursor.next_attempt_at is not None and cursor.next_attempt_at > _now(now):
-                return delivered
-            endpoint = cursor.endpoint
-            team_ids = list(endpoint.teams.values_list("pk", flat=True))
-            # Ids grow in commit order: every event up to `top` is committed and none will
-            # appear below it, so an endpoint with nothing among them skips past them all.
-            top = Event.objects.aggregate(top=Max("id"))["top"] or 0
-            events = list(
-                events_for(endpoint, team_ids)
-                .filter(id__gt=cursor.last_event_id, id__lte=top)
-                .order_by("id")[: min(BATCH, max_events - delivered)]
-            )
-            if not events:
-                if top > cursor.last_event_id:
-                    WebhookCursor.objects.filter(
-                        pk=endpoint_id, last_event_id=cursor.last_event_id
-                    ).update(last_event_id=top)
-                return delivered
-            for event in events:
-                attempt = _send(endpoint, event)
-                if not _record(cursor, endpoint, event, attempt, _now(now)):
+        conn: Connection | None = None
+        try:
+            while delivered < max_events:
+                cursor = (
+                    WebhookCursor.objects.select_related("endpoint")
+                    .filter(endpoint_id=endpoint_id, endpoint__active=True)
+                    .first()
+                )
+                if cursor is None:
+                    return delivered  # inactive or deleted
+                if cursor.next_attempt_at is not None and cursor.next_attempt_at > _now(now):
                     return delivered
-                if not attempt.ok:
+                endpoint = cursor.endpoint
+                if conn is None or conn.url != endpoint.url:
+                    if conn is not None:
+                        conn.close()
+                    conn = Connection(endpoint.url, timeout=settings.WEBHOOKS_TIMEOUT_SECONDS)
+                team_ids = list(endpoint.teams.values_list("pk", flat=True))
+                # Ids grow in commit order: every event up to `top` is committed and none will
+                # appear below it, so an endpoint with nothing among them skips past them all.
+                top = Event.objects.aggregate(top=Max("id"))["top"] or 0
+                events = list(
+                    events_for(endpoint, team_ids)
+                    .filter(id__gt=cursor.last_event_id, id__lte=top)
+                    .order_by("id")[: min(BATCH, max_events - delivered)]
+                )
+                if not events:
+                    if top > cursor.last_event_id:
+                        WebhookCursor.objects.filter(
+                            pk=endpoint_id, last_event_id=cursor.last_event_id
+                        ).update(last_event_id=top)
                     return delivered
-                delivered += 1
-            if not WebhookEndpoint.objects.filter(pk=endpoint_id, active=True).exists():
-                return delivered
+                done: list[tuple[Event, Attempt, dt.datetime]] = []
+                for event in events:
+                    attempt = _send(endpoint, event, conn)
+                    moment = _now(now)
+                    if attempt.ok:
+                        done.append((event, attempt, moment))
+                        delivered += 1
+                        if len(done) >= RECORD_EVERY and not _record_delivered(
+                            cursor, endpoint, done
+                        ):
+                            return delivered - len(done)
+                        continue
+                    if not _record_delivered(cursor, endpoint, done):
+                        return delivered - len(done)
+                    _record(cursor, endpoint, event, attempt, moment)
+                    return delivered
+                if not _record_delivered(cursor, endpoint, done):
+                    return delivered - len(done)
+                if not WebhookEndpoint.objects.filter(pk=endpoint_id, active=True).exists():
+                    return delivered
+        finally:
+            if conn is not None:
+                conn.close()
     return delivered
 
 
@@ -445,33 +559,42 @@ def webhooks_dispatch(*, now: dt.datetime) -> int:
 # --- The kick after a commit ---------------------------------------------------------------------
 
 _kick_lock = threading.Lock()
-_kick_state = {"last": 0.0, "active_checked": 0.0, "active": False, "pending": False}
+_kick_state = {"last": 0.0, "active_checked": 0.0, "active": False, "pending": False, "ids": []}
 KICK_EVERY_SECONDS = 0.1
 ACTIVE_CHECK_SECONDS = 5.0
 
 
 def _any_active() -> bool:
+    """Whether an endpoint is active; their ids are kept for the kick (read at most every
+    ACTIVE_CHECK_SECONDS per process)."""
     clock = time.monotonic()
     if clock - _kick_state["active_checked"] > ACTIVE_CHECK_SECONDS:
-        _kick_state["active"] = WebhookEndpoint.objects.filter(active=True).exists()
+        _kick_state["ids"] = list(
+            WebhookEndpoint.objects.filter(active=True).order_by("pk").values_list("pk", flat=True)
+        )
+        _kick_state["active"] = bool(_kick_state["ids"])
         _kick_state["active_checked"] = clock
     return _kick_state["active"]
 
 
 def _kick_send() -> None:
+    """Queue the delivery task of every active endpoint directly (no dispatch task in between:
+    a delivery with nothing due costs its task two small queries)."""
     with _kick_lock:
         _kick_state["pending"] = False
         _kick_state["last"] = time.monotonic()
+        ids = list(_kick_state.get("ids") or ())
     try:
         from celery import current_app
 
-        current_app.send_task("presence.run_job", args=[DISPATCH_JOB], retry=False, expires=60)
+        for endpoint_id in ids:
+            current_app.send_task(DELIVER_TASK, args=[endpoint_id], retry=False, expires=60)
     except Exception:  # a lost kick costs a beat period of lag, never the change
-        log.warning("webhooks: could not queue a dispatch", exc_info=True)
+        log.warning("webhooks: could not queue a delivery", exc_info=True)
 
 
 def _kick_now() -> None:
-    """At most one dispatch per KICK_EVERY_SECONDS: a kick that comes sooner is sent at the end
+    """At most one kick per KICK_EVERY_SECONDS: a kick that comes sooner is sent at the end
     of the period (one timer at most), so the last commit of a burst is never left waiting for
     the beat."""
     try:
@@ -495,8 +618,8 @@ def _kick_now() -> None:
 
 
 def webhooks_kick() -> None:
-    """After the current transaction commits (events were written), queue a dispatch at once, so
-    deliveries do not wait for the beat timer. Nothing when no endpoint is active (read at most
+    """After the current transaction commits (events were written), queue the active endpoints'
+    deliveries at once, so they do not wait for the beat timer. Nothing when no endpoint is active (read at most
     every ACTIVE_CHECK_SECONDS per process); a broker that is down only loses the kick."""
     if settings.WEBHOOKS_KICK:
         transaction.on_commit(_kick_now, robust=True)

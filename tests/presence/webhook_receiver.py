@@ -26,7 +26,7 @@ def verify(secret: str, headers: dict, body: bytes) -> bool:
 
 
 class Receiver:
-    def __init__(self, answer=lambda request: 200, delay=0.0):
+    def __init__(self, answer=lambda request: 200, delay=0.0, keep_alive=False):
         self.requests: list[dict] = []
         self.arrived: list[str] = []  # webhook-id of every request, as it arrives
         self.answer = answer
@@ -35,6 +35,10 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            # keep_alive: HTTP/1.1, the connection stays open across requests; else HTTP/1.0.
+            protocol_version = "HTTP/1.1" if keep_alive else "HTTP/1.0"
+            disable_nagle_algorithm = True  # headers and body written apart: no delayed-ACK wait
+
             def do_POST(self):  # noqa: N802 (http.server's name)
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 request = {
@@ -43,6 +47,7 @@ class Receiver:
                     "json": json.loads(body or b"null"),
                     "at": time.time(),
                     "path": self.path,
+                    "peer": self.client_address,  # one per connection
                 }
                 with receiver._lock:
                     receiver.arrived.append(request["headers"].get("webhook-id", ""))
