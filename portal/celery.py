@@ -4,6 +4,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.local")
 
@@ -24,6 +25,20 @@ app.conf.update(
     timezone="UTC",
 )
 app.autodiscover_tasks()
+
+
+@worker_process_init.connect
+def _reuse_database_connections(**_) -> None:
+    """A prefork child runs one task at a time in one thread, so its database connection is kept
+    from task to task (`WORKER_CONN_MAX_AGE`, 300 s) instead of opened for every task: the web
+    server's 0 is for ASGI, whose threads never reuse one (portal/settings/base.py). Webhook
+    deliveries and periodic jobs are many short tasks; a new PostgreSQL connection costs more
+    than most of them."""
+    from django.conf import settings
+
+    for database in settings.DATABASES.values():
+        if not database.get("OPTIONS", {}).get("pool"):
+            database["CONN_MAX_AGE"] = settings.WORKER_CONN_MAX_AGE
 
 
 @app.task(name="portal.ping", ignore_result=False)

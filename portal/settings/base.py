@@ -85,6 +85,8 @@ else:
     # using ASGI, persistent connections should be disabled".
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+# A Celery worker's processes keep their connection this long between tasks (portal/celery.py).
+WORKER_CONN_MAX_AGE = env.int("WORKER_CONN_MAX_AGE", default=300)
 # Connections of psycopg's pool per web server process on PostgreSQL (portal/db.py); 0: none.
 DATABASE_POOL_MAX_SIZE = env.int("DATABASE_POOL_MAX_SIZE", default=10)
 
