@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tests.asgi import call
-from tests.browser import BROWSER_TEST, sign_in
+from tests.browser import BROWSER_TEST, sign_in, wait_until
 from tests.factories import WorkstreamFactory, builtin
 from tests.presence.test_live_browser import (  # noqa: F401 - fixtures
     floor,
@@ -36,7 +36,7 @@ def test_v4_p10_each_push_fetches_only_the_regions_its_kind_touches(browser, ser
     )
     open_console(page, server.url)
     expect(page.locator("#console-offers")).to_be_visible()
-    page.wait_for_function("document.querySelector('#console-live').classList.length === 0")
+    wait_until(page, "document.querySelector('#console-live').classList.length === 0")
     page.wait_for_timeout(500)
     assert [kinds_of(url) for url in fetches] == ["all"]  # hello: the catch-up fetch
 
