@@ -560,7 +560,7 @@ def webhooks_dispatch(*, now: dt.datetime) -> int:
 
 _kick_lock = threading.Lock()
 _kick_state = {"last": 0.0, "active_checked": 0.0, "active": False, "pending": False, "ids": []}
-KICK_EVERY_SECONDS = 0.1
+KICK_EVERY_SECONDS = 0.5  # a floor's events arrive one by one: merge them into one task
 ACTIVE_CHECK_SECONDS = 5.0
 
 
