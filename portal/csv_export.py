@@ -41,6 +41,24 @@ def restore_cell(text: str) -> str:
     return text
 
 
+class TooManyRows(ValueError):
+    """A file with more rows than an upload takes; its message is the sentence to show."""
+
+
+def read_rows(lines, *, max_rows: int):
+    """(line number, cells) of each non-blank row after the header of a csv.reader `lines`, every
+    cell stripped and restored (restore_cell: an exported file reads back as it was). More than
+    `max_rows` rows: TooManyRows."""
+    count = 0
+    for values in lines:
+        if not any(cell.strip() for cell in values):
+            continue
+        count += 1
+        if count > max_rows:
+            raise TooManyRows(f"The file has more than {max_rows:,} rows; split it.")
+        yield lines.line_num, [restore_cell(cell.strip()).strip() for cell in values]
+
+
 class _Echo:
     """A file-like object whose write() hands the line back (csv.writer into a generator)."""
 

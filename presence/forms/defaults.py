@@ -7,7 +7,7 @@ import io
 
 from django import forms
 
-from portal.csv_export import restore_cell
+from portal.csv_export import TooManyRows, read_rows
 from presence.selectors import pickable_statuses
 from presence.services.config import DefaultRow
 
@@ -119,16 +119,8 @@ def parse_csv(text: str) -> list[DefaultRow]:
                 "(empty: no default)."
             )
         rows = []
-        for values in lines:
-            if not any(cell.strip() for cell in values):
-                continue
-            if len(rows) >= MAX_CSV_ROWS:
-                raise forms.ValidationError(
-                    f"The file has more than {MAX_CSV_ROWS:,} rows; split it."
-                )
-            line = lines.line_num
-            # A cell the export guarded against CSV injection comes back as it was (D4 round trip).
-            cells = [restore_cell(cell.strip()).strip() for cell in values]
+        # A cell the export guarded against CSV injection comes back as it was (D4 round trip).
+        for line, cells in read_rows(lines, max_rows=MAX_CSV_ROWS):
             problem = ""
             if len(cells) < 2 or len(cells) > len(names):
                 problem = (
@@ -144,6 +136,8 @@ def parse_csv(text: str) -> list[DefaultRow]:
             )
     except csv.Error as error:
         raise forms.ValidationError(f"The file is not a readable CSV: {error}.") from None
+    except TooManyRows as error:
+        raise forms.ValidationError(str(error)) from None
     if not rows:
         raise forms.ValidationError("The file has a header but no rows.")
     return rows

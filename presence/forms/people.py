@@ -13,7 +13,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.models import Group
 
-from portal.csv_export import restore_cell
+from portal.csv_export import TooManyRows, read_rows, restore_cell
 from presence.models import CapacityProfile, Representative, Team
 from presence.services.config import ONBOARDING_COLUMNS, PersonRow
 
@@ -253,26 +253,21 @@ def parse_people_csv(text: str) -> list[PersonRow]:
                 + ". Download the template."
             )
         rows = []
-        for values in lines:
-            if not any(cell.strip() for cell in values):
-                continue
-            if len(rows) >= MAX_ONBOARDING_ROWS:
-                raise forms.ValidationError(
-                    f"The file has more than {MAX_ONBOARDING_ROWS:,} rows; split it."
-                )
-            cells = [restore_cell(cell.strip()).strip() for cell in values]
+        for line, cells in read_rows(lines, max_rows=MAX_ONBOARDING_ROWS):
             problem = ""
             if len(cells) != len(names):
                 problem = f"Expected {len(names)} values, found {len(cells)}."
             rows.append(
                 PersonRow(
-                    line=lines.line_num,
+                    line=line,
                     values=dict(zip(names, cells, strict=False)),
                     problem=problem,
                 )
             )
     except csv.Error as error:
         raise forms.ValidationError(f"The file is not a readable CSV: {error}.") from None
+    except TooManyRows as error:
+        raise forms.ValidationError(str(error)) from None
     if not rows:
         raise forms.ValidationError("The file has a header but no rows.")
     return rows
