@@ -125,7 +125,7 @@ def agents(request: HttpRequest) -> HttpResponse:
         queryset=representatives_visible_to(user=user),
         user=user,
     )
-    reps = filterset.qs
+    reps = selectors.pinned(filterset.qs)
     tab = request.GET.get("tab")
     tab = tab if tab in selectors.TABS else selectors.TAB_SIGNED_IN
     kpis = selectors.agents_kpis(representatives=reps, now=now)

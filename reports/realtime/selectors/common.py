@@ -81,6 +81,25 @@ def one_row_per_rep(representatives: QuerySet[Representative]) -> QuerySet[Repre
     return representatives.order_by()
 
 
+PIN_AT_MOST = 1000
+
+
+def pinned(representatives: QuerySet[Representative]) -> QuerySet[Representative]:
+    """The same reps as `pk IN (<their ids>)`, read in one query, when there are at most
+    PIN_AT_MOST of them; else the queryset as it is.
+
+    A report page filters several statements by one scope (KPIs, chart, rows, details), and a
+    supervisor's scope is a join through their teams (A2) plus the filters: compiled and planned
+    again inside each statement, it was the largest part of a team's grid (issue 13: each open
+    agents report renders once per window with a change). A team's ids make each of those
+    statements a plain primary-key lookup; a larger set (an admin's 10,000) keeps the subquery,
+    which PostgreSQL hashes once."""
+    ids = list(one_row_per_rep(representatives).values_list("pk", flat=True)[: PIN_AT_MOST + 1])
+    if len(ids) > PIN_AT_MOST:
+        return representatives
+    return Representative.objects.filter(pk__in=ids)
+
+
 def viewer_timezone(*, user: AbstractBaseUser) -> ZoneInfo:
     """The viewer's time zone: their rep profile's when they have one, else the portal's."""
     name = settings.TIME_ZONE
