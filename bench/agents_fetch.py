@@ -29,7 +29,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-ROUNDS = 5
+ROUNDS = int(os.environ.get("AGENTS_ROUNDS", 5))
 REQUESTS = 40
 TEAM = 25
 REFRESH = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TRIGGER": "agents-results"}
@@ -81,8 +81,10 @@ def _fetch(client, variant: str) -> None:
 
 def test_agents_refresh_cpu(supervisor_client):
     client = supervisor_client
-    with CaptureQueriesContext(connection) as queries:
+    _fetch(client, "agents")  # warm the process first (the permission cache, the templates)
+    with CaptureQueriesContext(connection) as captured:
         _fetch(client, "agents")
+    queries = len(captured)  # now: each later request empties the connection's log
     samples: dict[str, list[float]] = {"agents": [], "healthz": []}
     for _ in range(ROUNDS):
         for variant in samples:
@@ -94,7 +96,7 @@ def test_agents_refresh_cpu(supervisor_client):
             samples[variant].append((time.process_time() - started) / REQUESTS * 1000)
     medians = {variant: statistics.median(values) for variant, values in samples.items()}
     print(
-        f"\nagents report refresh, a team of {TEAM}: {len(queries)} queries; CPU ms per request "
+        f"\nagents report refresh, a team of {TEAM}: {queries} queries; CPU ms per request "
         f"(median of {ROUNDS} rounds of {REQUESTS}):"
     )
     for variant, value in medians.items():
