@@ -171,6 +171,7 @@ def start_stack(
     services: tuple[str, ...] = ("web", "worker", "beat"),
     name: str = "floor",
     app: str = "portal.asgi:application",
+    http: str = "auto",
 ) -> dict:
     """The `services` (uvicorn serving `app`, the Celery worker and beat), logs in
     var/bench/<name>-*.log; returns once uvicorn answers /healthz."""
@@ -188,6 +189,7 @@ def start_stack(
             python, "-m", "uvicorn", app, "--host", "127.0.0.1",
             "--port", str(port), "--workers", str(workers), "--lifespan", "off",
             "--no-access-log", "--log-level", "warning", "--timeout-keep-alive", "5",
+            *(("--http", "h11", "--loop", "asyncio") if http == "h11" else ()),
         ],
         "worker": [python, "-m", "celery", "-A", "portal", "worker", "-l", "warning",
                    "--concurrency", "1", "-n", f"floor-{os.getpid()}@%h"],

@@ -69,6 +69,7 @@ class Recorder:
     def __init__(self) -> None:
         self.measuring = False
         self.api: list[float] = []
+        self.api_by_action: dict[str, list[float]] = {}  # the same samples, by call (create, …)
         self.codes: Counter = Counter()
         self.fetch: dict[str, list[float]] = {}
         self.offer: list[float] = []

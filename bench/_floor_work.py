@@ -55,6 +55,7 @@ class Api:
         recorder.codes[answer.status] += 1
         if recorder.measuring:
             recorder.api.append(answer.seconds)
+            recorder.api_by_action.setdefault(action, []).append(answer.seconds)
             recorder.requests["API"] += 1
         if not 200 <= answer.status < 300:
             recorder.error(

@@ -362,6 +362,10 @@ def measure(stack: dict, people, *, mode: str, n: int, duration: float, config: 
             "n": len(recorder.api),
             "p50_ms": ms(recorder.api, 50),
             "p99_ms": ms(recorder.api, 99),
+            "by_call": {
+                action: {"n": len(s), "p50_ms": ms(s, 50), "p99_ms": ms(s, 99)}
+                for action, s in sorted(recorder.api_by_action.items())
+            },
         },
         "offer_to_console": {
             "n": len(recorder.offer),
@@ -402,6 +406,8 @@ def measure(stack: dict, people, *, mode: str, n: int, duration: float, config: 
         flush=True,
     )
     print(f"    server CPU s by part: {run['server_cpu_seconds_by_part']}", flush=True)
+    by_call = ", ".join(f"{a} {c['p99_ms']}" for a, c in row["api"]["by_call"].items())
+    print(f"    API p99 ms by call: {by_call}", flush=True)
     if hooks:
         h = hook_figures
         print(
@@ -451,6 +457,13 @@ def main() -> None:
         help="on: one webhook endpoint for every event on a receiver on 127.0.0.1 (a process of "
         "its own), registered through the API before each run; both: each run without, then "
         "with, on the same stack, for the ratio of their server CPU (docs/performance.md)",
+    )
+    parser.add_argument(
+        "--http",
+        choices=("auto", "h11"),
+        default="auto",
+        help="auto: uvicorn's fastest HTTP parser and event loop installed (httptools, uvloop: "
+        "production's); h11: the pure-Python parser and asyncio's loop, for A/B runs",
     )
     parser.add_argument(
         "--profile",
@@ -505,7 +518,8 @@ def main() -> None:
     note = machine_note()
     print(f"machine: {note}")
     print(
-        f"stack: uvicorn {args.workers} workers (production settings), PostgreSQL, Redis "
+        f"stack: uvicorn {args.workers} workers (http {args.http}; production settings), "
+        f"PostgreSQL, Redis "
         f"({'own server' if redis_proc else redis_url + ', CPU not counted'}), 1 Celery worker + "
         f"beat; {duration:g} s per run",
         flush=True,
@@ -515,7 +529,7 @@ def main() -> None:
         for old in PROFILES.parent.glob(PROFILES.name):
             old.unlink()
         app = "bench._floor_profile:application"
-    stack = start_stack(env, workers=args.workers, port=port, app=app)
+    stack = start_stack(env, workers=args.workers, port=port, app=app, http=args.http)
     if redis_proc is not None:
         stack["redis"] = redis_proc
     from _floor_hooks import start_receiver, unregister_leftovers
