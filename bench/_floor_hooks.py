@@ -180,13 +180,21 @@ def hook_stats(
 
 def hook_reasons(stats: dict, *, lag_p99_limit: float = LAG_P99_LIMIT) -> list[str]:
     """Why a floor with webhooks on is not held (nothing: held): lag p99 under the limit, no
-    signature failure, nothing of the log missing after the drain."""
+    signature failure, nothing of the log missing after the drain.
+
+    The lag is judged over the events of the measured window when the run has one (`window`),
+    as every other latency of the floor is (bench/floor.py: the tabs' sign-in, 50 a second, and
+    the closing of every tab at once are outside it): a burst of thousands of events within a
+    second or two is sent one after the other to one endpoint, in order, and waits its turn
+    (docs/performance.md). The lag over every event of the run is reported beside it."""
     reasons = []
+    lag = stats.get("window", stats)
     if not stats["received"]:
         reasons.append("webhooks: no event received")
-    elif stats["lag_p99_ms"] is None or not stats["lag_p99_ms"] < 1000 * lag_p99_limit:
-        shown = "unknown" if stats["lag_p99_ms"] is None else f"{stats['lag_p99_ms']:.0f} ms"
-        reasons.append(f"webhook lag p99 {shown} >= {1000 * lag_p99_limit:.0f} ms")
+    elif lag["lag_p99_ms"] is None or not lag["lag_p99_ms"] < 1000 * lag_p99_limit:
+        shown = "unknown" if lag["lag_p99_ms"] is None else f"{lag['lag_p99_ms']:.0f} ms"
+        where = " (measured window)" if "window" in stats else ""
+        reasons.append(f"webhook lag p99{where} {shown} >= {1000 * lag_p99_limit:.0f} ms")
     if stats["signature_failures"]:
         reasons.append(f"{stats['signature_failures']} webhook signature failures")
     if stats["missing"]:

@@ -229,6 +229,24 @@ def test_hook_stats_gives_the_lag_of_the_events_of_the_measured_window_apart():
     assert "window" not in hook_stats(records_, [1, 2, 3, 4])
 
 
+def test_the_lag_is_judged_over_the_measured_window_when_the_run_has_one():
+    """As every latency of the floor: the sign-in and the closing of every tab are outside it."""
+    records_ = [
+        ["1", 103.0, 100.0, True],  # the sign-in burst: 3 s
+        ["2", 110.2, 110.0, True],
+        ["3", 120.4, 120.0, True],
+        ["4", 135.0, 131.0, True],  # every tab closing at once: 4 s
+    ]
+    assert hook_reasons(hook_stats(records_, [1, 2, 3, 4], window=(105.0, 130.0))) == []
+    assert hook_reasons(hook_stats(records_, [1, 2, 3, 4])) == [
+        "webhook lag p99 4000 ms >= 2000 ms"
+    ]
+    late = [*records_, ["5", 128.5, 125.0, True]]  # 3.5 s inside the window
+    assert hook_reasons(hook_stats(late, [1, 2, 3, 4, 5], window=(105.0, 130.0))) == [
+        "webhook lag p99 (measured window) 3500 ms >= 2000 ms"
+    ]
+
+
 def test_one_size_measured_both_ways_is_no_largest_floor_held():
     from floor import _hook_ratios
 
