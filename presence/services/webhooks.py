@@ -50,7 +50,6 @@ log = logging.getLogger(__name__)
 SECRET_PREFIX = "whsec_"
 USER_AGENT = "presence-portal-webhooks/1"
 DELIVER_TASK = "presence.webhooks_deliver"
-DISPATCH_JOB = "webhooks_dispatch"
 
 
 # --- Signing (Standard Webhooks) -----------------------------------------------------------------
