@@ -159,3 +159,11 @@ def test_a_row_shows_conversations_units_and_profiles():
     assert '<span class="muted">none</span>' in idle
     assert 'title="No capacity units configured: profiles only">1 / —</span>' in idle
     assert 'data-cell="profiles"><span class="muted">—</span>' in idle
+
+
+def test_a_row_draws_the_status_badge_as_the_shared_include_does():
+    """The badge is drawn by `_status_badge.html` everywhere else: the row's must stay the same."""
+    badge = Template('{% include "_status_badge.html" with base_status=b text=t %}').render(
+        Context({"b": "away", "t": "Training <b>"})
+    )
+    assert badge.strip().splitlines()[-1] in _row()
