@@ -89,11 +89,11 @@ def pinned(representatives: QuerySet[Representative]) -> QuerySet[Representative
     PIN_AT_MOST of them; else the queryset as it is.
 
     A report page filters several statements by one scope (KPIs, chart, rows, details), and a
-    supervisor's scope is a join through their teams (A2) plus the filters: compiled and planned
-    again inside each statement, it was the largest part of a team's grid (issue 13: each open
-    agents report renders once per window with a change). A team's ids make each of those
-    statements a plain primary-key lookup; a larger set (an admin's 10,000) keeps the subquery,
-    which PostgreSQL hashes once."""
+    supervisor's scope is a join through their teams (A2) plus the filters, which the ORM compiled
+    and PostgreSQL planned again inside each of them (issue 13: each open agents report renders
+    once per window with a change; with the rows' tag, 0.79x CPU per refresh,
+    docs/performance.md). A team's ids make each of those statements a plain primary-key lookup;
+    a larger set (an admin's 10,000) keeps the subquery, which PostgreSQL hashes once."""
     ids = list(one_row_per_rep(representatives).values_list("pk", flat=True)[: PIN_AT_MOST + 1])
     if len(ids) > PIN_AT_MOST:
         return representatives
