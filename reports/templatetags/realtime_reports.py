@@ -72,8 +72,9 @@ def filter_widget(field) -> str:
 def agent_row(rep, d, now) -> str:
     """One row of the agents grid (`rep` from agents_rows, `d` its AgentDetail), written here in
     one pass: the grid is re-rendered for every open report on every window with a change
-    (issue 13), and 25 rows of template tags and includes were a third of its rendering. The
-    markup is the template's, cell for cell; every value is escaped here."""
+    (issue 13), and 25 rows of template tags and includes were most of its template's time
+    (profiled). The markup is the template's, cell for cell (the badge is _status_badge.html's,
+    tests/reports/test_agents_grid_cheaper.py); every value is escaped here."""
     pk = int(rep.pk)
     tz = timezone.get_current_timezone()
     alert = (
