@@ -462,8 +462,9 @@ def main() -> None:
         "--http",
         choices=("auto", "h11"),
         default="auto",
-        help="auto: uvicorn's fastest HTTP parser and event loop installed (httptools, uvloop: "
-        "production's); h11: the pure-Python parser and asyncio's loop, for A/B runs",
+        help="auto: what uvicorn picks (httptools and uvloop when installed by hand: neither is "
+        "in the locks, so h11 and asyncio otherwise); h11: the pure-Python parser and asyncio's "
+        "loop whatever is installed, for A/B runs (docs/performance.md)",
     )
     parser.add_argument(
         "--profile",
