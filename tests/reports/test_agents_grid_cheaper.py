@@ -43,7 +43,7 @@ def floor():
     return boss, reps, outsider
 
 
-def test_a_pinned_scope_is_the_same_reps_and_the_same_figures(floor):
+def test_a2_a_pinned_scope_is_the_same_reps_and_the_same_figures(floor):
     boss, reps, outsider = floor
     scope = representatives_visible_to(user=boss)  # distinct: a rep in two teams
     pinned = selectors.pinned(scope)
