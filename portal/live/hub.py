@@ -170,7 +170,7 @@ class Hub:
         for listener in candidates:
             listener.offer(message)
 
-    def dispatch_threadsafe(self, message: dict) -> None:
+    def dispatch_threadsafe(self, messages: list[dict]) -> None:
         """From any thread (a sync view's, after commit): dispatch in the loop of the streams.
         A process that never opened a stream has no loop and nobody to tell."""
         loop = self.loop
@@ -181,9 +181,13 @@ class Hub:
         except RuntimeError:
             running = None
         if running is loop:
-            self.dispatch(message)
+            self._dispatch_all(messages)
         else:
-            loop.call_soon_threadsafe(self.dispatch, message)
+            loop.call_soon_threadsafe(self._dispatch_all, messages)
+
+    def _dispatch_all(self, messages: list[dict]) -> None:
+        for message in messages:
+            self.dispatch(message)
 
     def wake_all(self, *, ping: bool = False, resync: bool = False) -> None:
         for listener in self.listeners():
@@ -283,7 +287,7 @@ class Hub:
                         self._confirmed()
                     elif item.get("type") == "message":
                         try:
-                            self.dispatch(decode(item["data"]))
+                            self._dispatch_all(decode(item["data"]))
                         except (ValueError, KeyError, TypeError):
                             log.warning("live: ignored a malformed message")
             except asyncio.CancelledError:

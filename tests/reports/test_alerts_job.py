@@ -395,7 +395,7 @@ def test_an_opened_or_ended_breach_is_pushed_to_the_live_reports(
     from portal.live import bus
 
     sent = []
-    monkeypatch.setattr(bus, "_send", lambda kind, reps, queue: sent.append((kind, reps, queue)))
+    monkeypatch.setattr(bus, "_send", sent.extend)  # each commit's changes: (kind, reps, queue)
     ada = RepresentativeFactory()
     services.client_connect(representative=ada, now=now - 30 * M)
     services.presence_set_manual(representative=ada, status=builtin("dnd"), now=now - 20 * M)
