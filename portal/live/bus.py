@@ -56,6 +56,11 @@ def decode(raw: str | bytes) -> list[dict]:
     """One message per change, as the hub dispatches them:
     [{"kind", "reps": {rep_id: [team ids]}, "queue"}]."""
     data = json.loads(raw)
+    if "kind" in data:  # one change, as a process of the release before sends it (a rolling deploy)
+        data = {
+            "changes": [{**data, "reps": list(data.get("reps") or ())}],
+            "teams": data.get("reps") or {},
+        }
     teams = {int(k): [int(t) for t in v] for k, v in (data.get("teams") or {}).items()}
     return [
         {

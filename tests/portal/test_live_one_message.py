@@ -93,3 +93,8 @@ def test_outside_a_transaction_it_sends_at_once_and_a_failing_change_loses_its_o
         publish(kind="conversation", rep_ids=whose)
         publish(kind="presence", rep_ids=[4])
     assert sent[-1] == [("presence", {4}, False)]
+
+
+def test_a_message_of_the_release_before_is_still_understood_during_a_rolling_deploy():
+    old = '{"kind":"presence","reps":{"12":[3,4]},"queue":false}'
+    assert bus.decode(old) == [{"kind": "presence", "reps": {12: [3, 4]}, "queue": False}]
