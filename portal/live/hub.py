@@ -302,15 +302,21 @@ class Hub:
 
 
 def _mark_alive(client_ids: set[str]) -> set[str]:
+    from django.db import transaction
     from django.utils import timezone
 
     from presence.models import Client
 
     now = timezone.now()
-    updated = Client.objects.filter(client_id__in=client_ids).update(last_heartbeat_at=now)
+    # A row another transaction holds is skipped, never waited for: that transaction connects the
+    # client again (fresh heartbeat), says goodbye or times it out. Waiting would hold the rows
+    # updated so far against a connect that holds its rep's presence (lock order, docs/events.md).
+    free = Client.objects.filter(client_id__in=client_ids).select_for_update(skip_locked=True)
+    with transaction.atomic(savepoint=False):  # a locking subquery needs a transaction
+        updated = Client.objects.filter(pk__in=free.values("pk")).update(last_heartbeat_at=now)
     if updated == len(client_ids):
         return client_ids  # the usual case: one statement
-    # Some row is gone: which ones (the UPDATE alone cannot say).
+    # Some row is gone or was skipped: which ones are there (the UPDATE alone cannot say).
     return set(Client.objects.filter(client_id__in=client_ids).values_list("client_id", flat=True))
 
 

@@ -49,7 +49,9 @@ def offers_expire(*, now: dt.datetime) -> int:
     """V4, P6: pending offers past their timeout are missed; the switch makes the rep Inactive."""
     with transaction.atomic():
         rows = list(
-            Offer.objects.select_for_update(skip_locked=True)
+            # The offers only, not the joined conversation and workstream: a workstream is shared
+            # by all its conversations (an accept that raced it finds the offer missed, V4).
+            Offer.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(state=OfferState.PENDING, expires_at__lte=now)
             .values_list(
                 "pk",
@@ -125,7 +127,7 @@ def grace_expire(*, now: dt.datetime) -> int:
         if not rep_ids:
             return 0
         conversations = list(
-            Conversation.objects.select_for_update(skip_locked=True)
+            Conversation.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(
                 representative_id__in=rep_ids, state=S.ACTIVE, workstream__channel__in=LIVE_CHANNELS
             )

@@ -15,7 +15,7 @@ from presence.models import Client, PresenceStatus, Representative, Representati
 from presence.reads import Outcome, status_ref
 
 from .events import CAPACITY_CHANGED, capacity_data, event_record_many
-from .transitions import transition
+from .transitions import presence_lock, transition
 
 
 def _one(outcomes: dict[int, Outcome], representative: Representative) -> Outcome:
@@ -37,16 +37,10 @@ def client_connect(
             .exists()
         ):
             raise Conflict(CLIENT_ID_TAKEN, extra={"state": "in_use"})
-        default = representative.default_presence
-        change = engine.Change(
-            engine.Event.CONNECT,
-            default=status_ref(default) if default and default.is_active else None,
-        )
-        outcome = _one(
-            transition(rep_ids=[representative.pk], change=change, now=now, known=[representative]),
-            representative,
-        )
-        # One upsert: a client that connects again under its id is the same client.
+        # The client row is written under the presence lock and before the transition's event
+        # (lock order, docs/events.md): one upsert, a client that connects again under its id is
+        # the same client.
+        presence_lock(rep_ids=[representative.pk], now=now)
         client = Client(
             representative=representative,
             client_id=client_id,
@@ -58,6 +52,15 @@ def client_connect(
             update_conflicts=True,
             unique_fields=["client_id"],
             update_fields=["representative", "connected_at", "last_heartbeat_at"],
+        )
+        default = representative.default_presence
+        change = engine.Change(
+            engine.Event.CONNECT,
+            default=status_ref(default) if default and default.is_active else None,
+        )
+        outcome = _one(
+            transition(rep_ids=[representative.pk], change=change, now=now, known=[representative]),
+            representative,
         )
     return client, outcome
 
@@ -122,6 +125,8 @@ def representative_sign_out(
 ) -> Outcome:
     """S5: Offline at once, every client ended, no grace period."""
     with transaction.atomic():
+        presence_lock(rep_ids=[representative.pk], now=now)  # clients before the event (lock order)
+        Client.objects.filter(representative=representative).delete()
         outcome = _change_one(
             representative,
             engine.Change(engine.Event.SIGN_OUT),
@@ -129,7 +134,6 @@ def representative_sign_out(
             actor=actor,
             audit_action=_audit_action(actor, representative, "presence.sign_out"),
         )
-        Client.objects.filter(representative=representative).delete()
     return outcome
 
 

@@ -71,6 +71,38 @@ _PRESENCE_FIELDS = (
 )
 
 
+def presence_lock(
+    *, rep_ids: Iterable[int], now: dt.datetime, skip_locked: bool = False
+) -> list[dict]:
+    """Lock the reps' presence rows in rep id order (a missing row is made first) and return them.
+
+    transition() starts here; a service that writes other rows of the rep before the transition
+    (the clients of client_connect, representative_sign_out) calls it first, so that those rows
+    are written under the presence lock and before the event log's lock (docs/events.md,
+    "Ordering"). Locking again in the same transaction costs one statement and waits for nothing.
+    """
+    assert transaction.get_connection().in_atomic_block, (
+        "presence rows lock in transaction.atomic()"
+    )
+    rep_ids = sorted(set(rep_ids))
+    if not rep_ids:
+        return []
+    # Lock and read in one statement without joins: PostgreSQL rechecks a join against the old
+    # joined row when the locked row changed meanwhile, and would silently drop it; a plain row
+    # comes back as the version committed by whoever held the lock.
+    lock = (
+        RepresentativePresence.objects.select_for_update(skip_locked=skip_locked)
+        .filter(pk__in=rep_ids)
+        .order_by("pk")
+        .values("pk", *_PRESENCE_FIELDS)
+    )
+    rows = list(lock)
+    if not skip_locked and len(rows) < len(rep_ids):
+        ensure_presence_rows(rep_ids=set(rep_ids) - {row["pk"] for row in rows}, now=now)
+        rows = list(lock.all())
+    return rows
+
+
 def transition(
     *,
     rep_ids: Iterable[int],
@@ -89,23 +121,7 @@ def transition(
     rolls back, so nothing is written. `known`: rep objects the caller has already loaded (the
     audit names them without reading them again).
     """
-    assert transaction.get_connection().in_atomic_block, "transition() needs transaction.atomic()"
-    rep_ids = sorted(set(rep_ids))
-    if not rep_ids:
-        return {}
-    # Lock and read in one statement without joins: PostgreSQL rechecks a join against the old
-    # joined row when the locked row changed meanwhile, and would silently drop it; a plain row
-    # comes back as the version committed by whoever held the lock.
-    lock = (
-        RepresentativePresence.objects.select_for_update(skip_locked=skip_locked)
-        .filter(pk__in=rep_ids)
-        .order_by("pk")
-        .values("pk", *_PRESENCE_FIELDS)
-    )
-    rows = list(lock)
-    if not skip_locked and len(rows) < len(rep_ids):
-        ensure_presence_rows(rep_ids=set(rep_ids) - {row["pk"] for row in rows}, now=now)
-        rows = list(lock.all())
+    rows = presence_lock(rep_ids=rep_ids, now=now, skip_locked=skip_locked)
     if not rows:
         return {}
     locked = [row["pk"] for row in rows]

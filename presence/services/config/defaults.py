@@ -116,14 +116,16 @@ def _d2_problem(status: PresenceStatus | None) -> str:
 
 
 def _lock_in_id_order(rep_ids: Iterable[int]) -> None:
-    """Locks the reps' rows (SELECT ... ORDER BY id FOR UPDATE), CHUNK ids at a time in rising
+    """Locks the reps' rows (SELECT ... ORDER BY id FOR NO KEY UPDATE), CHUNK ids at a time in rising
     order. Every bulk change of defaults takes its row locks in this one order, so concurrent
     ones wait for each other instead of deadlocking: an UPDATE of many rows meets them in their
     physical order, which concurrent updates keep changing (review finding 9)."""
     ids = sorted(set(rep_ids))
     for start in range(0, len(ids), CHUNK):
         list(
-            Representative.objects.select_for_update()
+            # NO KEY: the rows referencing a rep (events, history, clients, assignments) check it
+            # with a key-share lock, which FOR UPDATE would make wait for this whole change.
+            Representative.objects.select_for_update(no_key=True)
             .filter(pk__in=ids[start : start + CHUNK])
             .order_by("pk")
             .values_list("pk", flat=True)
