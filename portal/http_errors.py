@@ -23,4 +23,6 @@ def error_body(
         body["field"] = field
     if status == 409:
         body["state"] = state or "conflict"
+    elif state:  # a 404 that says why (a heartbeat's client ended by a sign-out: "signed_out")
+        body["state"] = state
     return body

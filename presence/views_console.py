@@ -272,7 +272,9 @@ def console(request: HttpRequest) -> HttpResponse:
         return _live_response(request, rep, with_messages=False)
     context = _console_context(rep, now=timezone.now()) | {
         "form": SetPresenceForm(language=rep.language),
-        "heartbeat_seconds": 20,  # only while the live stream is down (presence/views_live.py)
+        # Only while the live stream is down (presence/views_live.py): three beats per timeout
+        # (20 s of 60), so one lost request never times the client out.
+        "heartbeat_seconds": max(1, settings.PRESENCE_HEARTBEAT_TIMEOUT_SECONDS // 3),
         "poll_seconds": settings.CONSOLE_POLL_SECONDS,
     }
     # Times in the rep's zone, which the page names ("Times in ...").

@@ -43,13 +43,14 @@ def _client_id(client_id: str) -> str:
 @contextmanager
 def _in_api_words(*, fields: dict[str, str] | None = None, reconnect: bool = False):
     """The services speak of the domain; the API names its own body fields (`fields`: domain
-    name to API name) and says how a client that is gone comes back (S4)."""
+    name to API name) and says how a client that is gone comes back (S4); a client ended by a
+    sign-out (state "signed_out", S5) is not told to come back."""
     try:
         yield
     except ApplicationError as error:
         if fields and error.field in fields:
             error.field = fields[error.field]
-        if reconnect and isinstance(error, NotFound):
+        if reconnect and isinstance(error, NotFound) and "state" not in error.extra:
             error.detail = f"{error.detail} Connect again with POST .../clients."
         raise
 

@@ -11,7 +11,13 @@ from django.db import transaction
 from portal import live
 from portal.exceptions import Conflict, NotFound
 from presence import engine
-from presence.models import Client, PresenceStatus, Representative, RepresentativePresence
+from presence.models import (
+    Client,
+    PresenceSource,
+    PresenceStatus,
+    Representative,
+    RepresentativePresence,
+)
 from presence.reads import Outcome, status_ref
 
 from .events import CAPACITY_CHANGED, capacity_data, event_record_many
@@ -85,8 +91,21 @@ def client_heartbeat(*, representative: Representative, client_id: str, now: dt.
         last_heartbeat_at=now
     )
     if not updated:
+        signed_out = RepresentativePresence.objects.filter(
+            pk=representative.pk, signed_in=False, source=PresenceSource.SIGN_OUT
+        ).exists()
+        if signed_out:
+            raise NotFound(SIGNED_OUT, extra={"state": "signed_out"})
         raise _gone(client_id)
     return Client(representative=representative, client_id=client_id, last_heartbeat_at=now)
+
+
+# S5: a signed-out rep's clients ended; connecting again would sign them in, which is their choice
+# (the console stops and offers "Sign in again"), never a client's automatic retry.
+SIGNED_OUT = (
+    "This representative was signed out of presence; their clients ended. Connect again only when "
+    "they choose to sign in."
+)
 
 
 def client_goodbye(

@@ -126,12 +126,30 @@
     return post(root.dataset.heartbeatUrl)
       .then(function (response) {
         if (signedOutOfPortal(response)) return;
-        if (response.status === 404 && signedOutBySomeoneElse()) return;
-        if (response.status === 404) return connect(); // S4: timed out, connect again
+        if (response.status === 404) {
+          return signedOut(response).then(function (out) {
+            if (!out) return connect(); // S4: timed out, connect again
+          });
+        }
         if (response.ok) show("connected", polling(), "polling");
         else show("lost", "Not connected: retrying");
       })
       .catch(function () { show("lost", "Connection lost: retrying"); });
+  }
+
+  // S5: a 404 that says the rep was signed out (by a supervisor, or in another tab) ends this
+  // client: connecting again would sign the rep in, which is theirs to choose ("Sign in again").
+  // Asked of the server, not of the page, which may not show the sign-out yet.
+  function signedOut(response) {
+    return response.json()
+      .catch(function () { return {}; })
+      .then(function (data) {
+        if (data.state !== "signed_out" && !document.querySelector("[data-signed-out-by]")) return false;
+        end();
+        show("lost", "Signed out of presence");
+        refresh(); // shows who signed the rep out, and "Sign in again"
+        return true;
+      });
   }
 
   function startFallback() {
@@ -165,8 +183,15 @@
     });
     source.addEventListener("changed", changed);
     source.addEventListener("gone", function () {
-      if (signedOutBySomeoneElse()) { source.close(); stream = null; return; }
-      dropped(source);
+      // Timed out, or signed out: the heartbeat's answer tells which (the client is gone both ways).
+      source.close();
+      stream = null;
+      post(root.dataset.heartbeatUrl)
+        .then(function (response) {
+          if (signedOutOfPortal(response)) return;
+          return signedOut(response).then(function (out) { if (!out) dropped(source); });
+        })
+        .catch(function () { dropped(source); });
     });
     source.onerror = function () { dropped(source); };
   }
@@ -186,13 +211,6 @@
 
   // S5 by a supervisor (issue 16): the status region says who signed the rep out; the console
   // then stays signed out (no automatic sign-in again) until the rep follows "Sign in again".
-  function signedOutBySomeoneElse() {
-    if (!document.querySelector("[data-signed-out-by]")) return false;
-    end();
-    show("lost", "Signed out by a supervisor");
-    return true;
-  }
-
   function end() {
     ended = true;
     stopFallback();

@@ -106,3 +106,38 @@ def test_s4_a_client_that_is_gone_is_told_how_to_come_back_in_each_interfaces_wo
         "No connected client 'gone-0001' for this representative; it timed out or said "
         "goodbye. Connect again with POST .../clients."
     )
+
+
+def test_s5_a_heartbeat_after_a_sign_out_says_so_and_does_not_invite_a_reconnect(
+    client, rep, rep_user
+):
+    """S5: the rep's clients ended with the sign-out. Their next heartbeat answers 404 with the
+    state "signed_out" on the API and the console, so no client signs the rep in again by itself
+    (the console then stops; a timed-out client, S4, still reconnects: no state)."""
+    now = timezone.now()
+    services.client_connect(representative=rep, client_id="desk-0001", now=now)
+    services.client_connect(representative=rep, client_id="tab-00001", now=now)
+    services.representative_sign_out(representative=rep, now=now)
+    token = api_token_create(user=rep_user, name="tests", now=now)[1]
+    response = client.post(
+        f"/api/v1/representatives/{rep.pk}/clients/desk-0001/heartbeat",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 404
+    assert response.json()["state"] == "signed_out"
+    assert "POST" not in response.json()["detail"]
+    client.force_login(rep_user)
+    console = client.post(reverse("presence:console_client_heartbeat"), {"client_id": "tab-00001"})
+    assert console.status_code == 404
+    assert console.json()["state"] == "signed_out"
+    assert not Client.objects.filter(representative=rep).exists()  # nothing written
+    assert not RepresentativePresence.objects.get(pk=rep.pk).signed_in
+    # A client that timed out (the rep still signed in, or disconnected): no state, reconnect.
+    services.client_connect(representative=rep, client_id="desk-0002", now=now)
+    Client.objects.filter(client_id="desk-0002").delete()
+    timed_out = client.post(
+        f"/api/v1/representatives/{rep.pk}/clients/desk-0002/heartbeat",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert timed_out.status_code == 404
+    assert "state" not in timed_out.json()

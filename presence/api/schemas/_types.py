@@ -89,4 +89,10 @@ class Error(Schema):
     error: str = Field(examples=["conflict"])
     detail: str = Field(examples=["Cannot end conversation 7: it is open."])
     field: str | None = Field(None, description="The input field at fault (400).")
-    state: str | None = Field(None, description="The current state (409).")
+    state: str | None = Field(
+        None,
+        description=(
+            "The current state (409). A heartbeat's 404 says `signed_out` when the representative "
+            "was signed out: connect again only when they sign in."
+        ),
+    )
