@@ -116,10 +116,10 @@ def _d2_problem(status: PresenceStatus | None) -> str:
 
 
 def _lock_in_id_order(rep_ids: Iterable[int]) -> None:
-    """Locks the reps' rows (SELECT ... ORDER BY id FOR NO KEY UPDATE), CHUNK ids at a time in rising
-    order. Every bulk change of defaults takes its row locks in this one order, so concurrent
-    ones wait for each other instead of deadlocking: an UPDATE of many rows meets them in their
-    physical order, which concurrent updates keep changing (review finding 9)."""
+    """Locks the reps' rows (SELECT ... ORDER BY id FOR NO KEY UPDATE), CHUNK ids at a time in
+    rising order. Every bulk change of defaults takes its row locks in this one order, so
+    concurrent ones wait for each other instead of deadlocking: an UPDATE of many rows meets them
+    in their physical order, which concurrent updates keep changing (review finding 9)."""
     ids = sorted(set(rep_ids))
     for start in range(0, len(ids), CHUNK):
         list(
