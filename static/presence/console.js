@@ -126,29 +126,28 @@
     return post(root.dataset.heartbeatUrl)
       .then(function (response) {
         if (signedOutOfPortal(response)) return;
-        if (response.status === 404) {
-          return signedOut(response).then(function (out) {
-            if (!out) return connect(); // S4: timed out, connect again
-          });
-        }
+        if (response.status === 404) return unlessSignedOut(response, connect); // S4: timed out
         if (response.ok) show("connected", polling(), "polling");
         else show("lost", "Not connected: retrying");
       })
       .catch(function () { show("lost", "Connection lost: retrying"); });
   }
 
-  // S5: a 404 that says the rep was signed out (by a supervisor, or in another tab) ends this
-  // client: connecting again would sign the rep in, which is theirs to choose ("Sign in again").
-  // Asked of the server, not of the page, which may not show the sign-out yet.
-  function signedOut(response) {
+  // S5 (by a supervisor, issue 16, or in another tab): a 404 that says the rep was signed out
+  // ends this client, and the console stays signed out: connecting again would sign the rep in,
+  // which is theirs to choose ("Sign in again", which the status region then shows with who
+  // signed them out). Asked of the server, not of the page, which may not show the sign-out yet.
+  // Any other 404 (the client timed out) runs `otherwise`.
+  function unlessSignedOut(response, otherwise) {
     return response.json()
       .catch(function () { return {}; })
       .then(function (data) {
-        if (data.state !== "signed_out" && !document.querySelector("[data-signed-out-by]")) return false;
+        if (data.state !== "signed_out" && !document.querySelector("[data-signed-out-by]")) {
+          return otherwise();
+        }
         end();
         show("lost", "Signed out of presence");
-        refresh(); // shows who signed the rep out, and "Sign in again"
-        return true;
+        refresh();
       });
   }
 
@@ -189,7 +188,7 @@
       post(root.dataset.heartbeatUrl)
         .then(function (response) {
           if (signedOutOfPortal(response)) return;
-          return signedOut(response).then(function (out) { if (!out) dropped(source); });
+          return unlessSignedOut(response, function () { dropped(source); });
         })
         .catch(function () { dropped(source); });
     });
@@ -209,8 +208,7 @@
     }
   }
 
-  // S5 by a supervisor (issue 16): the status region says who signed the rep out; the console
-  // then stays signed out (no automatic sign-in again) until the rep follows "Sign in again".
+  // The client's end: no stream, no fallback, no retry (signed out of presence or the portal).
   function end() {
     ended = true;
     stopFallback();
