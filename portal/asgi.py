@@ -19,12 +19,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.local")
 django.setup(set_prefix=False)
 
 from django.conf import settings  # noqa: E402
-from django.core.asgi import get_asgi_application  # noqa: E402
 
+from portal.asgi_handler import PortalASGIHandler  # noqa: E402
 from portal.db import use_connection_pool  # noqa: E402
 
 use_connection_pool(settings.DATABASES["default"], max_size=settings.DATABASE_POOL_MAX_SIZE)
-application = get_asgi_application()
+application = PortalASGIHandler()
 
 import_module(settings.ROOT_URLCONF)  # every view module now, not on the first request
 gc.freeze()

@@ -12,7 +12,7 @@ import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 
-from asgiref.sync import AsyncToSync, SyncToAsync, sync_to_async
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
 from django.db import connection, connections
@@ -65,29 +65,10 @@ async def in_thread(fn: Callable, /, **kwargs):
 
 def run_in_background(coro: Awaitable) -> None:
     """A coroutine that must finish even though the stream that started it was cancelled. It runs
-    in a context of its own, not the request's (whose thread is gone, `_release_request_thread`)."""
+    in a context of its own, not the request's (whose view ran in a pool thread that has moved on)."""
     task = asyncio.get_running_loop().create_task(coro, context=contextvars.Context())
     _background.add(task)
     task.add_done_callback(_background.discard)
-
-
-async def _release_request_thread() -> None:
-    """Give back the thread Django's ASGI handler keeps for this request's sync code.
-
-    The sync middleware and the view ran in a thread of their own for this request
-    (asgiref's ThreadSensitiveContext), which would otherwise stay, idle, as long as the stream
-    is open: a thread (and ~300 KiB) per open stream, measured. The view is done by now, so its
-    database connection is closed in that thread and the thread ends; any sync code later in
-    this request (its close) gets a new one."""
-    context = SyncToAsync.thread_sensitive_context.get(None)
-    if context is None or getattr(AsyncToSync.executors, "current", None):
-        return  # not under an ASGI server (a test's sync caller runs the sync code itself)
-    executor = SyncToAsync.context_to_thread_executor.get(context)
-    if executor is None:
-        return
-    await sync_to_async(connections.close_all)()
-    SyncToAsync.context_to_thread_executor.pop(context, None)
-    executor.shutdown(wait=False)
 
 
 async def _changes(listener: Listener) -> AsyncIterator[bytes]:
@@ -132,7 +113,6 @@ async def listen(
     client goes away (Django cancels the response when the client disconnects)."""
     hub.register(listener)
     try:
-        await _release_request_thread()
         await hub.until_subscribed()  # registered first: what comes meanwhile is kept for it
         listener.greeted = True
         yield f"retry: {RETRY_MS}\n".encode() + event("hello", hello)
@@ -158,7 +138,6 @@ async def follow(
     also catches up on changes whose notice was lost: a worker without Redis)."""
     hub.register(listener)
     try:
-        await _release_request_thread()
         await hub.until_subscribed()
         listener.greeted = True
         yield f"retry: {RETRY_MS}\n".encode() + head

@@ -45,11 +45,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    # Last on purpose: a sync-only middleware innermost keeps the whole chain in one thread under
-    # ASGI. Above a sync one, Django runs each sync-and-async middleware in async mode, and every
-    # process_request/process_response of those is a hop from the event loop to the request's
-    # thread and back (17 hops a request instead of 5; test_asgi_middleware_chain.py). It only
-    # has process_exception, which Django calls for the view's exceptions wherever it stands.
     "portal.middleware.DatabaseUnavailableMiddleware",
 ]
 
