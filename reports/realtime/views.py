@@ -134,7 +134,7 @@ def agents(request: HttpRequest) -> HttpResponse:
         selectors.agents_rows(representatives=selectors.agents_tab(reps, tab=tab, now=now))
     )
     RequestConfig(request, paginate=False).configure(table)
-    _paginate(table, request)
+    _paginate(table, request, count=kpis.tab_counts[tab])  # the KPI query counted the tab's rows
     records = _records(table)
     details = selectors.agents_page_details(representatives=records, now=now)
     detail_url = _id_url("reports:agent_detail")

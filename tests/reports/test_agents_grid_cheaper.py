@@ -91,6 +91,25 @@ def test_the_team_grid_reads_the_scope_join_once(client, floor):
     assert len(team_joins) == 1, team_joins
 
 
+def test_the_live_refresh_reads_the_zone_once_and_counts_the_tab_in_the_kpi_query(client, floor):
+    """The shared rendering's key and the page both need the viewer's zone (one read); the
+    paginator takes the tab's count from the KPI query (no COUNT of its own)."""
+    boss, reps, _ = floor
+    client.force_login(boss)
+    live = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TRIGGER": "agents-results"}
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("reports:agents"), **live)
+    assert response.status_code == 200
+    statements = [q["sql"] for q in queries]
+    zones = [sql for sql in statements if '"presence_representative"."timezone" AS' in sql]
+    assert len(zones) == 1, zones
+    assert not [
+        sql
+        for sql in statements
+        if sql.startswith('SELECT COUNT(*) AS "__count" FROM "presence_representative"')
+    ]
+
+
 ROW = Template("{% load realtime_reports %}{% agent_row rep d now %}")
 NOW = dt.datetime(2036, 3, 10, 14, 0, 0, tzinfo=dt.UTC)
 
@@ -167,3 +186,22 @@ def test_a_row_draws_the_status_badge_as_the_shared_include_does():
         Context({"b": "away", "t": "Training <b>"})
     )
     assert badge.strip().splitlines()[-1] in _row()
+
+
+def test_the_grid_pages_by_the_tabs_count_from_the_kpis(client):
+    """The paginator's count is the KPI query's count of the tab: the pages still add up."""
+    from reports.realtime.tables import AgentTable
+
+    team, boss = TeamFactory(name="Big"), UserFactory(groups=["Supervisors"])
+    team.supervisors.add(boss)
+    per_page = AgentTable._meta.per_page
+    now = timezone.now()
+    for i in range(per_page + 2):
+        rep = RepresentativeFactory(name=f"Rep {i:02d}", teams=[team])
+        services.client_connect(representative=rep, now=now)
+    RepresentativeFactory(name="Never signed in", teams=[team])  # in no tab's rows
+    client.force_login(boss)
+    body = client.get(reverse("reports:agents") + "?page=2", HTTP_HX_REQUEST="true")
+    text = body.content.decode()
+    assert f"Page 2 of 2 · {per_page + 2} rows" in text
+    assert text.count('id="rep-row-') == 2

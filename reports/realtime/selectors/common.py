@@ -101,10 +101,18 @@ def pinned(representatives: QuerySet[Representative]) -> QuerySet[Representative
 
 
 def viewer_timezone(*, user: AbstractBaseUser) -> ZoneInfo:
-    """The viewer's time zone: their rep profile's when they have one, else the portal's."""
-    name = settings.TIME_ZONE
-    rep = Representative.objects.filter(user_id=user.pk).values_list("timezone", flat=True).first()
-    return zone_named(rep or name)
+    """The viewer's time zone: their rep profile's when they have one, else the portal's. Read
+    once per request: kept on the user object, which the authentication middleware loads anew
+    for each request (a live refresh needs it for its shared rendering's key and its page)."""
+    zone = getattr(user, "_viewer_timezone", None)
+    if zone is None:
+        name = (
+            Representative.objects.filter(user_id=user.pk)
+            .values_list("timezone", flat=True)
+            .first()
+        )
+        zone = user._viewer_timezone = zone_named(name or settings.TIME_ZONE)
+    return zone
 
 
 def zone_named(name: str) -> ZoneInfo:
