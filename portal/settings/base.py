@@ -79,10 +79,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE", "timeout": 20}
     )
 else:
-    # 0: the web server is ASGI (uvicorn), where every request's sync code runs in a thread of
-    # its own; a persistent connection stays open in each such thread with nobody to reuse or
-    # close it (measured by bench/floor.py: 99 connections at a floor of 50 reps). Django: "When
-    # using ASGI, persistent connections should be disabled".
+    # Django's PostgreSQL backend with statements deferred to the transaction's next boundary
+    # (portal/db_backend: the event log's insert goes with the COMMIT).
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"]["ENGINE"] = "portal.db_backend"
+    # 0: the web server takes its connections from psycopg's pool (portal/db.py), which needs it;
+    # Django: "When using ASGI, persistent connections should be disabled".
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 # A Celery worker's processes keep their connection this long between tasks (portal/celery.py).

@@ -5,8 +5,10 @@ events) are called by the one write path (transitions, conversations, offers, ca
 configuration services) inside the transaction of the change, so a change that rolls back leaves
 no event. Ordering (docs/events.md, "Ordering"): on PostgreSQL the insert first takes a
 transaction-scoped advisory lock, in the same statement, so event-writing transactions commit in
-the order of their ids and a reader paging `id > after` never skips a late commit. Callers write
-their events last in their transaction (the lock is held until commit).
+the order of their ids and a reader paging `id > after` never skips a late commit. The insert is
+sent with the transaction's next boundary (its COMMIT, or the SAVEPOINT or RELEASE of a nested
+block: portal/db_backend), so the lock is held for the server's time only. Callers write their
+events last in their transaction (the lock is held until commit).
 """
 
 from __future__ import annotations
@@ -146,15 +148,16 @@ def event_record_many(rows: Iterable[EventRow], *, now: dt.datetime) -> int:
         for type_, rep_id, data in chunk:
             params += [type_, rep_id, json.dumps(data, cls=DjangoJSONEncoder), now]
         # The lock is taken before any id is drawn (the rows come out of the join with it), and
-        # held until commit: the next writer draws its ids after this transaction committed.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"WITH lock AS MATERIALIZED (SELECT pg_advisory_xact_lock(%s)) "
-                f"INSERT INTO {table} (type, representative_id, data, occurred_at) "
-                f"SELECT v.type, v.rep, v.data, v.at FROM lock, (VALUES {values}) "
-                f"AS v(type, rep, data, at)",
-                params,
-            )
+        # held until commit: the next writer draws its ids after this transaction committed. The
+        # insert goes with the transaction's next boundary (portal/db_backend), so the lock is
+        # held for the server's time of the insert and the COMMIT only.
+        connection.defer(
+            f"WITH lock AS MATERIALIZED (SELECT pg_advisory_xact_lock(%s)) "
+            f"INSERT INTO {table} (type, representative_id, data, occurred_at) "
+            f"SELECT v.type, v.rep, v.data, v.at FROM lock, (VALUES {values}) "
+            f"AS v(type, rep, data, at)",
+            params,
+        )
     return len(rows)
 
 

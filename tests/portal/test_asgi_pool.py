@@ -8,7 +8,7 @@ import pytest
 
 from portal.db import use_connection_pool
 
-POSTGRES = {"ENGINE": "django.db.backends.postgresql", "CONN_MAX_AGE": 60, "OPTIONS": {}}
+POSTGRES = {"ENGINE": "portal.db_backend", "CONN_MAX_AGE": 60, "OPTIONS": {}}
 
 
 def test_postgres_gets_a_bounded_pool_and_no_persistent_connections():
@@ -23,7 +23,7 @@ def test_postgres_gets_a_bounded_pool_and_no_persistent_connections():
 
 @pytest.mark.parametrize(
     ("engine", "max_size"),
-    [("django.db.backends.sqlite3", 10), ("django.db.backends.postgresql", 0)],
+    [("django.db.backends.sqlite3", 10), ("portal.db_backend", 0)],
 )
 def test_no_pool_for_sqlite_or_when_turned_off(engine, max_size):
     database = {**POSTGRES, "ENGINE": engine, "OPTIONS": {}}

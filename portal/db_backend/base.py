@@ -1,0 +1,62 @@
+"""PostgreSQL, with statements that ride on the transaction's next boundary (the ENGINE of every
+PostgreSQL database of the portal: portal/settings/base.py).
+
+`defer(sql, params)` queues a statement of the current transaction; it is sent in the same round
+trip as the next SAVEPOINT, RELEASE SAVEPOINT or COMMIT that Django issues (first, then that
+statement), and dropped with a ROLLBACK or ROLLBACK TO SAVEPOINT, as the database would have
+dropped its effect. The event log's insert uses it (presence/services/events.py): the insert
+takes the log's lock, which is held until the transaction ends, and sent with the COMMIT that
+lock is held for the server's time only, not while the writer's thread waits for its
+interpreter between two round trips (docs/events.md, "Ordering").
+"""
+
+from __future__ import annotations
+
+from django.db.backends.postgresql import base
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.deferred: list[tuple[str, list]] = []
+
+    def defer(self, sql: str, params: list) -> None:
+        """Send `sql` with the transaction's next boundary (see the module's docstring)."""
+        assert self.in_atomic_block, "a deferred statement belongs to a transaction"
+        self.deferred.append((sql, params))
+
+    def _send_with_deferred(self, statement: str) -> None:
+        deferred, self.deferred = self.deferred, []
+        sql = "; ".join([*(sql for sql, _ in deferred), statement])
+        with self.cursor() as cursor:  # one simple query: psycopg's client-side binding cursor
+            cursor.execute(sql, [param for _, params in deferred for param in params])
+
+    def _commit(self) -> None:
+        if self.deferred and self.connection is not None:
+            self._send_with_deferred("COMMIT")  # psycopg's commit() would have nothing to do
+        else:
+            super()._commit()
+
+    def _rollback(self) -> None:
+        self.deferred = []
+        super()._rollback()
+
+    def _savepoint(self, sid: str) -> None:
+        if self.deferred:
+            self._send_with_deferred(self.ops.savepoint_create_sql(sid))
+        else:
+            super()._savepoint(sid)
+
+    def _savepoint_commit(self, sid: str) -> None:
+        if self.deferred:
+            self._send_with_deferred(self.ops.savepoint_commit_sql(sid))
+        else:
+            super()._savepoint_commit(sid)
+
+    def _savepoint_rollback(self, sid: str) -> None:
+        self.deferred = []  # written since the last boundary, all inside this savepoint
+        super()._savepoint_rollback(sid)
+
+    def _close(self) -> None:
+        self.deferred = []
+        super()._close()
