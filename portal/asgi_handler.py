@@ -36,8 +36,9 @@ from django.db import connections
 from django.http import FileResponse, HttpResponseBase
 from django.urls import set_script_prefix
 
-# Threads per process: as many as the process's database connections (DATABASE_POOL_MAX_SIZE),
-# so that a request never waits for a connection another thread holds idle.
+# Threads per process: DATABASE_POOL_MAX_SIZE, as many as the process's database connections (a
+# request never waits for one that another thread holds idle); at least this many when the pool
+# is off (0).
 MIN_THREADS = 4
 
 

@@ -2,8 +2,8 @@
 
 Under uvicorn the requests' ORM work runs on a pool of threads (portal/asgi_handler.py), and
 Django advises against persistent connections (`CONN_MAX_AGE`) under ASGI: on PostgreSQL the web
-server takes its connections from psycopg's pool instead (Django's `OPTIONS["pool"]`), `DATABASE_POOL_MAX_SIZE`
-per process (0 turns it off: a connection per request). Only the web server pools: Celery's
+server takes its connections from psycopg's pool instead (Django's `OPTIONS["pool"]`),
+`DATABASE_POOL_MAX_SIZE` per process (0 turns it off: a connection per request). Only the web server pools: Celery's
 prefork workers must not share a pool made before their fork, so the settings stay as they are.
 """
 

@@ -65,7 +65,8 @@ async def in_thread(fn: Callable, /, **kwargs):
 
 def run_in_background(coro: Awaitable) -> None:
     """A coroutine that must finish even though the stream that started it was cancelled. It runs
-    in a context of its own, not the request's (whose view ran in a pool thread that has moved on)."""
+    in a context of its own, not the request's (whose view ran in a pool thread that has moved
+    on)."""
     task = asyncio.get_running_loop().create_task(coro, context=contextvars.Context())
     _background.add(task)
     task.add_done_callback(_background.discard)
