@@ -55,10 +55,12 @@ def handler():
     application.threads.shutdown(wait=True)
 
 
-def asgi_call(application, path: str, *, method: str = "GET", body: bytes = b"", disconnect=None):
+def asgi_call(
+    application, path: str, *, method: str = "GET", body: bytes = b"", leave: bool = False
+):
     """One request through `application` in this process: (status, body, hops to a thread,
-    the threads request_started and request_finished ran in). `disconnect`: an asyncio.Event
-    after which the client goes away (else it stays until the answer is complete)."""
+    the threads request_started and request_finished ran in). `leave`: the client goes away
+    once the first bytes of the answer arrived (else it stays until the answer is complete)."""
     hops = 0
     call = SyncToAsync.__call__
 
@@ -79,7 +81,7 @@ def asgi_call(application, path: str, *, method: str = "GET", body: bytes = b"",
 
     async def run():
         body_sent = False
-        gone = disconnect or asyncio.Event()
+        gone = asyncio.Event()
 
         async def receive() -> dict:
             nonlocal body_sent
@@ -91,8 +93,8 @@ def asgi_call(application, path: str, *, method: str = "GET", body: bytes = b"",
 
         async def send(message: dict) -> None:
             sent.append(message)
-            if disconnect is not None and message.get("body"):
-                disconnect.set()  # the client goes once the first bytes arrived
+            if leave and message.get("body"):
+                gone.set()
 
         scope = {
             "type": "http",
@@ -160,15 +162,10 @@ def test_a_sync_streaming_answer_is_sent_whole_and_closed_once_in_its_thread(han
 
 
 @pytest.mark.urls(__name__)
-def test_an_async_stream_is_sent_as_it_comes_and_a_disconnect_cancels_it(handler):
+def test_s4_an_async_stream_is_sent_as_it_comes_and_a_disconnect_cancels_it(handler):
     """The live streams' goodbye (S4) is their `finally`: a client that goes must end it."""
     finished_streams.clear()
-
-    async def gone_after_first_bytes():
-        return asyncio.Event()
-
-    disconnect = asyncio.run(gone_after_first_bytes())
-    status, content, _, threads = asgi_call(handler, "/async-stream", disconnect=disconnect)
+    status, content, _, threads = asgi_call(handler, "/async-stream", leave=True)
     assert (status, content) == (200, b"event: hello\n\n")
     assert finished_streams == ["closed"]
     assert len(threads["finished"]) == 1  # the response was closed once the stream ended
