@@ -139,7 +139,7 @@ def service_level_subjects(*, rule: AlertRule, now: dt.datetime) -> list[int]:
 
 def free_units(*, team_id: int | None) -> int:
     """Capacity units of the signed-in reps (of the team, or all) minus the units they use, as
-    the agents report's KPI counts them (reports.realtime.selectors.agents_kpis): 2 queries."""
+    the agents report's KPI counts them (reports.realtime.selectors.agents_summary): 2 queries."""
     reps = Representative.objects.order_by()
     if team_id:
         reps = reps.filter(teams=team_id)

@@ -128,8 +128,8 @@ def agents(request: HttpRequest) -> HttpResponse:
     reps = selectors.pinned(filterset.qs)
     tab = request.GET.get("tab")
     tab = tab if tab in selectors.TABS else selectors.TAB_SIGNED_IN
-    kpis = selectors.agents_kpis(representatives=reps, now=now)
-    chart = selectors.agents_by_status(representatives=reps)
+    summary = selectors.agents_summary(representatives=reps, now=now)
+    kpis = summary.kpis
     table = AgentTable(
         selectors.agents_rows(representatives=selectors.agents_tab(reps, tab=tab, now=now))
     )
@@ -161,7 +161,7 @@ def agents(request: HttpRequest) -> HttpResponse:
             )
         ],
         "kpis": kpis,
-        "chart": chart,
+        "chart": summary.chart,
         "table": table,
         "rows": [(rep, details[rep.pk]) for rep in records],
         "alerts": banner_context(request=request, banner=banner, now=now, tz=tz),

@@ -50,11 +50,8 @@ def test_a2_a_pinned_scope_is_the_same_reps_and_the_same_figures(floor):
     assert set(pinned.values_list("pk", flat=True)) == {rep.pk for rep in reps}
     assert outsider.pk not in set(pinned.values_list("pk", flat=True))  # A2
     now = timezone.now()
-    assert selectors.agents_kpis(representatives=pinned, now=now) == selectors.agents_kpis(
+    assert selectors.agents_summary(representatives=pinned, now=now) == selectors.agents_summary(
         representatives=scope, now=now
-    )
-    assert selectors.agents_by_status(representatives=pinned) == selectors.agents_by_status(
-        representatives=scope
     )
 
 
@@ -65,11 +62,29 @@ def test_a_large_scope_keeps_its_subquery(floor, monkeypatch):
     assert selectors.pinned(scope) is scope
 
 
+def test_the_summary_is_the_same_with_ids_and_with_subqueries(floor, monkeypatch):
+    """agents_summary filters its aggregates by the reps' ids up to PIN_AT_MOST of them, by the
+    scope's subqueries beyond (an admin's 10,000): the same figures either way."""
+    from reports.realtime.selectors import agents
+
+    boss, reps, _ = floor
+    scope = representatives_visible_to(user=boss)
+    now = timezone.now()
+    with_ids = selectors.agents_summary(representatives=scope, now=now)
+    monkeypatch.setattr(agents, "PIN_AT_MOST", 0)
+    with CaptureQueriesContext(connection) as queries:
+        with_subqueries = selectors.agents_summary(representatives=scope, now=now)
+    assert with_subqueries == with_ids
+    assert with_ids.kpis.units_used == 1
+    assert with_ids.kpis.signed_in == len(reps)
+    assert all("IN (SELECT" in q["sql"] for q in queries.captured_queries[1:])
+
+
 def test_an_empty_scope_pins_to_nothing(db):
     lonely = UserFactory(groups=["Supervisors"])
     pinned = selectors.pinned(representatives_visible_to(user=lonely))
     assert list(pinned) == []
-    kpis = selectors.agents_kpis(representatives=pinned, now=timezone.now())
+    kpis = selectors.agents_summary(representatives=pinned, now=timezone.now()).kpis
     assert (kpis.total, kpis.signed_in, kpis.units_used) == (0, 0, 0)
 
 

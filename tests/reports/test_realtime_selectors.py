@@ -48,7 +48,9 @@ def visible_ids(user) -> set[int]:
 
 
 def kpis_for(user):
-    return selectors.agents_kpis(representatives=representatives_visible_to(user=user), now=NOW)
+    return selectors.agents_summary(
+        representatives=representatives_visible_to(user=user), now=NOW
+    ).kpis
 
 
 # --- R1 KPIs: one test per figure, each against raw rows -----------------------------------------
@@ -140,7 +142,7 @@ def test_r1_kpis_follow_the_filters(floor):
     )
     ids = set(filterset.qs.values_list("pk", flat=True))
     assert ids == {floor.reps["partial"].pk, floor.reps["wrap"].pk}
-    kpis = selectors.agents_kpis(representatives=filterset.qs, now=NOW)
+    kpis = selectors.agents_summary(representatives=filterset.qs, now=NOW).kpis
     expected = raw_counts(ids, now=NOW)
     assert {f: getattr(kpis, f) for f in KPI_FIELDS} == {f: expected[f] for f in KPI_FIELDS}
 
@@ -166,7 +168,7 @@ def test_a2_supervisor_of_two_teams_sees_a_shared_rep_once(floor):
     floor.reps["idle"].teams.add(floor.other_team)
     floor.other_team.supervisors.add(floor.supervisor)
     reps = representatives_visible_to(user=floor.supervisor)
-    kpis = selectors.agents_kpis(representatives=reps, now=NOW)
+    kpis = selectors.agents_summary(representatives=reps, now=NOW).kpis
     assert kpis.total == Representative.objects.count()
     rows = list(
         selectors.agents_rows(representatives=selectors.agents_tab(reps, tab="signed_in", now=NOW))
@@ -245,9 +247,9 @@ def test_r1_team_filter_refuses_a_team_the_supervisor_does_not_supervise(floor):
 
 
 def test_r1_chart_shows_custom_statuses_on_their_own(floor):
-    chart = selectors.agents_by_status(
-        representatives=representatives_visible_to(user=floor.supervisor)
-    )
+    chart = selectors.agents_summary(
+        representatives=representatives_visible_to(user=floor.supervisor), now=NOW
+    ).chart
     by_text = {s.text: s for s in chart}
     assert by_text["Training"].custom is True
     assert by_text["Training"].base_status == "away"
@@ -384,11 +386,11 @@ def test_r1_report_queries_do_not_grow_with_the_number_of_reps(n, django_assert_
     many_reps(n, team=team, now=NOW, workstream=workstream)
     request = RequestFactory().get("/")
     request.user = supervisor
-    # 2 permission lookups, 4 KPIs, 1 chart, 1 page of rows, 2 capacity snapshots, 1 conversation count.
-    with django_assert_max_num_queries(11):
+    # 2 permission lookups, 4 for the KPIs and chart, 1 page of rows, 2 capacity snapshots, 1
+    # conversation count.
+    with django_assert_max_num_queries(10):
         reps = representatives_visible_to(user=supervisor)
-        kpis = selectors.agents_kpis(representatives=reps, now=NOW)
-        selectors.agents_by_status(representatives=reps)
+        kpis = selectors.agents_summary(representatives=reps, now=NOW).kpis
         page = list(
             selectors.agents_rows(
                 representatives=selectors.agents_tab(reps, tab="signed_in", now=NOW)

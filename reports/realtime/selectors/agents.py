@@ -7,8 +7,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import (
+    BooleanField,
     Count,
     Exists,
+    ExpressionWrapper,
     F,
     IntegerField,
     OuterRef,
@@ -33,6 +35,7 @@ from presence.reads import capacity_snapshots, status_ref
 
 from .common import (
     ONGOING_STATES,
+    PIN_AT_MOST,
     TAB_OFFLINE,
     TAB_SIGNED_IN,
     TAB_WITH_WORK,
@@ -76,68 +79,6 @@ class AgentKpis:
         }
 
 
-def agents_kpis(*, representatives: QuerySet[Representative], now: dt.datetime) -> AgentKpis:
-    """R1 KPIs over `representatives` (already scoped and filtered): 4 queries.
-
-    Capacity figures (units, work items) are over the signed-in reps only, as the real-time
-    report of the product this follows counts them: an offline rep's capacity is not on offer.
-    """
-    reps = one_row_per_rep(representatives)
-    people = reps.aggregate(
-        total=Count("pk"),
-        signed_in=Count("pk", filter=signed_in_q()),
-        units_total=Coalesce(Sum("capacity_units", filter=signed_in_q()), 0),
-        with_work=Count("pk", filter=has_work_q()),
-        recently_offline=Count("pk", filter=offline_q() & online_recently_q(now=now)),
-    )
-    on_shift = reps.filter(signed_in_q()).values("pk")
-    work = Conversation.objects.filter(
-        representative__in=reps.values("pk"), state__in=WORK_STATES
-    ).aggregate(
-        units_used=Coalesce(
-            Sum(
-                "units",
-                filter=Q(
-                    consumes_capacity=True,
-                    representative__capacity_units__gt=0,
-                    representative__in=on_shift,
-                ),
-            ),
-            0,
-        ),
-        stuck=Count("pk", filter=stuck_q(now=now)),
-    )
-    links = RepresentativeProfile.objects.filter(representative__in=on_shift)
-    work_items_total = links.aggregate(
-        n=Coalesce(Sum(Coalesce("limit_override", "profile__limit")), 0)
-    )["n"]
-    work_items_used = _work_items_in_use(reps=reps.filter(signed_in_q()), now=now).count()
-    return AgentKpis(
-        signed_in=people["signed_in"],
-        total=people["total"],
-        units_total=people["units_total"],
-        units_used=work["units_used"],
-        work_items_total=work_items_total,
-        work_items_used=work_items_used,
-        with_work=people["with_work"],
-        stuck=work["stuck"],
-        recently_offline=people["recently_offline"],
-    )
-
-
-def _work_items_in_use(*, reps: QuerySet[Representative], now: dt.datetime) -> QuerySet:
-    """K3, K4: conversations counting against a profile their rep holds."""
-    held = RepresentativeProfile.objects.filter(
-        representative=OuterRef("representative"), profile=OuterRef("capacity_profile")
-    )
-    return Conversation.objects.filter(
-        Q(consumes_capacity=True, capacity_profile__reset_frequency=ResetFrequency.IMMEDIATE)
-        | Q(end_of_day_until__gt=now, capacity_profile__reset_frequency=ResetFrequency.END_OF_DAY),
-        representative__in=reps.values("pk"),
-        capacity_profile__isnull=False,
-    ).filter(Exists(held))
-
-
 @dataclass(frozen=True)
 class StatusCount:
     status_id: int | None
@@ -148,31 +89,111 @@ class StatusCount:
     percent: float = 0.0
 
 
-def agents_by_status(*, representatives: QuerySet[Representative]) -> list[StatusCount]:
-    """R1 chart: reps per presence status, custom statuses on their own (C2). 2 queries."""
-    rows = (
-        one_row_per_rep(representatives)
-        .values(
+@dataclass(frozen=True)
+class AgentSummary:
+    kpis: AgentKpis
+    chart: list[
+        StatusCount
+    ]  # R1 chart: reps per presence status, custom statuses on their own (C2)
+
+
+def agents_summary(*, representatives: QuerySet[Representative], now: dt.datetime) -> AgentSummary:
+    """R1 KPIs and chart over `representatives` (already scoped and filtered): 4 queries (5 when
+    a rep never signed in).
+
+    One row per rep carries what the counts need, each condition evaluated by the database from
+    its one definition (signed_in_q, has_work_q, ...); the counts over those rows are sums here.
+    Then three aggregates over the signed-in reps' ids: conversations (units, stuck), profile
+    limits and work items in use. Capacity figures (units, work items) are over the signed-in
+    reps only, as the real-time report of the product this follows counts them: an offline
+    rep's capacity is not on offer.
+    """
+    reps = one_row_per_rep(representatives)
+    rows = list(
+        reps.values_list(
+            "pk",
+            "capacity_units",
             "presence__status_id",
             "presence__status__presence_text",
             "presence__status__base_status",
             "presence__status__builtin_key",
+        ).annotate(
+            on_shift=ExpressionWrapper(signed_in_q(), output_field=BooleanField()),
+            with_work=ExpressionWrapper(has_work_q(), output_field=BooleanField()),
+            recently_offline=ExpressionWrapper(
+                offline_q() & online_recently_q(now=now), output_field=BooleanField()
+            ),
         )
-        .annotate(n=Count("pk"))
-        .order_by()
     )
+    on_shift = [row for row in rows if row[6]]  # booleans are 0/1 on SQLite
+    on_ids = _ids([row[0] for row in on_shift], or_query=reps.filter(signed_in_q()))
+    work = Conversation.objects.filter(
+        representative_id__in=_ids([row[0] for row in rows], or_query=reps), state__in=WORK_STATES
+    ).aggregate(
+        units_used=Coalesce(
+            Sum(
+                "units",
+                filter=Q(
+                    consumes_capacity=True,
+                    representative_id__in=_ids(
+                        [row[0] for row in on_shift if row[1] > 0],
+                        or_query=reps.filter(signed_in_q(), capacity_units__gt=0),
+                    ),
+                ),
+            ),
+            0,
+        ),
+        stuck=Count("pk", filter=stuck_q(now=now)),
+    )
+    work_items_total = RepresentativeProfile.objects.filter(representative_id__in=on_ids).aggregate(
+        n=Coalesce(Sum(Coalesce("limit_override", "profile__limit")), 0)
+    )["n"]
+    kpis = AgentKpis(
+        signed_in=len(on_shift),
+        total=len(rows),
+        units_total=sum(row[1] for row in on_shift),
+        units_used=work["units_used"],
+        work_items_total=work_items_total,
+        work_items_used=_work_items_in_use(rep_ids=on_ids, now=now).count(),
+        with_work=sum(1 for row in rows if row[7]),
+        stuck=work["stuck"],
+        recently_offline=sum(1 for row in rows if row[8]),
+    )
+    return AgentSummary(kpis=kpis, chart=_by_status(rows))
+
+
+def _ids(ids: list[int], *, or_query: QuerySet[Representative]) -> list[int] | QuerySet:
+    """The reps' ids as a literal list, which PostgreSQL plans far better than the scope's
+    subquery, unless there are more than PIN_AT_MOST (an admin's 10,000: the subquery, hashed
+    once)."""
+    return ids if len(ids) <= PIN_AT_MOST else or_query.values("pk")
+
+
+def _work_items_in_use(*, rep_ids: list[int] | QuerySet, now: dt.datetime) -> QuerySet:
+    """K3, K4: conversations counting against a profile their rep holds."""
+    held = RepresentativeProfile.objects.filter(
+        representative=OuterRef("representative"), profile=OuterRef("capacity_profile")
+    )
+    return Conversation.objects.filter(
+        Q(consumes_capacity=True, capacity_profile__reset_frequency=ResetFrequency.IMMEDIATE)
+        | Q(end_of_day_until__gt=now, capacity_profile__reset_frequency=ResetFrequency.END_OF_DAY),
+        representative_id__in=rep_ids,
+        capacity_profile__isnull=False,
+    ).filter(Exists(held))
+
+
+def _by_status(rows: list[tuple]) -> list[StatusCount]:
+    """The chart from agents_summary's rows; a rep who never signed in counts as Offline."""
     counts: dict[int | None, list] = {}
     never = 0
-    for row in rows:
-        if row["presence__status_id"] is None:
-            never += row["n"]  # never signed in: Offline
+    for _, _, status_id, text, base, builtin_key, *_ in rows:
+        if status_id is None:
+            never += 1
             continue
-        counts[row["presence__status_id"]] = [
-            row["presence__status__presence_text"],
-            row["presence__status__base_status"],
-            row["n"],
-            row["presence__status__builtin_key"] is None,
-        ]
+        if status_id in counts:
+            counts[status_id][2] += 1
+        else:
+            counts[status_id] = [text, base, 1, builtin_key is None]
     if never:
         offline = PresenceStatus.objects.filter(builtin_key="offline").values_list(
             "pk", "presence_text"
