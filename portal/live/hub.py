@@ -70,15 +70,24 @@ class ReportListener(Listener):
 
     `teams`: the viewer's team ids, or None for a viewer who sees every team. `rep_id`: a
     drill-down page listens to that rep only. `queue`: the ongoing report also shows queued
-    conversations that belong to no rep (and so to no team)."""
+    conversations that belong to no rep (and so to no team). `offers`: whether the page shows
+    offers themselves; one that does not (the agents report) is not told of an offer made, only
+    of what an offer's answer changes (a conversation, a presence), which comes as a change of
+    its own."""
 
     def __init__(
-        self, *, teams: Iterable[int] | None, rep_id: int | None = None, queue: bool = False
+        self,
+        *,
+        teams: Iterable[int] | None,
+        rep_id: int | None = None,
+        queue: bool = False,
+        offers: bool = True,
     ) -> None:
         super().__init__()
         self.teams = None if teams is None else frozenset(teams)
         self.rep_id = rep_id
         self.queue = queue
+        self.offers = offers
         self.changed_reps: set[int] = set()
         self.queue_changed = False
 
@@ -90,6 +99,8 @@ class ReportListener(Listener):
         return [rep for rep, teams in reps.items() if self.teams.intersection(teams)]
 
     def offer(self, message: dict) -> None:
+        if message["kind"] == "offer" and not self.offers:
+            return
         seen = self.visible(message["reps"])
         queue = self.queue and message["queue"]
         if seen or queue:

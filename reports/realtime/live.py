@@ -31,6 +31,7 @@ from . import selectors
 log = logging.getLogger(__name__)
 VIEW = "presence.view_reports"
 PAGES = ("agents", "ongoing", "agent", "queues", "wallboard")  # the last two: issue 16
+SHOW_OFFERS = ("queues", "wallboard")  # today's offers per queue; the other pages show none
 
 
 def viewer_teams(user) -> list[int] | None:
@@ -68,6 +69,7 @@ def report_stream(request: HttpRequest) -> HttpResponse:
         teams=viewer_teams(request.user),
         rep_id=rep_id,
         queue=page in ("ongoing", "queues", "wallboard"),
+        offers=page in SHOW_OFFERS,
     )
     hello = {"page": page, "refresh_seconds": settings.REPORT_REFRESH_SECONDS}
     return stream_response(listen(listener, hello=hello))

@@ -19,9 +19,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from portal.live import hub as hub_module
-from portal.live.hub import ConsoleListener, _mark_alive, hub
+from portal.live.hub import ConsoleListener, ReportListener, _mark_alive, hub
 from presence import engine, services
 from presence.models import Client, PresenceSource, RepresentativePresence
+from reports.realtime import live as live_reports
 from tests.factories import (
     RepresentativeFactory,
     TeamFactory,
@@ -148,6 +149,52 @@ def test_a2_report_stream_never_carries_a_rep_outside_the_supervisors_teams():
         name, data = await events.next_event()
         assert (name, data["reps"]) == ("changed", [own.pk])
         await events.close()
+
+    run(scenario)
+
+
+def test_an_offer_made_wakes_the_pages_that_show_offers_and_its_answer_every_page():
+    """The agents, drill-down and ongoing reports show no offers: an offer made is not a change
+    for them (one rendering per window less), the queues report counts it; the answer changes
+    the rep's conversations and presence, a change for every page of the team."""
+    team = TeamFactory()
+    rep = signed_in_rep(teams=[team])
+    chat = WorkstreamFactory(name="Chat", offer_timeout_seconds=3600)
+    pages = {
+        "agents": ReportListener(teams=[team.pk], offers=False),
+        "agent": ReportListener(teams=[team.pk], rep_id=rep.pk, offers=False),
+        "ongoing": ReportListener(teams=[team.pk], queue=True, offers=False),
+        "queues": ReportListener(teams=[team.pk], queue=True),
+    }
+    assert {page: pages[page].offers for page in pages} == {
+        page: page in live_reports.SHOW_OFFERS for page in pages
+    }
+
+    async def scenario():
+        for listener in pages.values():
+            hub.register(listener)
+        now = timezone.now()
+        conversation = await sync_to_async(services.conversation_create)(workstream=chat, now=now)
+        await asyncio.sleep(0.2)
+        for listener in pages.values():  # the queue changed: only the pages that show it
+            assert listener.queue_changed == listener.queue
+            listener.queue_changed = False
+            listener.wake.clear()
+        offer = await sync_to_async(services.offer_create)(
+            conversation=conversation, representative=rep, now=now
+        )
+        await asyncio.wait_for(pages["queues"].wake.wait(), 1)
+        assert pages["queues"].changed_reps == {rep.pk}
+        for page in ("agents", "agent", "ongoing"):  # (the ongoing report hears the queue's lock)
+            assert pages[page].changed_reps == set(), page
+        assert not pages["agents"].wake.is_set()
+        assert not pages["agent"].wake.is_set()
+        await sync_to_async(services.offer_accept)(offer=offer, now=now)
+        for page in ("agents", "agent", "ongoing"):
+            await asyncio.wait_for(pages[page].wake.wait(), 1)
+            assert pages[page].changed_reps == {rep.pk}, page
+        for listener in pages.values():
+            hub.unregister(listener)
 
     run(scenario)
 
