@@ -89,7 +89,8 @@ class Recorder:
             self.first_errors.append(f"{kind}: {text}")
 
     def answered(self, kind: str, seconds: float) -> None:
-        self.fetch.setdefault(kind if self.measuring else f"{kind} (sign-in)", []).append(seconds)
+        label = kind if self.measuring else f"{kind} (before the window)"
+        self.fetch.setdefault(label, []).append(seconds)
         if self.measuring:
             self.requests[kind] += 1
 

@@ -9,7 +9,8 @@ CONSOLE_POLL_SECONDS, an HTTP heartbeat every 20 s). One supervisor per 25 reps 
 report of their team open (its stream, or a poll every REPORT_POLL_SECONDS). The floor's work
 goes through the JSON API as a router and desktops send it (bench/_floor_work.py): per rep a
 conversation every 3 minutes (create, offer, accept, end, close) and a break every 20 minutes
-(a manual status, and back 30 s later).
+(a manual status, and back 30 s later). The window opens after --warm-up seconds of that work
+(WARM_UP_SECONDS), once every call of a conversation and a break is in the mix.
 
 A floor is *held* when, over the measured window: API p99 < 200 ms; offer to console p99 < 1 s
 (from the offer API call's answer to the console's fetch that shows it: what the rep sees); a
@@ -68,6 +69,12 @@ PROFILES = ROOT / "var" / "bench" / "floor-profile-*.prof"  # bench/_floor_profi
 SIGN_IN_PER_SECOND = 50  # tabs opened per second before the window (a floor signs in over time)
 SIGN_IN_AT_ONCE = 16  # tabs signing in at the same time, at most
 SETTLE_SECONDS = 3
+# The floor works this long before the window opens, so that the window sees it in its steady
+# state: the longest conversation (the offer shown, 1-3 s to accept, 20-60 s of talk, 5-15 s of
+# wrap-up: 78 s) and a break (30 s) have run their course. Without it the window was the floor's
+# first seconds: at 30 s its creates, offers and accepts, hardly an end, no close, no return from
+# a break (bench/_floor_work.py), about 3 API calls per conversation instead of 5.
+WARM_UP_SECONDS = 80
 SIGN_IN_GRACE_SECONDS = 90  # beyond the ramp, for the last tabs' first rendering
 DRAIN_SECONDS = 30  # after the window: counting the reps still signed in, closing every tab
 HOOKS_DRAIN_SECONDS = 15  # --webhooks: after the floor stops, for the last deliveries
@@ -134,10 +141,15 @@ async def _floor(stack: dict, people, *, mode: str, n: int, duration: float, con
     await asyncio.sleep(SETTLE_SECONDS)
     ramp = time.monotonic() - ramp_started
 
-    meter = CpuMeter(stack, db_name=DB_NAME, exclude=config["own_backends"])
     work = Work(
         floor, api, workstream_id=people.workstream_id, away_status_id=people.away_status_id
     )
+    days = [asyncio.ensure_future(work.rep_day(tab, seed=i)) for i, tab in enumerate(consoles)]
+    await asyncio.sleep(config.get("warm_up", WARM_UP_SECONDS))
+    # The window: what the warm-up saw is not counted (what it left pending is, once seen).
+    meter = CpuMeter(stack, db_name=DB_NAME, exclude=config["own_backends"])  # counts from here
+    recorder.offer.clear()
+    recorder.grid.clear()
     recorder.measuring = True
     own_before = time.process_time()
     receiver_pid = config.get("receiver_pid")
@@ -145,7 +157,6 @@ async def _floor(stack: dict, people, *, mode: str, n: int, duration: float, con
     meter.start()
     started = time.monotonic()
     window_began = time.time()  # wall clock, as the webhooks' occurred_at
-    days = [asyncio.ensure_future(work.rep_day(tab, seed=i)) for i, tab in enumerate(consoles)]
     await asyncio.sleep(duration)
     work.stop.set()
     window = time.monotonic() - started
@@ -352,6 +363,7 @@ def measure(stack: dict, people, *, mode: str, n: int, duration: float, config: 
         "reps": n,
         "supervisors": math.ceil(n / 25),
         "duration": duration,
+        "warm_up": config.get("warm_up", WARM_UP_SECONDS),
         **run,
         "server_cpu_ms_per_rep_second": round(1000 * run["server_cpu_seconds"] / window / n, 3),
         "server_cores_busy": round(run["server_cpu_seconds"] / window, 2),
@@ -429,6 +441,12 @@ def main() -> None:
     parser.add_argument("--mode", choices=MODES, help="one mode only (default: push, then poll)")
     parser.add_argument("--reps", type=int, help="measure this floor size only")
     parser.add_argument("--duration", type=float, help="seconds per run (60 with --reps, else 30)")
+    parser.add_argument(
+        "--warm-up",
+        type=float,
+        default=WARM_UP_SECONDS,
+        help=f"seconds of work before each window ({WARM_UP_SECONDS:g}: the floor's steady state)",
+    )
     parser.add_argument("--start", type=int, default=100, help="search: first size")
     parser.add_argument("--max-reps", type=int, default=3200, help="search: largest size tried")
     parser.add_argument("--max-runs", type=int, default=6, help="search: runs per mode")
@@ -515,6 +533,7 @@ def main() -> None:
         "CONSOLE_POLL_SECONDS": settings.CONSOLE_POLL_SECONDS,
         "REPORT_REFRESH_SECONDS": settings.REPORT_REFRESH_SECONDS,
         "REPORT_POLL_SECONDS": settings.REPORT_POLL_SECONDS or settings.REPORT_REFRESH_SECONDS,
+        "warm_up": args.warm_up,
     }
     note = machine_note()
     print(f"machine: {note}")
@@ -522,7 +541,7 @@ def main() -> None:
         f"stack: uvicorn {args.workers} workers (http {args.http}; production settings), "
         f"PostgreSQL, Redis "
         f"({'own server' if redis_proc else redis_url + ', CPU not counted'}), 1 Celery worker + "
-        f"beat; {duration:g} s per run",
+        f"beat; {duration:g} s per run after {args.warm_up:g} s of work",
         flush=True,
     )
     app = "portal.asgi:application"
@@ -582,7 +601,7 @@ def main() -> None:
             deadline = began + share * args.budget
 
             def one(n: int, mode=mode, hooks=hooks, deadline=deadline) -> bool | None:
-                cost = n * (1 + 1 / 25) / SIGN_IN_PER_SECOND + duration + 30
+                cost = n * (1 + 1 / 25) / SIGN_IN_PER_SECOND + args.warm_up + duration + 30
                 if hooks:
                     cost += HOOKS_DRAIN_SECONDS
                 if time.monotonic() + cost > deadline:
