@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db.models import (
     BooleanField,
@@ -92,9 +93,22 @@ class StatusCount:
 @dataclass(frozen=True)
 class AgentSummary:
     kpis: AgentKpis
-    chart: list[
-        StatusCount
-    ]  # R1 chart: reps per presence status, custom statuses on their own (C2)
+    # R1 chart: reps per presence status, custom statuses on their own (C2)
+    chart: list[StatusCount]
+
+
+class _Rep(NamedTuple):
+    """One rep of the summary's scope, as its first query reads it."""
+
+    pk: int
+    capacity_units: int
+    status_id: int | None  # None: never signed in
+    status_text: str | None
+    base_status: str | None
+    builtin_key: str | None
+    on_shift: bool  # 0/1 on SQLite
+    with_work: bool
+    recently_offline: bool
 
 
 def agents_summary(*, representatives: QuerySet[Representative], now: dt.datetime) -> AgentSummary:
@@ -109,8 +123,9 @@ def agents_summary(*, representatives: QuerySet[Representative], now: dt.datetim
     rep's capacity is not on offer.
     """
     reps = one_row_per_rep(representatives)
-    rows = list(
-        reps.values_list(
+    rows = [
+        _Rep(*row)
+        for row in reps.values_list(
             "pk",
             "capacity_units",
             "presence__status_id",
@@ -124,11 +139,11 @@ def agents_summary(*, representatives: QuerySet[Representative], now: dt.datetim
                 offline_q() & online_recently_q(now=now), output_field=BooleanField()
             ),
         )
-    )
-    on_shift = [row for row in rows if row[6]]  # booleans are 0/1 on SQLite
-    on_ids = _ids([row[0] for row in on_shift], or_query=reps.filter(signed_in_q()))
+    ]
+    on_shift = [rep for rep in rows if rep.on_shift]
+    on_ids = _ids([rep.pk for rep in on_shift], or_query=reps.filter(signed_in_q()))
     work = Conversation.objects.filter(
-        representative_id__in=_ids([row[0] for row in rows], or_query=reps), state__in=WORK_STATES
+        representative_id__in=_ids([rep.pk for rep in rows], or_query=reps), state__in=WORK_STATES
     ).aggregate(
         units_used=Coalesce(
             Sum(
@@ -136,7 +151,7 @@ def agents_summary(*, representatives: QuerySet[Representative], now: dt.datetim
                 filter=Q(
                     consumes_capacity=True,
                     representative_id__in=_ids(
-                        [row[0] for row in on_shift if row[1] > 0],
+                        [rep.pk for rep in on_shift if rep.capacity_units > 0],
                         or_query=reps.filter(signed_in_q(), capacity_units__gt=0),
                     ),
                 ),
@@ -151,13 +166,13 @@ def agents_summary(*, representatives: QuerySet[Representative], now: dt.datetim
     kpis = AgentKpis(
         signed_in=len(on_shift),
         total=len(rows),
-        units_total=sum(row[1] for row in on_shift),
+        units_total=sum(rep.capacity_units for rep in on_shift),
         units_used=work["units_used"],
         work_items_total=work_items_total,
         work_items_used=_work_items_in_use(rep_ids=on_ids, now=now).count(),
-        with_work=sum(1 for row in rows if row[7]),
+        with_work=sum(1 for rep in rows if rep.with_work),
         stuck=work["stuck"],
-        recently_offline=sum(1 for row in rows if row[8]),
+        recently_offline=sum(1 for rep in rows if rep.recently_offline),
     )
     return AgentSummary(kpis=kpis, chart=_by_status(rows))
 
@@ -182,18 +197,22 @@ def _work_items_in_use(*, rep_ids: list[int] | QuerySet, now: dt.datetime) -> Qu
     ).filter(Exists(held))
 
 
-def _by_status(rows: list[tuple]) -> list[StatusCount]:
+def _by_status(rows: list[_Rep]) -> list[StatusCount]:
     """The chart from agents_summary's rows; a rep who never signed in counts as Offline."""
     counts: dict[int | None, list] = {}
     never = 0
-    for _, _, status_id, text, base, builtin_key, *_ in rows:
-        if status_id is None:
+    for rep in rows:
+        if rep.status_id is None:
             never += 1
-            continue
-        if status_id in counts:
-            counts[status_id][2] += 1
+        elif rep.status_id in counts:
+            counts[rep.status_id][2] += 1
         else:
-            counts[status_id] = [text, base, 1, builtin_key is None]
+            counts[rep.status_id] = [
+                rep.status_text,
+                rep.base_status,
+                1,
+                rep.builtin_key is None,
+            ]
     if never:
         offline = PresenceStatus.objects.filter(builtin_key="offline").values_list(
             "pk", "presence_text"
