@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from operator import attrgetter
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 
+from portal.statements import Statement
 from presence import engine
 from presence.models import (
     Conversation,
@@ -27,42 +27,30 @@ from presence.models import (
 # --- Capacity (K1-K4) ---------------------------------------------------------------------------
 
 
-def _capacity_rows(representatives: QuerySet[Representative] | None, now: dt.datetime):
-    """Per rep: capacity units, (units used, sessions), and profile usage; 2 queries whatever
-    the number of reps. With None the queries scan without a filter (twice as fast for all)."""
-    if representatives is None:
-        representatives = Representative.objects.all()
-    # The reps with their profiles (K2: the rep's own limit wins over the profile's): one row per
-    # rep and profile, one row with no profile for a rep without any.
-    reps = _rows(
-        representatives.order_by().values_list(
-            "pk",
-            "capacity_units",
-            "profile_links__profile_id",
-            "profile_links__profile__name",
-            "profile_links__limit_override",
-            "profile_links__profile__limit",
-            "profile_links__profile__blocking",
-        )
+def _with_profiles(representatives: QuerySet[Representative]) -> QuerySet:
+    """The reps with their profiles (K2: the rep's own limit wins over the profile's): one row per
+    rep and profile, one row with no profile for a rep without any."""
+    return representatives.order_by().values_list(
+        "pk",
+        "capacity_units",
+        "profile_links__profile_id",
+        "profile_links__profile__name",
+        "profile_links__limit_override",
+        "profile_links__profile__limit",
+        "profile_links__profile__blocking",
     )
-    units = {row[0]: row[1] for row in reps}
-    if representatives.query.has_filters():
-        # The ids themselves, not the rep query again: PostgreSQL plans a literal list far better.
-        ids = list(units) if len(units) <= 10_000 else representatives.values("pk")
-        rep_filter = {"representative_id__in": ids}
-    else:
-        rep_filter = {}
-    # Conversations, per rep and profile. K1: units and sessions while a conversation consumes
-    # capacity. K3, K4: an immediate profile's work item counts while it consumes capacity, an
-    # end-of-day profile's until the end of the rep's day.
+
+
+def _work(conversations: QuerySet[Conversation], now: dt.datetime) -> QuerySet:
+    """Conversations, per rep and profile. K1: units and sessions while a conversation consumes
+    capacity. K3, K4: an immediate profile's work item counts while it consumes capacity, an
+    end-of-day profile's until the end of the rep's day."""
     consumes = Q(consumes_capacity=True)
     counts = Q(
         capacity_profile__reset_frequency=ResetFrequency.IMMEDIATE, consumes_capacity=True
     ) | Q(capacity_profile__reset_frequency=ResetFrequency.END_OF_DAY, end_of_day_until__gt=now)
-    consuming, work_items = {}, {}
-    for rep_id, profile_id, units_used, sessions, items in _rows(
-        Conversation.objects.filter(**rep_filter)
-        .filter(consumes | Q(end_of_day_until__gt=now))
+    return (
+        conversations.filter(consumes | Q(end_of_day_until__gt=now))
         .values_list("representative_id", "capacity_profile_id")
         .annotate(
             units_used=Sum("units", filter=consumes),
@@ -70,7 +58,32 @@ def _capacity_rows(representatives: QuerySet[Representative] | None, now: dt.dat
             items=Count("pk", filter=counts),
         )
         .order_by()
-    ):
+    )
+
+
+# Every event, console refresh and grid reads capacity: built and compiled once per shape.
+_REPS = Statement(lambda *, ids: _with_profiles(Representative.objects.filter(pk__in=ids)))
+_EVERY_REP = Statement(lambda: _with_profiles(Representative.objects.all()))
+_WORK = Statement(
+    lambda *, ids, now: _work(Conversation.objects.filter(representative_id__in=ids), now)
+)
+_EVERY_REPS_WORK = Statement(lambda *, now: _work(Conversation.objects.all(), now))
+
+
+def _capacity_rows(rep_ids: list[int] | None, now: dt.datetime):
+    """Per rep: capacity units, (units used, sessions), and profile usage; 2 queries whatever
+    the number of reps. With None, every rep: the queries scan without a filter (twice as fast
+    for all)."""
+    if rep_ids is None:
+        reps = _EVERY_REP.rows()
+        work = _EVERY_REPS_WORK.rows(now=now)
+    else:
+        reps = _REPS.rows(ids=rep_ids)
+        # The ids of the reps that exist (a literal list: PostgreSQL plans it far better).
+        work = _WORK.rows(ids=list({row[0]: None for row in reps}), now=now)
+    units = {row[0]: row[1] for row in reps}
+    consuming, work_items = {}, {}
+    for rep_id, profile_id, units_used, sessions, items in work:
         if sessions:
             before = consuming.get(rep_id)
             consuming[rep_id] = (
@@ -92,10 +105,10 @@ def _capacity_rows(representatives: QuerySet[Representative] | None, now: dt.dat
 
 
 def capacity_snapshots(
-    *, representatives: QuerySet[Representative] | None, now: dt.datetime
+    *, rep_ids: Iterable[int] | None, now: dt.datetime
 ) -> dict[int, engine.CapacitySnapshot]:
-    """One snapshot per rep of `representatives` (None: every rep), in 2 queries."""
-    units, consuming, profiles = _capacity_rows(representatives, now)
+    """One snapshot per rep of `rep_ids` that exists (None: every rep), in 2 queries."""
+    units, consuming, profiles = _capacity_rows(None if rep_ids is None else list(rep_ids), now)
     max_sessions = settings.PRESENCE_MAX_SESSIONS
     no_work = (0, 0)
     return {
@@ -127,20 +140,8 @@ def capacity_levels(*, rep_ids: Iterable[int], now: dt.datetime) -> dict[int, en
     }
 
 
-def _rows(queryset: QuerySet) -> list[tuple]:
-    """The rows of a values_list() query as the driver returns them: this skips Django's
-    per-value converters, which cost more than the query itself at 50,000 rows. Only for
-    integer, text and boolean columns (booleans come back as 0/1 on SQLite)."""
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
 def capacity_snapshot(*, representative_id: int, now: dt.datetime) -> engine.CapacitySnapshot:
-    return capacity_snapshots(
-        representatives=Representative.objects.filter(pk=representative_id), now=now
-    )[representative_id]
+    return capacity_snapshots(rep_ids=[representative_id], now=now)[representative_id]
 
 
 # --- Statuses and presence as the engine sees them --------------------------------------------

@@ -127,9 +127,7 @@ def transition(
     locked = [row["pk"] for row in rows]
     refs = status_refs()
     builtins = builtins_of(refs.values())
-    snapshots = capacity_snapshots(
-        representatives=Representative.objects.filter(pk__in=locked), now=now
-    )
+    snapshots = capacity_snapshots(rep_ids=locked, now=now)
     decisions = {}
     for row in rows:
         current = engine.Presence(

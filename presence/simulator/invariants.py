@@ -8,7 +8,7 @@ from collections import defaultdict
 from django.utils import timezone
 
 from presence import engine
-from presence.models import Client, Conversation, Offer, PresenceInterval, Representative
+from presence.models import Client, Conversation, Offer, PresenceInterval
 from presence.models import RepresentativePresence as Presence
 from presence.reads import capacity_snapshots, current_presence, load_builtins
 
@@ -100,9 +100,7 @@ def check_invariants(result: Result) -> list[str]:
     # P4: the engine, given each rep's final state, changes nothing.
     now = timezone.now()
     builtins, _ = load_builtins()
-    snapshots = capacity_snapshots(
-        representatives=Representative.objects.filter(pk__in=list(rows)), now=now
-    )
+    snapshots = capacity_snapshots(rep_ids=list(rows), now=now)
     for rep_id, row in rows.items():
         decision = engine.decide(
             current=current_presence(row),

@@ -104,9 +104,7 @@ def test_p1_seed_demo_capacity_presence_matches_the_work_in_hand():
     ).select_related("status")
     assert computed.exists()
     with time_machine.travel(MONDAY_AFTER_DST, tick=False):
-        snapshots = capacity_snapshots(
-            representatives=Representative.objects.all(), now=MONDAY_AFTER_DST
-        )
+        snapshots = capacity_snapshots(rep_ids=None, now=MONDAY_AFTER_DST)
     for presence in computed:
         expected = engine.capacity_presence(snapshots[presence.pk])
         assert presence.status.base_status == expected.base_status, (presence.pk, expected.reason)

@@ -22,7 +22,7 @@ from django.db import connection
 from django.utils import timezone
 
 from presence import engine
-from presence.models import PresenceInterval, Representative
+from presence.models import PresenceInterval
 from presence.models import RepresentativePresence as Presence
 from presence.reads import capacity_snapshots, current_presence, load_builtins
 from tests.asgi import free_port
@@ -153,9 +153,7 @@ def assert_h1_and_p4(rep_ids) -> None:
         for r in Presence.objects.filter(pk__in=rep_ids).select_related("status", "saved_status")
     }
     builtins, _ = load_builtins()
-    snaps = capacity_snapshots(
-        representatives=Representative.objects.filter(pk__in=rep_ids), now=timezone.now()
-    )
+    snaps = capacity_snapshots(rep_ids=rep_ids, now=timezone.now())
     for rep_id in rep_ids:
         chain, row = intervals[rep_id], rows[rep_id]
         for before, after in zip(chain, chain[1:], strict=False):

@@ -309,9 +309,7 @@ def agents_page_details(
     ids = [rep.pk for rep in representatives]
     if not ids:
         return {}
-    snapshots = capacity_snapshots(
-        representatives=Representative.objects.filter(pk__in=ids), now=now
-    )
+    snapshots = capacity_snapshots(rep_ids=ids, now=now)
     states: dict[int, dict[str, int]] = defaultdict(dict)
     for rep_id, state, n in (
         Conversation.objects.filter(representative_id__in=ids, state__in=ONGOING_STATES)

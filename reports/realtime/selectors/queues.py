@@ -376,9 +376,7 @@ def move_targets(
             "pk", "name", "presence__status__presence_text", "presence__status__base_status"
         )
     )
-    snaps = capacity_snapshots(
-        representatives=Representative.objects.filter(pk__in=[r[0] for r in rows]), now=now
-    )
+    snaps = capacity_snapshots(rep_ids=[r[0] for r in rows], now=now)
     allowed = set(workstream.allowed_base_statuses)
     labels = dict(BaseStatus.choices)
     targets = []

@@ -1,0 +1,127 @@
+"""portal.statements: a statement compiled once per shape gives what the ORM gives, every call."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.django import TestCase
+
+from portal import statements
+from portal.statements import Statement
+from presence.models import Conversation, ConversationState, Representative
+from tests.clock import T0, at
+from tests.factories import ConversationFactory, RepresentativeFactory
+
+
+def _recent(*, ids, since, state=ConversationState.ACTIVE):
+    """A read with a list, a time and a constant of its own (the state)."""
+    return (
+        Conversation.objects.filter(representative_id__in=ids, created_at__gt=since, state=state)
+        .values_list("pk", "representative_id")
+        .order_by("pk")
+    )
+
+
+class SameAsTheOrm(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.reps = [RepresentativeFactory() for _ in range(4)]
+        for minute in range(0, 40, 3):
+            for rep in cls.reps[minute % 3 :]:
+                ConversationFactory(
+                    representative=rep,
+                    state=ConversationState.ACTIVE if minute % 2 else ConversationState.WAITING,
+                    created_at=at(minute * 60),
+                )
+
+    # One statement for every example: its shapes are compiled at their first call and reused.
+    recent = Statement(lambda *, ids, since: _recent(ids=ids, since=since))
+
+    @settings(max_examples=60, deadline=None)
+    @given(
+        picks=st.lists(st.integers(min_value=0, max_value=5), max_size=6),
+        minutes=st.integers(min_value=-5, max_value=50),
+    )
+    def test_the_rows_are_the_orms_for_any_ids_and_time(self, picks, minutes):
+        # ids of reps that exist and that do not, repeated or not, in any order
+        ids = [self.reps[p].pk if p < len(self.reps) else 10**9 + p for p in picks]
+        since = T0 + dt.timedelta(minutes=minutes)
+        expected = list(_recent(ids=ids, since=since))
+        assert [tuple(row) for row in self.recent.rows(ids=ids, since=since)] == expected
+
+
+@pytest.mark.django_db
+def test_a_shape_is_built_once_and_a_new_length_is_a_new_shape():
+    built = []
+
+    def build(*, ids):
+        built.append(len(ids))
+        return Representative.objects.filter(pk__in=ids).values_list("pk").order_by("pk")
+
+    reps = [RepresentativeFactory() for _ in range(3)]
+    statement = Statement(build)
+    assert statement.rows(ids=[reps[0].pk]) == [(reps[0].pk,)]
+    assert statement.rows(ids=[reps[2].pk]) == [(reps[2].pk,)]
+    assert built == [1]
+    assert statement.rows(ids=[reps[1].pk, reps[0].pk]) == [(reps[0].pk,), (reps[1].pk,)]
+    assert built == [1, 2]
+
+
+@pytest.mark.django_db
+def test_a_list_longer_than_the_longest_shape_is_built_each_time():
+    built = []
+
+    def build(*, ids):
+        built.append(len(ids))
+        return Representative.objects.filter(pk__in=ids).values_list("pk")
+
+    rep = RepresentativeFactory()
+    ids = [rep.pk, *range(10**9, 10**9 + statements.LONGEST)]
+    statement = Statement(build)
+    assert statement.rows(ids=ids) == [(rep.pk,)]
+    assert statement.rows(ids=ids) == [(rep.pk,)]
+    assert built == [len(ids), len(ids)]
+
+
+@pytest.mark.django_db
+def test_an_empty_list_asks_the_database_nothing():
+    statement = Statement(
+        lambda *, ids: Representative.objects.filter(pk__in=ids).values_list("pk")
+    )
+    RepresentativeFactory()
+    with CaptureQueriesContext(connection) as queries:
+        assert statement.rows(ids=[]) == []
+        assert statement.rows(ids=[]) == []
+    assert len(queries) == 0
+
+
+@pytest.mark.django_db
+def test_a_value_the_orm_does_not_pass_as_a_parameter_is_an_error_not_a_wrong_answer():
+    # LIMIT is written into the SQL: the statement would run with the first call's value forever
+    statement = Statement(lambda *, n: Representative.objects.values_list("pk").order_by("pk")[:n])
+    with pytest.raises(ValueError, match="does not take as parameters"):
+        statement.rows(n=2)
+
+
+@pytest.mark.django_db
+def test_a_value_changed_before_the_orm_sees_it_is_an_error():
+    # the parameter is the placeholder minus ten minutes, which the statement cannot refill
+    statement = Statement(
+        lambda *, now: Conversation.objects.filter(
+            created_at__gt=now - dt.timedelta(minutes=10)
+        ).values_list("pk")
+    )
+    with pytest.raises(ValueError, match="now"):
+        statement.rows(now=T0)
+
+
+@pytest.mark.django_db
+def test_only_ints_and_datetimes_are_values():
+    statement = Statement(
+        lambda *, name: Representative.objects.filter(name=name).values_list("pk")
+    )
+    with pytest.raises(TypeError, match="name: only ints"):
+        statement.rows(name="Ana")
