@@ -11,16 +11,15 @@ placeholders' positions in its parameters with the values it is given.
     capacity_units = Statement(
         lambda *, ids: Representative.objects.filter(pk__in=ids).values_list("pk", "capacity_units")
     )
-    capacity_units.rows(ids=[3, 7])  # [(3, 2), (7, 4)]: the driver's rows, no converters
+    capacity_units.rows(ids=[3, 7])  # [(3, 2), (7, 4)], as the values_list() would give
 
-The values are integers, lists of integers (a shape per length, up to `LONGEST`; longer lists
-are compiled each time) and aware datetimes. The placeholders are values no real id or time
-takes; a placeholder the ORM did not pass as a parameter (a value folded into the SQL, a list
-the ORM deduplicated) is an error at the first call, never a wrong answer. A placeholder that
-a constant of the query equals is excluded by their range (constants are small numbers and
-strings; ids are under 2**62, placeholders above). The rows are the driver's, as `values_list`
-would return them without Django's converters: integer, text and boolean columns only (booleans
-are 0/1 on SQLite), and datetimes as the driver gives them.
+The values are integers, strings, lists of integers (a shape per length, up to `LONGEST`;
+longer lists are compiled each time) and aware datetimes. The placeholders are values no real
+id, text or time takes (ids are under 2**62, placeholders above; constants of a query are small
+numbers and words); a placeholder the ORM did not pass on as a parameter unchanged (a value
+folded into the SQL, shifted before the ORM saw it, deduplicated out of a list) is an error at
+the first call, never a wrong answer. `build` returns a `values_list()` of named columns, and
+the rows are what it would return (Django's converters applied), as tuples.
 """
 
 from __future__ import annotations
@@ -39,39 +38,47 @@ _FIRST_TIME = dt.datetime(1901, 1, 1, tzinfo=dt.UTC)  # before any time the port
 
 
 class Statement:
-    def __init__(self, build: Callable[..., QuerySet]) -> None:
+    def __init__(self, build: Callable[..., QuerySet], *, convert: bool = True) -> None:
+        """`convert=False`: the driver's values without Django's converters, which cost more
+        than the query at 50,000 rows (integer, text and boolean columns only; booleans are
+        0/1 on SQLite)."""
         self._build = build
-        self._compiled: dict[tuple, tuple[str, list[tuple]] | None] = {}  # None: no rows
+        self._convert = convert
+        self._compiled: dict[tuple, _Compiled | None] = {}  # None: no rows
 
     def rows(self, **values: Any) -> list[tuple]:
         shape = (connection.vendor, *((name, _length(v)) for name, v in sorted(values.items())))
         if shape not in self._compiled:
             if any(length is not None and length > LONGEST for _, length in shape[1:]):
-                return _uncompiled(self._build(**values))
+                compiled = self._compile(values, placeholders=False)
+                return [] if compiled is None else compiled.run(compiled.params)
             self._compiled[shape] = self._compile(values)
         compiled = self._compiled[shape]
         if compiled is None:
             return []  # the ORM knows the answer without asking (an empty id list)
-        sql, slots = compiled
         adapt = connection.ops.adapt_datetimefield_value
         params = []
-        for constant, name, index in slots:
+        for constant, name, index in compiled.slots:
             if name is None:
                 params.append(constant)
                 continue
             value = values[name] if index is None else values[name][index]
             params.append(adapt(value) if isinstance(value, dt.datetime) else value)
-        return _execute(sql, params)
+        return compiled.run(params)
 
-    def _compile(self, values: dict[str, Any]) -> tuple[str, list[tuple]] | None:
+    def _compile(self, values: dict[str, Any], *, placeholders: bool = True) -> _Compiled | None:
         """The SQL with placeholder values, and for each parameter either its constant or the
-        value (name, index in its list) that fills it."""
+        value (name, index in its list) that fills it; with placeholders=False, the SQL of
+        `values` themselves, run once."""
         adapt = connection.ops.adapt_datetimefield_value
-        placeholders, where = {}, {}
+        given, where = {}, {}
         serial = 0
         for name, value in values.items():
+            if not placeholders:
+                given[name] = value
+                continue
             if isinstance(value, list | tuple):
-                placeholders[name] = []
+                given[name] = []
             for index, item in (
                 enumerate(value) if isinstance(value, list | tuple) else [(None, value)]
             ):
@@ -82,16 +89,33 @@ class Statement:
                 elif isinstance(item, int) and not isinstance(item, bool):
                     placeholder = _FIRST_INT + serial
                     where[placeholder] = (name, index)
+                elif isinstance(item, str):
+                    placeholder = f"\x1fplaceholder {serial}"
+                    where[placeholder] = (name, index)
                 else:
-                    raise TypeError(f"{name}: only ints, lists of ints and datetimes")
+                    raise TypeError(f"{name}: only ints, strings, lists of ints and datetimes")
                 if index is None:
-                    placeholders[name] = placeholder
+                    given[name] = placeholder
                 else:
-                    placeholders[name].append(placeholder)
+                    given[name].append(placeholder)
+        queryset = self._build(**given)
+        query = queryset.query
+        fields = queryset._fields
+        if not fields:
+            raise TypeError("a statement is a values_list() of named columns")
+        columns = [*query.extra_select, *query.values_select, *query.annotation_select]
+        if [*fields, *(f for f in query.annotation_select if f not in fields)] != columns:
+            raise ValueError(f"columns in another order than the SQL's: {columns}")
+        compiler = query.get_compiler(connection.alias)
         try:
-            sql, params = self._build(**placeholders).query.sql_with_params()
+            sql, params = compiler.as_sql()
         except EmptyResultSet:
             return None
+        converters = (
+            compiler.get_converters([col for col, _, _ in compiler.select[: compiler.col_count]])
+            if self._convert
+            else {}
+        )
         slots, filled = [], set()
         for param in params:
             found = where.get(param) if isinstance(param, int | str | dt.datetime) else None
@@ -103,21 +127,30 @@ class Statement:
         missing = set(where.values()) - filled
         if missing:
             raise ValueError(f"values the statement does not take as parameters: {missing}")
-        return sql, slots
+        return _Compiled(sql, list(params), slots, converters)
+
+
+class _Compiled:
+    def __init__(self, sql: str, params: list, slots: list[tuple], converters: dict) -> None:
+        self.sql, self.params, self.slots, self.converters = sql, params, slots, converters
+
+    def run(self, params: Sequence) -> list[tuple]:
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            rows = cursor.fetchall()
+        if not self.converters:
+            return rows
+        converted = []
+        for row in rows:  # as Django's SQLCompiler.apply_converters, in this thread's connection
+            row = list(row)
+            for position, (functions, expression) in self.converters.items():
+                value = row[position]
+                for function in functions:
+                    value = function(value, expression, connection)
+                row[position] = value
+            converted.append(tuple(row))
+        return converted
 
 
 def _length(value: Any) -> int | None:
     return len(value) if isinstance(value, list | tuple) else None
-
-
-def _uncompiled(queryset: QuerySet) -> list[tuple]:
-    try:
-        return _execute(*queryset.query.sql_with_params())
-    except EmptyResultSet:
-        return []
-
-
-def _execute(sql: str, params: Sequence) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()

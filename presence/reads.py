@@ -62,12 +62,16 @@ def _work(conversations: QuerySet[Conversation], now: dt.datetime) -> QuerySet:
 
 
 # Every event, console refresh and grid reads capacity: built and compiled once per shape.
-_REPS = Statement(lambda *, ids: _with_profiles(Representative.objects.filter(pk__in=ids)))
-_EVERY_REP = Statement(lambda: _with_profiles(Representative.objects.all()))
-_WORK = Statement(
-    lambda *, ids, now: _work(Conversation.objects.filter(representative_id__in=ids), now)
+# The driver's values (convert=False): the safety net reads every rep's rows.
+_REPS = Statement(
+    lambda *, ids: _with_profiles(Representative.objects.filter(pk__in=ids)), convert=False
 )
-_EVERY_REPS_WORK = Statement(lambda *, now: _work(Conversation.objects.all(), now))
+_EVERY_REP = Statement(lambda: _with_profiles(Representative.objects.all()), convert=False)
+_WORK = Statement(
+    lambda *, ids, now: _work(Conversation.objects.filter(representative_id__in=ids), now),
+    convert=False,
+)
+_EVERY_REPS_WORK = Statement(lambda *, now: _work(Conversation.objects.all(), now), convert=False)
 
 
 def _capacity_rows(rep_ids: list[int] | None, now: dt.datetime):
@@ -159,17 +163,15 @@ def status_ref(status: PresenceStatus) -> engine.StatusRef:
     )
 
 
-_REF_FIELDS = tuple(field.name for field in dataclasses.fields(engine.StatusRef))
+STATUS_REF_FIELDS = tuple(field.name for field in dataclasses.fields(engine.StatusRef))
+_STATUSES = Statement(lambda: PresenceStatus.objects.values_list(*STATUS_REF_FIELDS).order_by())
 
 
 def status_refs() -> dict[int, engine.StatusRef]:
     """Every status as the engine sees it, by id: plain values, no model objects (this runs in
     every event's transition). Read on every call, never cached: an edit counts from the next
     event."""
-    return {
-        row[0]: engine.StatusRef(*row)
-        for row in PresenceStatus.objects.values_list(*_REF_FIELDS).order_by()
-    }
+    return {row[0]: engine.StatusRef(*row) for row in _STATUSES.rows()}
 
 
 def builtins_of(refs: Iterable[engine.StatusRef]) -> engine.Builtins:

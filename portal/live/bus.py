@@ -20,6 +20,7 @@ pages' next fallback refresh (docs/architecture.md).
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import threading
@@ -165,15 +166,22 @@ def _send(changes: list[tuple[str, set[int], bool]]) -> None:
 
 def _teams_of(rep_ids: set[int]) -> dict[int, list[int]]:
     """Each rep's team ids, in one query (A2: deliveries are filtered by them)."""
-    from presence.models import Representative
-
     reps: dict[int, list[int]] = {pk: [] for pk in rep_ids}
-    if not rep_ids:
-        return reps
-    links = Representative.teams.through.objects.filter(representative_id__in=rep_ids)
-    for rep_id, team_id in links.values_list("representative_id", "team_id"):
+    for rep_id, team_id in _team_links().rows(ids=sorted(rep_ids)):
         reps[rep_id].append(team_id)
     return reps
+
+
+@functools.cache
+def _team_links():
+    from portal.statements import Statement
+    from presence.models import Representative
+
+    return Statement(
+        lambda *, ids: Representative.teams.through.objects.filter(
+            representative_id__in=ids
+        ).values_list("representative_id", "team_id")
+    )
 
 
 def _redis():

@@ -6,19 +6,33 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from portal.formatting import clock
+from portal.statements import Statement
 from presence import engine
 from presence.models import PresenceStatusTranslation, Representative, RepresentativePresence
-from presence.reads import Outcome, capacity_snapshot, load_builtins, status_ref
+from presence.reads import STATUS_REF_FIELDS, Outcome, capacity_snapshot, load_builtins
 
 
 def presence_texts(*, language: str) -> dict[int, str]:
     """C4: the presence text of every status translated into `language` (one query); statuses
     without a translation are absent, so callers fall back to the status's own text."""
-    return dict(
-        PresenceStatusTranslation.objects.filter(language=language).values_list(
-            "status_id", "presence_text"
-        )
+    return dict(_TRANSLATIONS.rows(language=language))
+
+
+_TRANSLATIONS = Statement(
+    lambda *, language: PresenceStatusTranslation.objects.filter(language=language).values_list(
+        "status_id", "presence_text"
     )
+)
+# The console's and the API's read of one rep's presence: its status as the engine sees it.
+_PRESENCE = Statement(
+    lambda *, pk: RepresentativePresence.objects.filter(pk=pk).values_list(
+        *(f"status__{name}" for name in STATUS_REF_FIELDS),
+        "source",
+        "since",
+        "signed_in",
+        "saved_status_id",
+    )
+)
 
 
 def presence_headline(
@@ -57,13 +71,9 @@ def representative_presence_detail(
             disconnected=d.saved_status is not None,
             snap=outcome.capacity,
         )
-    row = (
-        RepresentativePresence.objects.select_related("status", "saved_status")
-        .filter(pk=representative.pk)
-        .first()
-    )
+    rows = _PRESENCE.rows(pk=representative.pk)
     snap = capacity_snapshot(representative_id=representative.pk, now=now)
-    if row is None:  # never signed in
+    if not rows:  # never signed in
         offline = load_builtins()[0].offline
         status, source, since, signed_in, disconnected = (
             offline,
@@ -73,8 +83,8 @@ def representative_presence_detail(
             False,
         )
     else:
-        status, source, since = status_ref(row.status), row.source, row.since
-        signed_in, disconnected = row.signed_in, row.saved_status_id is not None
+        *ref, source, since, signed_in, saved_status_id = rows[0]
+        status, disconnected = engine.StatusRef(*ref), saved_status_id is not None
     return _detail(
         representative,
         now=now,

@@ -18,6 +18,7 @@ from django.db.models import Value
 from django.db.models.functions import Greatest
 
 from portal import live
+from portal.statements import Statement
 from presence import engine
 from presence.models import (
     PresenceInterval,
@@ -71,6 +72,23 @@ _PRESENCE_FIELDS = (
 )
 
 
+_LOCKED_COLUMNS = ("pk", *_PRESENCE_FIELDS)
+
+
+def _lock(*, skip_locked: bool) -> Statement:
+    return Statement(
+        lambda *, ids: (
+            RepresentativePresence.objects.select_for_update(skip_locked=skip_locked)
+            .filter(pk__in=ids)
+            .order_by("pk")
+            .values_list(*_LOCKED_COLUMNS)
+        )
+    )
+
+
+_LOCK, _LOCK_SKIPPING = _lock(skip_locked=False), _lock(skip_locked=True)
+
+
 def presence_lock(
     *, rep_ids: Iterable[int], now: dt.datetime, skip_locked: bool = False
 ) -> list[dict]:
@@ -90,17 +108,12 @@ def presence_lock(
     # Lock and read in one statement without joins: PostgreSQL rechecks a join against the old
     # joined row when the locked row changed meanwhile, and would silently drop it; a plain row
     # comes back as the version committed by whoever held the lock.
-    lock = (
-        RepresentativePresence.objects.select_for_update(skip_locked=skip_locked)
-        .filter(pk__in=rep_ids)
-        .order_by("pk")
-        .values("pk", *_PRESENCE_FIELDS)
-    )
-    rows = list(lock)
+    lock = _LOCK_SKIPPING if skip_locked else _LOCK
+    rows = lock.rows(ids=rep_ids)
     if not skip_locked and len(rows) < len(rep_ids):
-        ensure_presence_rows(rep_ids=set(rep_ids) - {row["pk"] for row in rows}, now=now)
-        rows = list(lock.all())
-    return rows
+        ensure_presence_rows(rep_ids=set(rep_ids) - {row[0] for row in rows}, now=now)
+        rows = lock.rows(ids=rep_ids)
+    return [dict(zip(_LOCKED_COLUMNS, row, strict=True)) for row in rows]
 
 
 def transition(

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.db import connection
+from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -119,9 +120,41 @@ def test_a_value_changed_before_the_orm_sees_it_is_an_error():
 
 
 @pytest.mark.django_db
-def test_only_ints_and_datetimes_are_values():
+def test_strings_times_and_booleans_come_back_as_the_orm_gives_them():
+    def build(*, name, since):
+        return Representative.objects.filter(name=name, created_at__gte=since).values_list(
+            "pk", "name", "created_at", "is_active"
+        )
+
+    rep = RepresentativeFactory(name="Ana", is_active=False)
+    RepresentativeFactory(name="Bo")
+    rep.refresh_from_db()
+    before, after = rep.created_at - dt.timedelta(days=1), rep.created_at + dt.timedelta(days=1)
+    statement = Statement(build)
+    for name, since in (("Ana", before), ("Bo", before), ("Ana", after)):
+        assert statement.rows(name=name, since=since) == list(build(name=name, since=since))
+    assert statement.rows(name="Ana", since=before) == [(rep.pk, "Ana", rep.created_at, False)]
+
+
+@pytest.mark.django_db
+def test_columns_in_another_order_than_the_sqls_are_an_error():
     statement = Statement(
-        lambda *, name: Representative.objects.filter(name=name).values_list("pk")
+        lambda *, ids: (
+            Representative.objects.filter(pk__in=ids)
+            .annotate(n=Count("teams"))
+            .values_list("n", "pk")  # the SQL selects pk, then the annotation
+        )
     )
-    with pytest.raises(TypeError, match="name: only ints"):
-        statement.rows(name="Ana")
+    with pytest.raises(ValueError, match="another order"):
+        statement.rows(ids=[1])
+
+
+@pytest.mark.django_db
+def test_only_values_lists_ints_strings_and_datetimes():
+    with pytest.raises(TypeError, match="values_list"):
+        Statement(lambda *, pk: Representative.objects.filter(pk=pk)).rows(pk=1)
+    statement = Statement(
+        lambda *, active: Representative.objects.filter(is_active=active).values_list("pk")
+    )
+    with pytest.raises(TypeError, match="active: only ints"):
+        statement.rows(active=True)

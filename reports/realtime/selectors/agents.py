@@ -23,6 +23,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from portal.statements import Statement
 from presence import engine
 from presence.models import (
     BaseStatus,
@@ -298,6 +299,16 @@ class AgentDetail:
         return self.states.get(S.WAITING, 0)
 
 
+_ONGOING_BY_STATE = Statement(
+    lambda *, ids: (
+        Conversation.objects.filter(representative_id__in=ids, state__in=ONGOING_STATES)
+        .values_list("representative_id", "state")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+)
+
+
 def agents_page_details(
     *, representatives: list[Representative], now: dt.datetime
 ) -> dict[int, AgentDetail]:
@@ -311,12 +322,7 @@ def agents_page_details(
         return {}
     snapshots = capacity_snapshots(rep_ids=ids, now=now)
     states: dict[int, dict[str, int]] = defaultdict(dict)
-    for rep_id, state, n in (
-        Conversation.objects.filter(representative_id__in=ids, state__in=ONGOING_STATES)
-        .values_list("representative_id", "state")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
+    for rep_id, state, n in _ONGOING_BY_STATE.rows(ids=ids):
         states[rep_id][state] = n
     offline = None
     details = {}
