@@ -28,7 +28,10 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def _send_with_deferred(self, statement: str) -> None:
         deferred, self.deferred = self.deferred, []
         sql = "; ".join([*(sql for sql, _ in deferred), statement])
-        with self.cursor() as cursor:  # one simple query: psycopg's client-side binding cursor
+        # Several statements in one query: the simple protocol, so a client-side binding cursor
+        # even when the connection binds on the server (server_side_binding, settings).
+        self.ensure_connection()
+        with self._prepare_cursor(base.Cursor(self.connection)) as cursor:
             cursor.execute(sql, [param for _, params in deferred for param in params])
 
     def _commit(self) -> None:

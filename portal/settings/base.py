@@ -86,6 +86,16 @@ else:
     # 0: the web server takes its connections from psycopg's pool (portal/db.py), which needs it;
     # Django: "When using ASGI, persistent connections should be disabled".
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+    # Parameters bound on the server, and a statement run DATABASE_PREPARE_THRESHOLD times on a
+    # connection prepared there (psycopg): PostgreSQL then neither parses nor plans the hot
+    # reads again (portal/statements.py keeps their SQL the same). 0 turns both off, as Django's
+    # default is: behind a pooler in transaction mode without prepared statement support
+    # (PgBouncer before 1.21, or max_prepared_statements = 0).
+    prepare_threshold = env.int("DATABASE_PREPARE_THRESHOLD", default=5)
+    if prepare_threshold > 0:
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            {"server_side_binding": True, "prepare_threshold": prepare_threshold}
+        )
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 # A Celery worker's processes keep their connection this long between tasks (portal/celery.py).
 WORKER_CONN_MAX_AGE = env.int("WORKER_CONN_MAX_AGE", default=300)
