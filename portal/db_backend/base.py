@@ -1,6 +1,11 @@
 """PostgreSQL, with statements that ride on the transaction's next boundary (the ENGINE of every
 PostgreSQL database of the portal: portal/settings/base.py).
 
+Parameters are bound by the server when the settings say so (`server_side_binding`,
+`DATABASE_PREPARE_THRESHOLD`), except in a statement of more of them than PostgreSQL takes
+there (65,535: an IN list of every rep of a very large floor), which is merged in the client
+as Django's default cursor does (`ServerBindingCursor`).
+
 `defer(sql, params)` queues a statement of the current transaction; it is sent in the same round
 trip as the next SAVEPOINT, RELEASE SAVEPOINT or COMMIT that Django issues (first, then that
 statement), and dropped with a ROLLBACK or ROLLBACK TO SAVEPOINT, as the database would have
@@ -14,8 +19,28 @@ from __future__ import annotations
 
 from django.db.backends.postgresql import base
 
+MAX_SERVER_PARAMETERS = 65_535  # the protocol's limit of one statement's bound parameters
+
+
+class ServerBindingCursor(base.ServerBindingCursor):
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        if params is not None and len(params) > MAX_SERVER_PARAMETERS:
+            # Merged in the client, sent with none: psycopg reads no placeholders then.
+            query, params, prepare = (
+                base.Cursor(self.connection).mogrify(query, params),
+                None,
+                False,
+            )
+        return super().execute(query, params, prepare=prepare, binary=binary)
+
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    def get_connection_params(self) -> dict:
+        params = super().get_connection_params()
+        if params.get("cursor_factory") is base.ServerBindingCursor:
+            params["cursor_factory"] = ServerBindingCursor
+        return params
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.deferred: list[tuple[str, list]] = []

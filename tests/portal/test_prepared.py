@@ -1,4 +1,5 @@
-"""On PostgreSQL the server binds the parameters, and a statement run DATABASE_PREPARE_THRESHOLD
+"""On PostgreSQL the server binds the parameters (a statement of more than it takes is merged in
+the client), and a statement run DATABASE_PREPARE_THRESHOLD
 times on one connection is prepared there (portal/settings/base.py); 0 turns both off."""
 
 import json
@@ -11,6 +12,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from presence.models import Representative
 from presence.reads import capacity_snapshot
 from tests.factories import RepresentativeFactory
 
@@ -65,3 +67,19 @@ def test_a_hot_read_is_prepared_on_its_connection():
     # the capacity reads (presence.reads): the reps with their profiles, their conversations
     assert any('"presence_representativeprofile"' in sql for sql in prepared), prepared
     assert any('"presence_conversation"' in sql and "$1" in sql for sql in prepared), prepared
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_statement_of_more_parameters_than_the_server_binds_is_merged_in_the_client():
+    # 70,000 ids in one IN list: every rep of a very large floor (the heartbeat job after an
+    # outage); PostgreSQL binds at most 65,535 parameters per statement.
+    rep = RepresentativeFactory()
+    ids = [rep.pk, *range(10**9, 10**9 + 70_000)]
+    assert list(Representative.objects.filter(pk__in=ids).values_list("pk", flat=True)) == [rep.pk]
+    assert Representative.objects.filter(pk__in=ids).update(capacity_units=7) == 1
+    rep.refresh_from_db()
+    assert rep.capacity_units == 7
+    # and a text with a % sign, merged as a literal, reads back as it was
+    Representative.objects.filter(pk__in=ids).update(name="100% Ana")
+    assert Representative.objects.get(pk=rep.pk).name == "100% Ana"
