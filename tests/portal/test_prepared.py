@@ -1,6 +1,6 @@
 """On PostgreSQL the server binds the parameters (a statement of more than it takes is merged in
-the client), and a statement run DATABASE_PREPARE_THRESHOLD
-times on one connection is prepared there (portal/settings/base.py); 0 turns both off."""
+the client), and a statement run DATABASE_PREPARE_THRESHOLD times on one connection is prepared
+there (portal/settings/base.py); 0 turns both off."""
 
 import json
 import os
