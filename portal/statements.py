@@ -13,8 +13,8 @@ placeholders' positions in its parameters with the values it is given.
     )
     capacity_units.rows(ids=[3, 7])  # [(3, 2), (7, 4)], as the values_list() would give
 
-The values are integers, strings, lists of integers (a shape per length, up to `LONGEST`;
-longer lists are compiled each time) and aware datetimes. The placeholders are values no real
+The values are integers, strings, aware datetimes and lists of them (a shape per list length,
+up to `LONGEST`; longer lists are compiled each time). The placeholders are values no real
 id, text or time takes (ids are under 2**62, placeholders above; constants of a query are small
 numbers and words); a placeholder the ORM did not pass on as a parameter unchanged (a value
 folded into the SQL, shifted before the ORM saw it, deduplicated out of a list) is an error at
@@ -93,7 +93,7 @@ class Statement:
                     placeholder = f"\x1fplaceholder {serial}"
                     where[placeholder] = (name, index)
                 else:
-                    raise TypeError(f"{name}: only ints, strings, lists of ints and datetimes")
+                    raise TypeError(f"{name}: only ints, strings and datetimes, or lists of them")
                 if index is None:
                     given[name] = placeholder
                 else:
