@@ -3,8 +3,8 @@ PostgreSQL database of the portal: portal/settings/base.py).
 
 Parameters are bound by the server when the settings say so (`server_side_binding`,
 `DATABASE_PREPARE_THRESHOLD`), except in a statement of more of them than PostgreSQL takes
-there (65,535: an IN list of every rep of a very large floor), which is merged in the client
-as Django's default cursor does (`ServerBindingCursor`).
+there (65,535: an IN list of every rep of a very large floor): this module's
+`ServerBindingCursor` merges that one in the client, as Django's default cursor merges all.
 
 `defer(sql, params)` queues a statement of the current transaction; it is sent in the same round
 trip as the next SAVEPOINT, RELEASE SAVEPOINT or COMMIT that Django issues (first, then that
