@@ -14,7 +14,8 @@ placeholders' positions in its parameters with the values it is given.
     capacity_units.rows(ids=[3, 7])  # [(3, 2), (7, 4)], as the values_list() would give
 
 The values are integers, strings, aware datetimes and lists of them (a shape per list length,
-up to `LONGEST`; longer lists are compiled each time). The placeholders are values no real
+up to `LONGEST`; longer lists, and a queryset in place of a list (a subquery), are compiled each
+time). The placeholders are values no real
 id, text or time takes (ids are under 2**62, placeholders above; constants of a query are small
 numbers and words); a placeholder the ORM did not pass on as a parameter unchanged (a value
 folded into the SQL, shifted before the ORM saw it, deduplicated out of a list) is an error at
@@ -30,7 +31,7 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Value
 
 LONGEST = 64  # the longest id list given a shape of its own
 _FIRST_INT = 2**62  # above every id; below bigint's ceiling
@@ -130,6 +131,20 @@ class Statement:
         return _Compiled(sql, list(params), slots, converters)
 
 
+def totals(queryset: QuerySet, **aggregates: Any) -> QuerySet:
+    """`queryset.aggregate(**aggregates)` as a values_list() of its one row, which a Statement
+    takes: grouped by a constant, which the ORM leaves out of the SQL (an aggregate without GROUP
+    BY: one row, even over no rows; no row only when the ORM answers without asking, as for an
+    empty id list, so give every aggregate a default and read `rows(...) or [defaults]`)."""
+    return (
+        queryset.order_by()
+        .annotate(whole=Value(1))
+        .values("whole")
+        .annotate(**aggregates)
+        .values_list(*aggregates)
+    )
+
+
 class _Compiled:
     def __init__(self, sql: str, params: list, slots: list[tuple], converters: dict) -> None:
         self.sql, self.params, self.slots, self.converters = sql, params, slots, converters
@@ -153,4 +168,6 @@ class _Compiled:
 
 
 def _length(value: Any) -> int | None:
+    if isinstance(value, QuerySet):
+        return LONGEST + 1  # a subquery: built each time, as a long list
     return len(value) if isinstance(value, list | tuple) else None

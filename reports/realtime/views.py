@@ -125,7 +125,7 @@ def agents(request: HttpRequest) -> HttpResponse:
         queryset=representatives_visible_to(user=user),
         user=user,
     )
-    reps = selectors.pinned(filterset.qs)
+    reps = selectors.pinned(filterset.qs)  # ids of a team-sized scope
     tab = request.GET.get("tab")
     tab = tab if tab in selectors.TABS else selectors.TAB_SIGNED_IN
     summary = selectors.agents_summary(representatives=reps, now=now)

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.test.utils import CaptureQueriesContext
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -85,6 +85,46 @@ def test_a_list_longer_than_the_longest_shape_is_built_each_time():
     assert statement.rows(ids=ids) == [(rep.pk,)]
     assert statement.rows(ids=ids) == [(rep.pk,)]
     assert built == [len(ids), len(ids)]
+
+
+@pytest.mark.django_db
+def test_a_queryset_in_place_of_a_list_is_a_subquery_built_each_time():
+    built = []
+
+    def build(*, ids):
+        built.append(type(ids).__name__)
+        return Representative.objects.filter(pk__in=ids).values_list("pk")
+
+    rep, other = RepresentativeFactory(name="Ann"), RepresentativeFactory(name="Bo")
+    statement = Statement(build)
+    for _ in range(2):
+        assert statement.rows(ids=Representative.objects.filter(name="Ann").values("pk")) == [
+            (rep.pk,)
+        ]
+    assert statement.rows(ids=[other.pk]) == [(other.pk,)]
+    assert built == ["QuerySet", "QuerySet", "list"]
+
+
+@pytest.mark.django_db
+def test_totals_are_the_aggregates_row_and_one_row_over_no_rows():
+    def build(*, ids):
+        return statements.totals(
+            Conversation.objects.filter(representative_id__in=ids),
+            n=Count("pk"),
+            active=Count("pk", filter=Q(state=ConversationState.ACTIVE)),
+        )
+
+    rep, idle = RepresentativeFactory(), RepresentativeFactory()
+    ConversationFactory(representative=rep, state=ConversationState.ACTIVE)
+    ConversationFactory(representative=rep, state=ConversationState.WAITING)
+    statement = Statement(build)
+    for ids in ([rep.pk], [rep.pk, idle.pk], [idle.pk], []):
+        expected = Conversation.objects.filter(representative_id__in=ids).aggregate(
+            n=Count("pk"), active=Count("pk", filter=Q(state=ConversationState.ACTIVE))
+        )
+        assert (statement.rows(ids=ids) or [(0, 0)]) == [(expected["n"], expected["active"])]
+    assert statement.rows(ids=[idle.pk]) == [(0, 0)]  # one row over no rows
+    assert statement.rows(ids=[]) == []  # the ORM answers without asking: no row
 
 
 @pytest.mark.django_db

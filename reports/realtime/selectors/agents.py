@@ -23,7 +23,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from portal.statements import Statement
+from portal.statements import Statement, totals
 from presence import engine
 from presence.models import (
     BaseStatus,
@@ -45,9 +45,11 @@ from .common import (
     S,
     has_work_q,
     offline_q,
-    one_row_per_rep,
+    one_row_each,
     online_recently_q,
+    recently_since,
     signed_in_q,
+    stuck_cutoff,
     stuck_q,
 )
 
@@ -112,70 +114,98 @@ class _Rep(NamedTuple):
     recently_offline: bool
 
 
-def agents_summary(*, representatives: QuerySet[Representative], now: dt.datetime) -> AgentSummary:
-    """R1 KPIs and chart over `representatives` (already scoped and filtered): 4 queries (5 when
-    a rep never signed in).
+def agents_summary(
+    *, representatives: QuerySet[Representative] | list[int], now: dt.datetime
+) -> AgentSummary:
+    """R1 KPIs and chart over `representatives` (already scoped and filtered; their ids when
+    pinned): 4 queries (5 when a rep never signed in).
 
     One row per rep carries what the counts need, each condition evaluated by the database from
     its one definition (signed_in_q, has_work_q, ...); the counts over those rows are sums here.
     Then three aggregates over the signed-in reps' ids: conversations (units, stuck), profile
     limits and work items in use. Capacity figures (units, work items) are over the signed-in
     reps only, as the real-time report of the product this follows counts them: an offline
-    rep's capacity is not on offer.
+    rep's capacity is not on offer. Each is a Statement: a pinned scope's (a team's) are built
+    and compiled once per process and shape, as every open agents report refreshes in each
+    window with a change (issue 13).
     """
-    reps = one_row_per_rep(representatives)
     rows = [
         _Rep(*row)
-        for row in reps.values_list(
+        for row in _SUMMARY_ROWS.rows(reps=representatives, since=recently_since(now=now))
+    ]
+    reps = one_row_each(representatives)
+    on_shift = [rep for rep in rows if rep.on_shift]
+    on_ids = _ids([rep.pk for rep in on_shift], or_query=reps.filter(signed_in_q()))
+    units_used, stuck = _first(
+        _WORK.rows(
+            ids=_ids([rep.pk for rep in rows], or_query=reps),
+            capacity_ids=_ids(
+                [rep.pk for rep in on_shift if rep.capacity_units > 0],
+                or_query=reps.filter(signed_in_q(), capacity_units__gt=0),
+            ),
+            cutoff=stuck_cutoff(now=now),
+        ),
+        default=(0, 0),
+    )
+    (work_items_total,) = _first(_WORK_ITEMS_TOTAL.rows(ids=on_ids), default=(0,))
+    (work_items_used,) = _first(_WORK_ITEMS_USED.rows(ids=on_ids, now=now), default=(0,))
+    kpis = AgentKpis(
+        signed_in=len(on_shift),
+        total=len(rows),
+        units_total=sum(rep.capacity_units for rep in on_shift),
+        units_used=units_used,
+        work_items_total=work_items_total,
+        work_items_used=work_items_used,
+        with_work=sum(1 for rep in rows if rep.with_work),
+        stuck=stuck,
+        recently_offline=sum(1 for rep in rows if rep.recently_offline),
+    )
+    return AgentSummary(kpis=kpis, chart=_by_status(rows))
+
+
+_SUMMARY_ROWS = Statement(
+    lambda *, reps, since: (
+        one_row_each(reps)
+        .values_list(
             "pk",
             "capacity_units",
             "presence__status_id",
             "presence__status__presence_text",
             "presence__status__base_status",
             "presence__status__builtin_key",
-        ).annotate(
+        )
+        .annotate(
             on_shift=ExpressionWrapper(signed_in_q(), output_field=BooleanField()),
             with_work=ExpressionWrapper(has_work_q(), output_field=BooleanField()),
             recently_offline=ExpressionWrapper(
-                offline_q() & online_recently_q(now=now), output_field=BooleanField()
+                offline_q() & online_recently_q(since=since), output_field=BooleanField()
             ),
         )
-    ]
-    on_shift = [rep for rep in rows if rep.on_shift]
-    on_ids = _ids([rep.pk for rep in on_shift], or_query=reps.filter(signed_in_q()))
-    work = Conversation.objects.filter(
-        representative_id__in=_ids([rep.pk for rep in rows], or_query=reps), state__in=WORK_STATES
-    ).aggregate(
+    )
+)
+_WORK = Statement(  # units in use (of reps with capacity), stuck conversations
+    lambda *, ids, capacity_ids, cutoff: totals(
+        Conversation.objects.filter(representative_id__in=ids, state__in=WORK_STATES),
         units_used=Coalesce(
-            Sum(
-                "units",
-                filter=Q(
-                    consumes_capacity=True,
-                    representative_id__in=_ids(
-                        [rep.pk for rep in on_shift if rep.capacity_units > 0],
-                        or_query=reps.filter(signed_in_q(), capacity_units__gt=0),
-                    ),
-                ),
-            ),
-            0,
+            Sum("units", filter=Q(consumes_capacity=True, representative_id__in=capacity_ids)), 0
         ),
-        stuck=Count("pk", filter=stuck_q(now=now)),
+        stuck=Count("pk", filter=stuck_q(cutoff=cutoff)),
     )
-    work_items_total = RepresentativeProfile.objects.filter(representative_id__in=on_ids).aggregate(
-        n=Coalesce(Sum(Coalesce("limit_override", "profile__limit")), 0)
-    )["n"]
-    kpis = AgentKpis(
-        signed_in=len(on_shift),
-        total=len(rows),
-        units_total=sum(rep.capacity_units for rep in on_shift),
-        units_used=work["units_used"],
-        work_items_total=work_items_total,
-        work_items_used=_work_items_in_use(rep_ids=on_ids, now=now).count(),
-        with_work=sum(1 for rep in rows if rep.with_work),
-        stuck=work["stuck"],
-        recently_offline=sum(1 for rep in rows if rep.recently_offline),
+)
+_WORK_ITEMS_TOTAL = Statement(
+    lambda *, ids: totals(
+        RepresentativeProfile.objects.filter(representative_id__in=ids),
+        n=Coalesce(Sum(Coalesce("limit_override", "profile__limit")), 0),
     )
-    return AgentSummary(kpis=kpis, chart=_by_status(rows))
+)
+_WORK_ITEMS_USED = Statement(
+    lambda *, ids, now: totals(_work_items_in_use(rep_ids=ids, now=now), n=Count("pk"))
+)
+
+
+def _first(rows: list[tuple], *, default: tuple) -> tuple:
+    """The one row of totals(), or the defaults when the ORM knew there was none."""
+    return rows[0] if rows else default
 
 
 def _ids(ids: list[int], *, or_query: QuerySet[Representative]) -> list[int] | QuerySet:
@@ -237,12 +267,12 @@ def _by_status(rows: list[_Rep]) -> list[StatusCount]:
 
 
 def agents_tab(
-    representatives: QuerySet[Representative], *, tab: str, now: dt.datetime
+    representatives: QuerySet[Representative] | list[int], *, tab: str, now: dt.datetime
 ) -> QuerySet[Representative]:
     """R1 tabs: signed in, recently offline, with work."""
-    reps = one_row_per_rep(representatives)
+    reps = one_row_each(representatives)
     if tab == TAB_OFFLINE:
-        return reps.filter(offline_q()).filter(online_recently_q(now=now))
+        return reps.filter(offline_q()).filter(online_recently_q(since=recently_since(now=now)))
     if tab == TAB_WITH_WORK:
         return reps.filter(has_work_q())
     return reps.filter(signed_in_q())

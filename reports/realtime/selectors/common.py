@@ -33,12 +33,15 @@ def stuck_cutoff(*, now: dt.datetime) -> dt.datetime:
     return now - dt.timedelta(seconds=settings.CONVERSATION_STUCK_AFTER_SECONDS)
 
 
-def stuck_q(*, now: dt.datetime, prefix: str = "") -> Q:
-    """V3: active or wrap-up with no activity for longer than the stuck threshold."""
+def stuck_q(
+    *, now: dt.datetime | None = None, cutoff: dt.datetime | None = None, prefix: str = ""
+) -> Q:
+    """V3: active or wrap-up with no activity for longer than the stuck threshold (at `now`, or
+    since `cutoff`, stuck_cutoff(now=now), as a Statement takes it)."""
     return Q(
         **{
             f"{prefix}state__in": WORK_STATES,
-            f"{prefix}last_activity_at__lte": stuck_cutoff(now=now),
+            f"{prefix}last_activity_at__lte": stuck_cutoff(now=now) if cutoff is None else cutoff,
         }
     )
 
@@ -61,8 +64,13 @@ def has_work_q() -> Q:
     )
 
 
-def online_recently_q(*, now: dt.datetime) -> Q:
-    since = now - RECENT_OFFLINE_WINDOW
+def recently_since(*, now: dt.datetime) -> dt.datetime:
+    """The start of the window in which a rep who went offline still shows (R1 offline tab)."""
+    return now - RECENT_OFFLINE_WINDOW
+
+
+def online_recently_q(*, since: dt.datetime) -> Q:
+    """Online at some time since `since` (recently_since)."""
     return Q(
         pk__in=PresenceInterval.objects.exclude(base_status=BaseStatus.OFFLINE)
         .filter(Q(end__isnull=True) | Q(end__gte=since))
@@ -81,12 +89,19 @@ def one_row_per_rep(representatives: QuerySet[Representative]) -> QuerySet[Repre
     return representatives.order_by()
 
 
+def one_row_each(representatives: QuerySet[Representative] | list[int]) -> QuerySet[Representative]:
+    """one_row_per_rep() of a queryset, or the reps of a pinned list of ids."""
+    if isinstance(representatives, list):
+        return Representative.objects.filter(pk__in=representatives)
+    return one_row_per_rep(representatives)
+
+
 PIN_AT_MOST = 1000
 
 
-def pinned(representatives: QuerySet[Representative]) -> QuerySet[Representative]:
-    """The same reps as `pk IN (<their ids>)`, read in one query, when there are at most
-    PIN_AT_MOST of them; else the queryset as it is.
+def pinned(representatives: QuerySet[Representative]) -> QuerySet[Representative] | list[int]:
+    """The same reps as the list of their ids, read in one query, when there are at most
+    PIN_AT_MOST of them; else the queryset as it is (one_row_each() makes either a queryset).
 
     A report page filters several statements by one scope (KPIs, chart, rows, details), and a
     supervisor's scope is a join through their teams (A2) plus the filters, which the ORM compiled
@@ -95,9 +110,7 @@ def pinned(representatives: QuerySet[Representative]) -> QuerySet[Representative
     docs/performance.md). A team's ids make each of those statements a plain primary-key lookup;
     a larger set (an admin's 10,000) keeps the subquery, which PostgreSQL hashes once."""
     ids = list(one_row_per_rep(representatives).values_list("pk", flat=True)[: PIN_AT_MOST + 1])
-    if len(ids) > PIN_AT_MOST:
-        return representatives
-    return Representative.objects.filter(pk__in=ids)
+    return representatives if len(ids) > PIN_AT_MOST else ids
 
 
 def viewer_timezone(*, user: AbstractBaseUser) -> ZoneInfo:
