@@ -33,8 +33,14 @@ def representatives_visible_to(*, user: AbstractBaseUser) -> QuerySet[Representa
     if user.has_perm(VIEW_ALL):
         return reps
     if user.has_perm("presence.view_reports") or user.has_perm("presence.manage_presence"):
-        return reps.filter(teams__supervisors=user).distinct()
+        return representatives_supervised_by(user_id=user.pk)
     return reps.filter(user=user)
+
+
+def representatives_supervised_by(*, user_id: int) -> QuerySet[Representative]:
+    """A2 for a supervisor: the reps of the teams they supervise, each once (by id, so that a
+    portal.statements.Statement takes it)."""
+    return Representative.objects.filter(teams__supervisors=user_id).distinct()
 
 
 def representative_for(*, user: AbstractBaseUser, representative_id: int) -> Representative:
@@ -47,10 +53,14 @@ def representative_for(*, user: AbstractBaseUser, representative_id: int) -> Rep
 
 def teams_visible_to(*, user: AbstractBaseUser) -> QuerySet[Team]:
     """A2: every team with view_all_teams, else the teams `user` supervises; by name."""
-    teams = Team.objects.order_by("name")
     if user.has_perm(VIEW_ALL):
-        return teams
-    return teams.filter(supervisors=user)
+        return Team.objects.order_by("name")
+    return teams_supervised_by(user_id=user.pk)
+
+
+def teams_supervised_by(*, user_id: int) -> QuerySet[Team]:
+    """A2 for a supervisor: the teams they supervise, by name."""
+    return Team.objects.order_by("name").filter(supervisors=user_id)
 
 
 def conversations_visible_to(*, user: AbstractBaseUser) -> QuerySet[Conversation]:

@@ -38,14 +38,18 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from portal.statements import Statement, totals
 from presence.models import (
     Conversation,
     Representative,
     RepresentativePresence,
     Workstream,
 )
-from presence.selectors import representatives_visible_to, teams_visible_to
-from presence.selectors.scope import VIEW_ALL
+from presence.selectors.scope import (
+    VIEW_ALL,
+    representatives_supervised_by,
+    teams_supervised_by,
+)
 from reports.models import AlertBreach, AlertKind, AlertRule, AlertSubject
 from reports.realtime.selectors.common import WORK_STATES, signed_in_q, stuck_q
 from reports.realtime.selectors.queues import answer_counts, waiting_counts
@@ -162,14 +166,17 @@ def breaches_visible_to(*, user: AbstractBaseUser) -> QuerySet[AlertBreach]:
     conversations they see (their reps' and unassigned ones), of every queue (a queue belongs to
     no team, as on the ongoing report), and of their teams. A floor-wide figure is for those who
     see every team."""
-    breaches = AlertBreach.objects.all()
     if user.has_perm(VIEW_ALL):
-        return breaches
+        return AlertBreach.objects.all()
     if not user.has_perm("presence.view_reports"):
-        return breaches.none()
-    reps = representatives_visible_to(user=user).order_by().values("pk")
-    teams = teams_visible_to(user=user).order_by().values("pk")
-    return breaches.filter(
+        return AlertBreach.objects.none()
+    return _breaches_supervised_by(user_id=user.pk)
+
+
+def _breaches_supervised_by(*, user_id: int) -> QuerySet[AlertBreach]:
+    reps = representatives_supervised_by(user_id=user_id).order_by().values("pk")
+    teams = teams_supervised_by(user_id=user_id).order_by().values("pk")
+    return AlertBreach.objects.filter(
         Q(subject_type=AlertSubject.REPRESENTATIVE, representative__in=reps)
         | Q(subject_type=AlertSubject.CONVERSATION, conversation__representative__in=reps)
         | Q(subject_type=AlertSubject.CONVERSATION, conversation__representative__isnull=True)
@@ -216,13 +223,41 @@ def open_alerts(
         )
     if within is not None:
         breaches = breaches.filter(within)
-    counts = breaches.aggregate(
-        n=Count("pk"), unacknowledged=Count("pk", filter=Q(acknowledged_at__isnull=True))
-    )
+    if representative is None and within is None:  # every report's banner: the hot one
+        counts = _open_counts(user=user)
+    else:
+        counts = breaches.aggregate(**_counts())
     shown = []
     if counts["n"]:
         shown = list(with_names(breaches).order_by("-started_at", "-pk")[:BANNER_LIMIT])
     return Banner(count=counts["n"], unacknowledged=counts["unacknowledged"], breaches=shown)
+
+
+def _counts() -> dict:
+    return {"n": Count("pk"), "unacknowledged": Count("pk", filter=Q(acknowledged_at__isnull=True))}
+
+
+# The banner's counts over a viewer's whole scope, which every report page and live refresh
+# reads: statements built once per process (issue 13), from breaches_visible_to's definitions.
+_OPEN_EVERY = Statement(
+    lambda: totals(AlertBreach.objects.filter(ended_at__isnull=True), **_counts())
+)
+_OPEN_SUPERVISED = Statement(
+    lambda *, user_id: totals(
+        _breaches_supervised_by(user_id=user_id).filter(ended_at__isnull=True), **_counts()
+    )
+)
+
+
+def _open_counts(*, user: AbstractBaseUser) -> dict[str, int]:
+    if user.has_perm(VIEW_ALL):
+        rows = _OPEN_EVERY.rows()
+    elif user.has_perm("presence.view_reports"):
+        rows = _OPEN_SUPERVISED.rows(user_id=user.pk)
+    else:
+        rows = []
+    n, unacknowledged = rows[0] if rows else (0, 0)
+    return {"n": n, "unacknowledged": unacknowledged}
 
 
 def wallboard_q(*, workstream_ids: list[int] | None, team_ids: list[int] | None) -> Q:

@@ -223,6 +223,31 @@ def test_a2_the_banner_and_badges_show_the_supervisors_alerts_only(client, breac
     assert 'id="alerts-banner"' not in page
 
 
+def test_a2_the_banners_counts_are_those_of_the_viewers_scope(breached, rep_user, now):
+    """open_alerts counts the whole scope with statements built once: the same figures as the
+    scoped query's, for a supervisor, an admin and a user who sees no report, call after call."""
+    from django.db.models import Count, Q
+
+    from reports.alerts import selectors as alert_selectors
+
+    floor = breached
+    AlertBreach.objects.filter(representative=floor.reps["dnd"]).update(acknowledged_at=now)
+    for user in (floor.supervisor, floor.admin, rep_user, floor.supervisor):
+        expected = (
+            alert_selectors.breaches_visible_to(user=user)
+            .filter(ended_at__isnull=True)
+            .aggregate(n=Count("pk"), u=Count("pk", filter=Q(acknowledged_at__isnull=True)))
+        )
+        banner = alert_selectors.open_alerts(user=user)
+        assert (banner.count, banner.unacknowledged) == (expected["n"], expected["u"])
+        assert len(banner.breaches) == min(banner.count, alert_selectors.BANNER_LIMIT)
+    supervised = alert_selectors.open_alerts(user=floor.supervisor)
+    every = alert_selectors.open_alerts(user=floor.admin)
+    assert 0 < supervised.count < every.count  # A2: the outsider's breach is the admin's only
+    assert supervised.unacknowledged == supervised.count - 1
+    assert alert_selectors.open_alerts(user=rep_user).count == 0
+
+
 def test_a2_an_admin_sees_every_alert(client, breached):
     floor = breached
     client.force_login(floor.admin)
