@@ -215,21 +215,25 @@ def open_alerts(
 ) -> Banner:
     """The open breaches `user` sees (of one rep, on their drill-down; narrowed further by
     `within`, e.g. wallboard_q), newest first, at most BANNER_LIMIT of them with names: 2
-    queries whatever the number of breaches."""
-    breaches = breaches_visible_to(user=user).filter(ended_at__isnull=True)
-    if representative is not None:
-        breaches = breaches.filter(
-            Q(representative=representative) | Q(conversation__representative=representative)
-        )
-    if within is not None:
-        breaches = breaches.filter(within)
-    if representative is None and within is None:  # every report's banner: the hot one
+    queries whatever the number of breaches; the counts of the whole scope, which every report
+    page and live refresh shows, come from statements, and the breaches' query is built only
+    when there is one to show."""
+
+    def breaches() -> QuerySet[AlertBreach]:
+        scoped = breaches_visible_to(user=user).filter(ended_at__isnull=True)
+        if representative is not None:
+            scoped = scoped.filter(
+                Q(representative=representative) | Q(conversation__representative=representative)
+            )
+        return scoped if within is None else scoped.filter(within)
+
+    if representative is None and within is None:
         counts = _open_counts(user=user)
     else:
-        counts = breaches.aggregate(**_counts())
+        counts = breaches().aggregate(**_counts())
     shown = []
     if counts["n"]:
-        shown = list(with_names(breaches).order_by("-started_at", "-pk")[:BANNER_LIMIT])
+        shown = list(with_names(breaches()).order_by("-started_at", "-pk")[:BANNER_LIMIT])
     return Banner(count=counts["n"], unacknowledged=counts["unacknowledged"], breaches=shown)
 
 
