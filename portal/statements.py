@@ -14,8 +14,8 @@ placeholders' positions in its parameters with the values it is given.
     capacity_units.rows(ids=[3, 7])  # [(3, 2), (7, 4)], as the values_list() would give
 
 The values are integers, strings, aware datetimes and lists of them (a shape per list length,
-up to `LONGEST`; longer lists, and a queryset in place of a list (a subquery), are compiled each
-time). The placeholders are values no real
+up to `LONGEST`; longer lists, a queryset in place of a list (a subquery) and an integer beyond
+64 bits are compiled each time, as the ORM would). The placeholders are values no real
 id, text or time takes (ids are under 2**62, placeholders above; constants of a query are small
 numbers and words); a placeholder the ORM did not pass on as a parameter unchanged (a value
 folded into the SQL, shifted before the ORM saw it, deduplicated out of a list) is an error at
@@ -49,10 +49,12 @@ class Statement:
 
     def rows(self, **values: Any) -> list[tuple]:
         shape = (connection.vendor, *((name, _length(v)) for name, v in sorted(values.items())))
+        if any(length is not None and length > LONGEST for _, length in shape[1:]) or any(
+            map(_beyond_bigint, values.values())
+        ):
+            compiled = self._compile(values, placeholders=False)
+            return [] if compiled is None else compiled.run(compiled.params)
         if shape not in self._compiled:
-            if any(length is not None and length > LONGEST for _, length in shape[1:]):
-                compiled = self._compile(values, placeholders=False)
-                return [] if compiled is None else compiled.run(compiled.params)
             self._compiled[shape] = self._compile(values)
         compiled = self._compiled[shape]
         if compiled is None:
@@ -131,6 +133,71 @@ class Statement:
         return _Compiled(sql, list(params), slots, converters)
 
 
+class Instances:
+    """A Statement whose rows are model instances, with the related objects of `related` cached
+    on them as select_related() caches them: for the lookups of a hot path that need objects (a
+    conversation and its workstream under lock, an offer and its rep).
+
+        locked = Instances(
+            lambda *, pk: Conversation.objects.select_for_update(of=("self",)).filter(pk=pk),
+            related=("workstream", "workstream__capacity_profile"),
+        )
+        locked.first(pk=7)  # a Conversation, or None
+
+    `build` gives a queryset of the model (filters, locks; no values, no select_related): every
+    concrete field of the model and of each related object is read, and the instances are what
+    the ORM would make of those rows (Model.from_db). A related object that is NULL is None."""
+
+    def __init__(self, build: Callable[..., QuerySet], *, related: tuple[str, ...] = ()) -> None:
+        self._build = build
+        self._related = sorted(related, key=lambda path: path.count("__"))  # parents first
+        self._layout: list[tuple[str, Any, list[str], int]] = []
+        self._statement = Statement(self._values)
+
+    def _values(self, **values: Any) -> QuerySet:
+        queryset = self._build(**values)
+        layout = []
+        for path in (None, *self._related):
+            model = queryset.model
+            for name in path.split("__") if path else ():
+                model = model._meta.get_field(name).related_model
+            names = [field.attname for field in model._meta.concrete_fields]
+            layout.append((path, model, names, names.index(model._meta.pk.attname)))
+        self._layout = layout
+        return queryset.values_list(
+            *(
+                name if path is None else f"{path}__{name}"
+                for path, _, names, _ in layout
+                for name in names
+            )
+        )
+
+    def all(self, **values: Any) -> list:
+        rows = self._statement.rows(**values)
+        found = []
+        for row in rows:
+            made: dict[str | None, Any] = {}
+            start = 0
+            for path, model, names, pk_at in self._layout:
+                part = row[start : start + len(names)]
+                start += len(names)
+                made[path] = (
+                    None if part[pk_at] is None else model.from_db(connection.alias, names, part)
+                )
+                if path is not None:
+                    parent_path, _, name = path.rpartition("__")
+                    parent = made[parent_path or None]
+                    if parent is not None:
+                        parent._meta.get_field(name).set_cached_value(parent, made[path])
+            found.append(made[None])
+        return found
+
+    def first(self, **values: Any):
+        """The first instance, or None (as QuerySet.first(), in the queryset's own order)."""
+        found = self.all(**values)
+        return found[0] if found else None
+
+
 def totals(queryset: QuerySet, **aggregates: Any) -> QuerySet:
     """`queryset.aggregate(**aggregates)` as a values_list() of its one row, which a Statement
     takes: grouped by a constant, which the ORM leaves out of the SQL (an aggregate without GROUP
@@ -165,6 +232,13 @@ class _Compiled:
                 row[position] = value
             converted.append(tuple(row))
         return converted
+
+
+def _beyond_bigint(value: Any) -> bool:
+    """An id no column holds (a path's 2**70): the ORM's own query answers it (no rows), where a
+    bound parameter would overflow the driver."""
+    items = value if isinstance(value, list | tuple) else (value,)
+    return any(isinstance(item, int) and not -(2**63) <= item < 2**63 for item in items)
 
 
 def _length(value: Any) -> int | None:

@@ -3,12 +3,15 @@
 Every representative is looked up through presence.selectors (A2 team scope, in the query).
 """
 
+import functools
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
 from portal.exceptions import NotFound, PermissionDenied, ValidationFailed
 from portal.permissions import missing_permission_message
+from portal.statements import Instances
 from presence import selectors
 from presence.models import Conversation, Offer, Representative
 
@@ -30,8 +33,18 @@ def require(request: HttpRequest, perm: str, *, also: str | None = None, why: st
     raise PermissionDenied(f"{missing_permission_message(perm)}{' ' + why if why else ''}")
 
 
+# The lookups of every event (issue 13): statements built once per process. Who sees every team
+# (an integration's token, an admin) reads a conversation, an offer or a rep by its id alone
+# (A2: presence.selectors.scope); anyone else through their scope's query.
+
+
+@functools.cache
+def _by_id(model: type[Model], *related: str) -> Instances:
+    return Instances(lambda *, pk: model.objects.filter(pk=pk), related=related)
+
+
 def get_or_404(model: type[Model], pk: int, what: str, queryset: QuerySet | None = None):
-    obj = (queryset if queryset is not None else model.objects.all()).filter(pk=pk).first()
+    obj = _by_id(model).first(pk=pk) if queryset is None else queryset.filter(pk=pk).first()
     if obj is None:
         raise NotFound(f"No {what} {pk}.")
     return obj
@@ -41,7 +54,7 @@ def get_or_400(model: type[Model], pk: int | None, what: str, field: str):
     """An id inside a body: unknown is invalid input (400 naming the field), not a 404."""
     if pk is None:
         return None
-    obj = model.objects.filter(pk=pk).first()
+    obj = _by_id(model).first(pk=pk)
     if obj is None:
         raise ValidationFailed(f"No {what} {pk}.", field=field)
     return obj
@@ -54,12 +67,16 @@ def representative(request: HttpRequest, rep_id: int) -> Representative:
 
 def representative_in_body(request: HttpRequest, rep_id: int, field: str) -> Representative:
     """A rep named in a body: 400 naming the field when unknown or outside the user's scope."""
-    rep = (
-        selectors.representatives_visible_to(user=user_of(request))
-        .filter(pk=rep_id)
-        .select_related("user")
-        .first()
-    )
+    user = user_of(request)
+    if user.has_perm(VIEW_ALL):
+        rep = _by_id(Representative, "user").first(pk=rep_id)
+    else:
+        rep = (
+            selectors.representatives_visible_to(user=user)
+            .filter(pk=rep_id)
+            .select_related("user")
+            .first()
+        )
     if rep is None:
         raise ValidationFailed(f"No representative {rep_id} that you can see.", field=field)
     return rep
@@ -89,23 +106,29 @@ def conversation(
         require(request, MANAGE, also=CONFIGURE)
     elif perm:
         require(request, perm)
+    user = user_of(request)
     return get_or_404(
         Conversation,
         conversation_id,
         "conversation that you can see",
-        selectors.conversations_visible_to(user=user_of(request)),
+        None if user.has_perm(VIEW_ALL) else selectors.conversations_visible_to(user=user),
     )
 
 
 def offer(request: HttpRequest, offer_id: int) -> Offer:
     """The offered rep themself, or manage_presence over that rep; 404 when out of scope."""
     user = user_of(request)
-    offers = Offer.objects.select_related("representative", "conversation")
-    if not user.has_perm(VIEW_ALL):
-        offers = offers.filter(
-            representative__in=selectors.representatives_visible_to(user=user).values("pk")
+    if user.has_perm(VIEW_ALL):
+        found = _by_id(Offer, "representative", "conversation").first(pk=offer_id)
+    else:
+        found = (
+            Offer.objects.select_related("representative", "conversation")
+            .filter(
+                pk=offer_id,
+                representative__in=selectors.representatives_visible_to(user=user).values("pk"),
+            )
+            .first()
         )
-    found = offers.filter(pk=offer_id).first()
     if found is None:
         raise NotFound(f"No offer {offer_id} that you can see.")
     acts_for(request, found.representative)

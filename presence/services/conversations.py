@@ -13,6 +13,7 @@ from django.db import transaction
 
 from portal import live
 from portal.exceptions import Conflict, ValidationFailed
+from portal.statements import Instances, Statement
 from presence import engine
 from presence.models import (
     Channel,
@@ -51,15 +52,19 @@ MOVES = {
 ASYNC_CHANNELS = (Channel.SMS, Channel.EMAIL, Channel.SOCIAL, Channel.PERSISTENT_CHAT)
 
 
+_LOCK = Instances(  # every move of every conversation starts here (issue 13: built once)
+    lambda *, pk: Conversation.objects.select_for_update(of=("self",)).filter(pk=pk),
+    related=("workstream", "workstream__capacity_profile"),  # not locked: a workstream is shared
+)
+
+
 def _locked(conversation: Conversation, now: dt.datetime) -> tuple[Conversation, dt.datetime]:
     """Lock the conversation. A request that waited for the lock with an earlier clock acts at the
     conversation's last activity, so no state or participation ends before it began.
     Every move starts here, so here it is announced to the live streams (issue 13)."""
-    conversation = (
-        Conversation.objects.select_for_update(of=("self",))  # not the workstream: it is shared
-        .select_related("workstream__capacity_profile")
-        .get(pk=conversation.pk)
-    )
+    conversation = _LOCK.first(pk=conversation.pk)
+    if conversation is None:
+        raise Conversation.DoesNotExist
     _announce(conversation)
     conversation._before_move = (conversation.state, conversation.representative_id)
     return conversation, max(now, conversation.last_activity_at)
@@ -159,6 +164,11 @@ def _recalculate(rep_ids, now: dt.datetime) -> None:
     )
 
 
+_BASE_STATUS = Statement(
+    lambda *, pk: RepresentativePresence.objects.filter(pk=pk).values_list("status__base_status")
+)
+
+
 def _check_may_receive(
     conversation: Conversation, rep: Representative, *, force: bool, now: dt.datetime
 ) -> None:
@@ -170,8 +180,8 @@ def _check_may_receive(
         )
     if force:
         return
-    presence = RepresentativePresence.objects.filter(pk=rep.pk).select_related("status").first()
-    base = presence.status.base_status if presence else "offline"
+    rows = _BASE_STATUS.rows(pk=rep.pk)
+    base = rows[0][0] if rows else "offline"
     allowed = conversation.workstream.allowed_base_statuses
     if base not in allowed:
         raise Conflict(

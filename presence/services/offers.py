@@ -9,6 +9,7 @@ from django.db import transaction
 
 from portal import live
 from portal.exceptions import Conflict
+from portal.statements import Instances
 from presence import engine
 from presence.models import Conversation, Offer, OfferState, Representative
 
@@ -56,12 +57,16 @@ def offer_create(
         )
 
 
+_LOCK = Instances(  # every answer to an offer starts here (issue 13: built once)
+    lambda *, pk: Offer.objects.select_for_update(of=("self",)).filter(pk=pk),
+    related=("representative",),
+)
+
+
 def _pending(offer: Offer, now: dt.datetime) -> Offer:
-    offer = (
-        Offer.objects.select_for_update(of=("self",))
-        .select_related("representative")
-        .get(pk=offer.pk)
-    )
+    offer = _LOCK.first(pk=offer.pk)
+    if offer is None:
+        raise Offer.DoesNotExist
     if offer.state != OfferState.PENDING:
         raise Conflict(f"The offer is {offer.state}.", extra={"state": offer.state})
     if offer.expires_at <= now:

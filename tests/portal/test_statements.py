@@ -198,3 +198,51 @@ def test_only_values_lists_ints_strings_and_datetimes():
     )
     with pytest.raises(TypeError, match="active: only ints"):
         statement.rows(active=True)
+
+
+# --- Instances: rows as model objects ---------------------------------------------------------
+
+
+def _fields(obj) -> dict:
+    return {f.attname: getattr(obj, f.attname) for f in type(obj)._meta.concrete_fields}
+
+
+@pytest.mark.django_db
+def test_instances_are_the_orms_objects_with_their_related_objects_cached():
+    from presence.models import CapacityProfile
+
+    profile = CapacityProfile.objects.create(name="Chat profile", limit=2)
+    with_profile = ConversationFactory(workstream__capacity_profile=profile)
+    without = ConversationFactory()  # a workstream with no profile: NULL, so None
+    statement = statements.Instances(
+        lambda *, pk: Conversation.objects.filter(pk=pk),
+        related=("workstream__capacity_profile", "workstream"),  # parents need not come first
+    )
+    for conversation in (with_profile, without):
+        expected = Conversation.objects.select_related("workstream__capacity_profile").get(
+            pk=conversation.pk
+        )
+        with CaptureQueriesContext(connection) as queries:
+            found = statement.first(pk=conversation.pk)
+            assert _fields(found) == _fields(expected)
+            assert _fields(found.workstream) == _fields(expected.workstream)
+            profile_found = found.workstream.capacity_profile
+            if expected.workstream.capacity_profile is None:
+                assert profile_found is None
+            else:
+                assert _fields(profile_found) == _fields(expected.workstream.capacity_profile)
+        assert len(queries) == 1  # the related objects come from the same row
+        assert not found._state.adding  # as loaded: a save() updates
+        assert found._state.db == "default"
+    assert statement.first(pk=10**9) is None
+    assert statement.all(pk=without.pk) == [without]
+
+
+@pytest.mark.django_db
+def test_an_id_beyond_64_bits_finds_nothing_as_the_orm_answers():
+    rep = RepresentativeFactory()
+    statement = Statement(lambda *, pk: Representative.objects.filter(pk=pk).values_list("pk"))
+    assert statement.rows(pk=rep.pk) == [(rep.pk,)]
+    for huge in (2**63, 2**70, -(2**70)):
+        assert statement.rows(pk=huge) == []
+        assert statement.rows(pk=rep.pk) == [(rep.pk,)]  # the compiled shape is untouched
