@@ -34,6 +34,7 @@ def prepare(n: int) -> People:
     """Reps 1..n (created once, found after), their teams and supervisors, a fresh session for
     each user (made in the database, as a sign-in would: no password round trips), a token for
     the router."""
+    from django.conf import settings
     from django.contrib.auth.models import Group, User
     from django.contrib.sessions.backends.db import SessionStore
     from django.contrib.sessions.models import Session
@@ -98,7 +99,7 @@ def prepare(n: int) -> People:
     def session_for(user: User) -> Session:
         data = {
             "_auth_user_id": str(user.pk),
-            "_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
+            "_auth_user_backend": settings.AUTHENTICATION_BACKENDS[0],
             "_auth_user_hash": user.get_session_auth_hash(),
         }
         return Session(

@@ -32,6 +32,14 @@ INSTALLED_APPS = [
     "reports",
 ]
 
+# Sessions in the database and ModelBackend, their rows read by statements (portal/sessions.py);
+# Django's own backend after it, so that sessions it signed in stay valid.
+SESSION_ENGINE = "portal.sessions"
+AUTHENTICATION_BACKENDS = [
+    "portal.sessions.ModelBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "portal.csp.ContentSecurityPolicyMiddleware",
