@@ -53,6 +53,10 @@ class ConversationOut(Schema):
 
     @staticmethod
     def resolve_participants(obj) -> list:
+        """In the order they joined: read so by a routing call's answer, else prefetched."""
+        in_order = getattr(obj, "participants_in_order", None)
+        if in_order is not None:
+            return in_order
         return sorted(obj.participants.all(), key=lambda p: (p.joined_at, p.pk))
 
 
