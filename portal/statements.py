@@ -15,11 +15,12 @@ placeholders' positions in its parameters with the values it is given.
 
 The values are integers, strings, aware datetimes and lists of them (a shape per list length,
 up to `LONGEST`; longer lists, a queryset in place of a list (a subquery) and an integer beyond
-64 bits are compiled each time, as the ORM would). The placeholders are values no real
-id, text or time takes (ids are under 2**62, placeholders above; constants of a query are small
-numbers and words); a placeholder the ORM did not pass on as a parameter unchanged (a value
-folded into the SQL, shifted before the ORM saw it, deduplicated out of a list) is an error at
-the first call, never a wrong answer. `build` returns a `values_list()` of named columns, and
+64 bits are compiled each time, as the ORM would). The placeholders are values no constant of a
+query takes (constants are small numbers and words; integer placeholders sit just under 2**31,
+inside a 32-bit id column's range, which the ORM checks a value against before it compiles: a
+placeholder beyond it made the query "empty"); a placeholder the ORM did not pass on as a
+parameter unchanged (a value folded into the SQL, shifted before the ORM saw it, deduplicated
+out of a list, taken as out of range) is an error at the first call, never a wrong answer. `build` returns a `values_list()` of named columns, and
 the rows are what it would return (Django's converters applied), as tuples.
 """
 
@@ -34,7 +35,7 @@ from django.db import connection
 from django.db.models import QuerySet, Value
 
 LONGEST = 64  # the longest id list given a shape of its own
-_FIRST_INT = 2**62  # above every id; below bigint's ceiling
+_FIRST_INT = 2**31 - 2**20  # inside int4 (contrib.auth's ids), far above a query's constants
 _FIRST_TIME = dt.datetime(1901, 1, 1, tzinfo=dt.UTC)  # before any time the portal stores
 
 
@@ -113,6 +114,10 @@ class Statement:
         try:
             sql, params = compiler.as_sql()
         except EmptyResultSet:
+            if placeholders and not any(
+                isinstance(value, list | tuple) and not value for value in values.values()
+            ):  # the placeholders' own values, not the shape, made the ORM answer "no rows"
+                raise ValueError(f"the ORM finds no rows for any {sorted(values)}") from None
             return None
         converters = (
             compiler.get_converters([col for col, _, _ in compiler.select[: compiler.col_count]])

@@ -246,3 +246,34 @@ def test_an_id_beyond_64_bits_finds_nothing_as_the_orm_answers():
     for huge in (2**63, 2**70, -(2**70)):
         assert statement.rows(pk=huge) == []
         assert statement.rows(pk=rep.pk) == [(rep.pk,)]  # the compiled shape is untouched
+
+
+@pytest.mark.django_db
+def test_a_32_bit_id_column_takes_its_placeholders():
+    """contrib.auth's ids are 32-bit on PostgreSQL: the ORM answers "no rows" for a value beyond
+    that range without asking, so a placeholder there would have been a wrong answer."""
+    from django.contrib.auth.models import User
+
+    user = User.objects.create(username="thirty-two")
+    statement = Statement(lambda *, pk: User.objects.filter(pk=pk).values_list("username"))
+    assert statement.rows(pk=user.pk) == [("thirty-two",)]
+    assert statement.rows(pk=2**40) == []
+
+
+@pytest.mark.postgres  # SQLite checks no integer's range
+@pytest.mark.django_db
+def test_a_query_the_placeholders_make_empty_is_an_error_not_no_rows():
+    """A small-integer column: the ORM answers "no rows" for the placeholder itself."""
+    from django.db.models import PositiveSmallIntegerField, Value
+
+    statement = Statement(
+        lambda *, n: (
+            Representative.objects.annotate(
+                small=Value(1, output_field=PositiveSmallIntegerField())
+            )
+            .filter(small=n)
+            .values_list("pk")
+        )
+    )
+    with pytest.raises(ValueError, match="no rows for any"):
+        statement.rows(n=1)
