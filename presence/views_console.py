@@ -28,6 +28,7 @@ from portal.formatting import duration
 from portal.http_errors import error_body, status_of
 from portal.pages import partial_wanted, render_page
 from portal.permissions import require_permission
+from portal.statements import Instances
 from presence import services
 from presence.models import (
     BaseStatus,
@@ -42,6 +43,7 @@ from presence.models import (
 from presence.selectors import (
     pickable_statuses,
     presence_texts,
+    representative_of,
     representative_presence_detail,
     signed_out_by,
 )
@@ -92,7 +94,7 @@ def _zone(rep: Representative) -> ZoneInfo:
 
 def _own_representative(request: HttpRequest) -> Representative:
     """The signed-in user's own rep; every console action is scoped by it."""
-    rep = Representative.objects.filter(user=request.user).first()
+    rep = representative_of(user=request.user)
     if rep is None:
         raise NotFound(NOT_LINKED)
     return rep
@@ -120,6 +122,21 @@ class SetPresenceForm(forms.Form):
         ]
 
 
+# The reads of every console fetch: statements built once per process (issue 13).
+_CONVERSATIONS = Instances(
+    lambda *, rep_id: Conversation.objects.filter(
+        representative_id=rep_id, state__in=CONSOLE_STATES
+    ).order_by("state_changed_at", "pk"),
+    related=("workstream",),
+)
+_OFFERS = Instances(
+    lambda *, rep_id, now: Offer.objects.filter(
+        representative_id=rep_id, state=OfferState.PENDING, expires_at__gt=now
+    ).order_by("expires_at", "pk"),
+    related=("conversation", "conversation__workstream"),
+)
+
+
 def _console_context(
     rep: Representative, *, now: dt.datetime, regions: tuple[str, ...] = LIVE_PARTIALS
 ) -> dict:
@@ -142,11 +159,7 @@ def _console_context(
             "signed_out_by": "" if detail["signed_in"] else signed_out_by(representative=rep),
         }
     if "conversations" in regions:
-        conversations = list(
-            Conversation.objects.filter(representative=rep, state__in=CONSOLE_STATES)
-            .select_related("workstream")
-            .order_by("state_changed_at", "pk")
-        )
+        conversations = _CONVERSATIONS.all(rep_id=rep.pk)
         for conversation in conversations:
             conversation.actions = CONVERSATION_ACTIONS.get(conversation.state, ())
             # K3: a `minutes` wrap-up keeps the capacity until capacity_release_at: its countdown.
@@ -158,11 +171,7 @@ def _console_context(
                 )
         context["conversations"] = conversations
     if "offers" in regions:
-        offers = list(
-            Offer.objects.filter(representative=rep, state=OfferState.PENDING, expires_at__gt=now)
-            .select_related("conversation__workstream")
-            .order_by("expires_at", "pk")
-        )
+        offers = _OFFERS.all(rep_id=rep.pk, now=now)
         for offer in offers:
             offer.seconds_left = max(0, int((offer.expires_at - now).total_seconds()))
         context["offers"] = offers
@@ -255,7 +264,7 @@ def _console_action(*, json: bool = False) -> Callable:
 @require_permission(PERMISSION)
 def console(request: HttpRequest) -> HttpResponse:
     """The full page; an htmx request (the poll) gets the live regions only."""
-    rep = Representative.objects.filter(user=request.user).first()
+    rep = representative_of(user=request.user)
     if rep is None or not rep.is_active:
         if request.htmx:
             return HttpResponse(status=204)

@@ -19,7 +19,7 @@ from portal.live.hub import ConsoleListener
 from portal.live.streams import in_thread, listen, no_stream, stream_response, streams_supported
 from portal.permissions import require_permission
 from presence import services
-from presence.models import Representative
+from presence.selectors import representative_of
 
 from .views_console import CLIENT_ID, PERMISSION
 
@@ -35,7 +35,7 @@ def _refusal(status: int, text: str) -> HttpResponse:
 @require_GET
 def console_stream(request: HttpRequest) -> HttpResponse:
     """GET /console/stream/?client_id=… (the signed-in rep's own, A1): `hello`, then `changed`."""
-    rep = Representative.objects.filter(user=request.user).first()
+    rep = representative_of(user=request.user)
     if rep is None:
         return no_stream()
     client_id = request.GET.get("client_id", "")

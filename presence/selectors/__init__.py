@@ -15,6 +15,7 @@ from .scope import (
     console_offered,
     conversations_visible_to,
     representative_for,
+    representative_of,
     representatives_visible_to,
     teams_visible_to,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "presence_headline",
     "presence_texts",
     "representative_for",
+    "representative_of",
     "representative_presence_detail",
     "representatives_visible_to",
     "signed_out_by",

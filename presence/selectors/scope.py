@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 
 from portal.exceptions import NotFound
+from portal.statements import Instances
 from presence.models import Conversation, Representative, Team
 
 VIEW_ALL = "presence.view_all_teams"
@@ -24,6 +25,17 @@ def console_offered(*, user: AbstractBaseUser) -> bool:
     return not (
         user.has_perm("presence.view_reports") or user.has_perm("presence.configure_portal")
     )
+
+
+_LINKED = Instances(
+    lambda *, user_id: Representative.objects.filter(user_id=user_id).order_by("pk")
+)
+
+
+def representative_of(*, user: AbstractBaseUser) -> Representative | None:
+    """The rep linked to `user` (A1: the console's and its stream's own), or None. A statement
+    built once per process: every console fetch starts here (issue 13)."""
+    return _LINKED.first(user_id=user.pk)
 
 
 def representatives_visible_to(*, user: AbstractBaseUser) -> QuerySet[Representative]:
