@@ -130,12 +130,21 @@ def agents(request: HttpRequest) -> HttpResponse:
     tab = tab if tab in selectors.TABS else selectors.TAB_SIGNED_IN
     summary = selectors.agents_summary(representatives=reps, now=now)
     kpis = summary.kpis
-    table = AgentTable(
-        selectors.agents_rows(representatives=selectors.agents_tab(reps, tab=tab, now=now))
-    )
+    # The table sorts (the request's sort) and pages (told the count the KPI query has); the
+    # page's rows are read in the order it chose by one statement (agents_page), so its own
+    # queryset, the grid's sort keys over no rows, is never evaluated.
+    table = AgentTable(selectors.agents_sort_keys())
     RequestConfig(request, paginate=False).configure(table)
-    _paginate(table, request, count=kpis.tab_counts[tab])  # the KPI query counted the tab's rows
-    records = _records(table)
+    _paginate(table, request, count=kpis.tab_counts[tab])
+    start = (table.page.number - 1) * table.paginator.per_page
+    records = selectors.agents_page(
+        reps,
+        tab=tab,
+        now=now,
+        order_by=table.data.data.query.order_by,
+        start=start,
+        stop=start + table.paginator.per_page,
+    )
     details = selectors.agents_page_details(representatives=records, now=now)
     detail_url = _id_url("reports:agent_detail")
     banner = alert_selectors.open_alerts(user=user)

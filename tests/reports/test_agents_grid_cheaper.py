@@ -116,7 +116,11 @@ def test_the_live_refresh_reads_the_zone_once_and_counts_the_tab_in_the_kpi_quer
         response = client.get(reverse("reports:agents"), **live)
     assert response.status_code == 200
     statements = [q["sql"] for q in queries]
-    zones = [sql for sql in statements if '"presence_representative"."timezone" AS' in sql]
+    zones = [
+        sql
+        for sql in statements
+        if sql.startswith('SELECT "presence_representative"."timezone" AS "timezone" FROM')
+    ]
     assert len(zones) == 1, zones
     assert not [
         sql

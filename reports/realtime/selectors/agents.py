@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -23,7 +24,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from portal.statements import Statement, totals
+from portal.statements import Instances, Statement, totals
 from presence import engine
 from presence.models import (
     BaseStatus,
@@ -270,9 +271,15 @@ def agents_tab(
     representatives: QuerySet[Representative] | list[int], *, tab: str, now: dt.datetime
 ) -> QuerySet[Representative]:
     """R1 tabs: signed in, recently offline, with work."""
+    return _in_tab(representatives, tab=tab, since=recently_since(now=now))
+
+
+def _in_tab(
+    representatives: QuerySet[Representative] | list[int], *, tab: str, since: dt.datetime | None
+) -> QuerySet[Representative]:
     reps = one_row_each(representatives)
     if tab == TAB_OFFLINE:
-        return reps.filter(offline_q()).filter(online_recently_q(since=recently_since(now=now)))
+        return reps.filter(offline_q()).filter(online_recently_q(since=since))
     if tab == TAB_WITH_WORK:
         return reps.filter(has_work_q())
     return reps.filter(signed_in_q())
@@ -300,6 +307,41 @@ def agents_rows(*, representatives: QuerySet[Representative]) -> QuerySet[Repres
         signed_in_since=F("presence__signed_in_at"),
         conversation_count=Coalesce(Subquery(conversations, output_field=IntegerField()), 0),
         units_used=Coalesce(Subquery(units, output_field=IntegerField()), Value(0)),
+    )
+
+
+@functools.cache
+def agents_sort_keys() -> QuerySet[Representative]:
+    """agents_rows() over no rows: what a table orders by (its names checked), never read."""
+    return agents_rows(representatives=Representative.objects.none())
+
+
+def agents_page(
+    representatives: QuerySet[Representative] | list[int],
+    *,
+    tab: str,
+    now: dt.datetime,
+    order_by: tuple[str, ...],
+    start: int,
+    stop: int,
+) -> list[Representative]:
+    """Rows `start` to `stop` of the grid's tab in `order_by` (the table's sort), as
+    agents_rows() gives them, their presence and status loaded: one statement per tab, sort and
+    page, built once per process (every open agents report refreshes in each window with a
+    change, issue 13)."""
+    values = {"reps": representatives}
+    if tab == TAB_OFFLINE:  # the only tab with a time in it
+        values["since"] = recently_since(now=now)
+    return _page_of(tab, tuple(order_by), start, stop).all(**values)
+
+
+@functools.lru_cache(maxsize=256)  # tabs x sorts x the pages supervisors look at
+def _page_of(tab: str, order_by: tuple[str, ...], start: int, stop: int) -> Instances:
+    return Instances(
+        lambda *, reps, since=None: agents_rows(
+            representatives=_in_tab(reps, tab=tab, since=since)
+        ).order_by(*order_by)[start:stop],
+        related=("presence", "presence__status"),
     )
 
 
@@ -345,7 +387,7 @@ def agents_page_details(
     """P10 reasons, capacity and conversation counts for the reps of one page: 3 queries
     (4 when a rep never signed in).
 
-    `representatives` come from agents_rows() (their presence and status are already loaded).
+    `representatives` come from agents_page() (their presence and status are already loaded).
     """
     ids = [rep.pk for rep in representatives]
     if not ids:
