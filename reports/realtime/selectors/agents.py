@@ -335,7 +335,8 @@ def agents_page(
     return _page_of(tab, tuple(order_by), start, stop).all(**values)
 
 
-@functools.lru_cache(maxsize=256)  # tabs x sorts x the pages supervisors look at
+# Tabs x sorts x the pages supervisors look at, each with up to LONGEST shapes (team sizes).
+@functools.lru_cache(maxsize=64)
 def _page_of(tab: str, order_by: tuple[str, ...], start: int, stop: int) -> Instances:
     return Instances(
         lambda *, reps, since=None: agents_rows(
