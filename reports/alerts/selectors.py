@@ -161,16 +161,27 @@ def free_units(*, team_id: int | None) -> int:
 # --- What a viewer sees (A2) -------------------------------------------------------------------
 
 
+EVERY, SUPERVISED, NONE = "every", "supervised", "none"  # the breaches a viewer sees (A2)
+
+
 def breaches_visible_to(*, user: AbstractBaseUser) -> QuerySet[AlertBreach]:
     """A2 in the query: admins every breach; a supervisor the breaches of their teams' reps, of
     conversations they see (their reps' and unassigned ones), of every queue (a queue belongs to
     no team, as on the ongoing report), and of their teams. A floor-wide figure is for those who
     see every team."""
-    if user.has_perm(VIEW_ALL):
+    scope = _scope_of(user)
+    if scope == EVERY:
         return AlertBreach.objects.all()
-    if not user.has_perm("presence.view_reports"):
+    if scope == NONE:
         return AlertBreach.objects.none()
     return _breaches_supervised_by(user_id=user.pk)
+
+
+def _scope_of(user: AbstractBaseUser) -> str:
+    """Which breaches `user` sees (A2): every one, their teams' (SUPERVISED), or none."""
+    if user.has_perm(VIEW_ALL):
+        return EVERY
+    return SUPERVISED if user.has_perm("presence.view_reports") else NONE
 
 
 def _breaches_supervised_by(*, user_id: int) -> QuerySet[AlertBreach]:
@@ -254,9 +265,10 @@ _OPEN_SUPERVISED = Statement(
 
 
 def _open_counts(*, user: AbstractBaseUser) -> dict[str, int]:
-    if user.has_perm(VIEW_ALL):
+    scope = _scope_of(user)
+    if scope == EVERY:
         rows = _OPEN_EVERY.rows()
-    elif user.has_perm("presence.view_reports"):
+    elif scope == SUPERVISED:
         rows = _OPEN_SUPERVISED.rows(user_id=user.pk)
     else:
         rows = []
