@@ -20,8 +20,9 @@ query takes (constants are small numbers and words; integer placeholders sit jus
 inside a 32-bit id column's range, which the ORM checks a value against before it compiles: a
 placeholder beyond it made the query "empty"); a placeholder the ORM did not pass on as a
 parameter unchanged (a value folded into the SQL, shifted before the ORM saw it, deduplicated
-out of a list, taken as out of range) is an error at the first call, never a wrong answer. `build` returns a `values_list()` of named columns, and
-the rows are what it would return (Django's converters applied), as tuples.
+out of a list, taken as out of range) is an error at the first call, never a wrong answer.
+`build` returns a `values_list()` of named columns, and the rows are what it would return
+(Django's converters applied), as tuples.
 """
 
 from __future__ import annotations
@@ -156,23 +157,24 @@ class Instances:
     def __init__(self, build: Callable[..., QuerySet], *, related: tuple[str, ...] = ()) -> None:
         self._build = build
         self._related = sorted(related, key=lambda path: path.count("__"))  # parents first
-        self._layout: list[tuple[str, Any, list[str], int]] = []
+        self._layout: list[tuple[str | None, Any, list[str], int, Any]] = []
         self._statement = Statement(self._values)
 
     def _values(self, **values: Any) -> QuerySet:
         queryset = self._build(**values)
         layout = []
         for path in (None, *self._related):
-            model = queryset.model
+            model, link = queryset.model, None  # link: the parent's field that caches this object
             for name in path.split("__") if path else ():
-                model = model._meta.get_field(name).related_model
+                link = model._meta.get_field(name)
+                model = link.related_model
             names = [field.attname for field in model._meta.concrete_fields]
-            layout.append((path, model, names, names.index(model._meta.pk.attname)))
+            layout.append((path, model, names, names.index(model._meta.pk.attname), link))
         self._layout = layout
         return queryset.values_list(
             *(
                 name if path is None else f"{path}__{name}"
-                for path, _, names, _ in layout
+                for path, _, names, _, _ in layout
                 for name in names
             )
         )
@@ -183,17 +185,16 @@ class Instances:
         for row in rows:
             made: dict[str | None, Any] = {}
             start = 0
-            for path, model, names, pk_at in self._layout:
+            for path, model, names, pk_at, link in self._layout:
                 part = row[start : start + len(names)]
                 start += len(names)
                 made[path] = (
                     None if part[pk_at] is None else model.from_db(connection.alias, names, part)
                 )
-                if path is not None:
-                    parent_path, _, name = path.rpartition("__")
-                    parent = made[parent_path or None]
+                if link is not None:
+                    parent = made[path.rpartition("__")[0] or None]
                     if parent is not None:
-                        parent._meta.get_field(name).set_cached_value(parent, made[path])
+                        link.set_cached_value(parent, made[path])
             found.append(made[None])
         return found
 

@@ -51,7 +51,7 @@ from .common import (
     recently_since,
     signed_in_q,
     stuck_cutoff,
-    stuck_q,
+    stuck_since_q,
 )
 
 
@@ -190,7 +190,7 @@ _WORK = Statement(  # units in use (of reps with capacity), stuck conversations
         units_used=Coalesce(
             Sum("units", filter=Q(consumes_capacity=True, representative_id__in=capacity_ids)), 0
         ),
-        stuck=Count("pk", filter=stuck_q(cutoff=cutoff)),
+        stuck=Count("pk", filter=stuck_since_q(cutoff=cutoff)),
     )
 )
 _WORK_ITEMS_TOTAL = Statement(

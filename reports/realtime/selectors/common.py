@@ -33,15 +33,17 @@ def stuck_cutoff(*, now: dt.datetime) -> dt.datetime:
     return now - dt.timedelta(seconds=settings.CONVERSATION_STUCK_AFTER_SECONDS)
 
 
-def stuck_q(
-    *, now: dt.datetime | None = None, cutoff: dt.datetime | None = None, prefix: str = ""
-) -> Q:
-    """V3: active or wrap-up with no activity for longer than the stuck threshold (at `now`, or
-    since `cutoff`, stuck_cutoff(now=now), as a Statement takes it)."""
+def stuck_q(*, now: dt.datetime, prefix: str = "") -> Q:
+    """V3: active or wrap-up with no activity for longer than the stuck threshold."""
+    return stuck_since_q(cutoff=stuck_cutoff(now=now), prefix=prefix)
+
+
+def stuck_since_q(*, cutoff: dt.datetime, prefix: str = "") -> Q:
+    """V3 with its cutoff given (stuck_cutoff), as a Statement's time placeholder reaches it."""
     return Q(
         **{
             f"{prefix}state__in": WORK_STATES,
-            f"{prefix}last_activity_at__lte": stuck_cutoff(now=now) if cutoff is None else cutoff,
+            f"{prefix}last_activity_at__lte": cutoff,
         }
     )
 
